@@ -1,0 +1,3 @@
+from apexops.cli import main
+
+main()

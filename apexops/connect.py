@@ -1,0 +1,70 @@
+"""`apexops.connect(env)`: the one place that turns an environment name into wired adapters.
+
+Notebooks call `connect("local" | "staging" | "prod")` and receive an `Environment` holding one adapter per
+port. Which adapters depends only on `settings.target`; the targets are registered here by module path, so
+the Azure SDKs are imported only when the Azure target is actually used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from apexops.errors import ConfigError
+from apexops.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from apexops.ports import BlobStore, ContainerApp, Database, Deployments, Identity, Registry, Telemetry
+
+__all__ = ["TARGETS", "Environment", "connect"]
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One environment, wired: its settings and an adapter for every port."""
+
+    settings: Settings
+    target: str
+    app: ContainerApp
+    telemetry: Telemetry
+    registry: Registry
+    identity: Identity
+    blobs: BlobStore
+    database: Database
+    deployments: Deployments
+
+    @property
+    def name(self) -> str:
+        return self.settings.environment
+
+    def __repr__(self) -> str:
+        return f"Environment({self.name!r}, target={self.target!r}, app={self.settings.app.name!r})"
+
+
+#: target name -> "module:function" building an Environment from Settings; imported on first use
+TARGETS: dict[str, str] = {
+    "sandbox": "apexops.sandbox.adapters:build_environment",
+    "azure": "apexops.azure:build_environment",
+}
+
+
+def _factory(target: str) -> Callable[[Settings], Environment]:
+    try:
+        spec = TARGETS[target]
+    except KeyError:
+        raise ConfigError(
+            f"unknown target {target!r}.", hint=f"set target to one of {', '.join(sorted(TARGETS))}."
+        ) from None
+    module, _, func = spec.partition(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def connect(env: str = "local", *, settings: Settings | None = None) -> Environment:
+    """Load `parameters/<env>.yaml` and wire the adapters of its target.
+
+    Connecting does not change anything on the target; adapters contact it lazily, on first call.
+    """
+    settings = settings or load_settings(env)
+    return _factory(settings.target)(settings)

@@ -1,0 +1,265 @@
+"""The ports: what a target must offer so that every procedure runs unchanged on the sandbox and on Azure.
+
+Each port is a `typing.Protocol`. The sandbox adapters (`apexops.sandbox.adapters`) and the Azure adapters
+(`apexops.azure`) implement all of them with the same signatures and return types (a test checks it).
+Return values are the frozen types of `apexops.models`; failures are the typed errors of `apexops.errors`.
+Mutating calls are synchronous from the caller's point of view: they return when the target has accepted
+and finished the change (long-running operations are polled inside the adapter, reporting progress through
+the optional `on_progress` callback).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from apexops.models import (
+    AppState,
+    AppUpdate,
+    BlobContainerInfo,
+    DatabaseInfo,
+    DeploymentOperation,
+    DeploymentResult,
+    DeploymentValidation,
+    ExceptionRecord,
+    ExecResult,
+    ImageTag,
+    LogLine,
+    Principal,
+    Replica,
+    RequestRecord,
+    RequestStats,
+    ResourceInfo,
+    Revision,
+    TelemetryBucket,
+    TrafficWeight,
+    WhatIfResult,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from apexops.tokens import AccessToken
+
+__all__ = [
+    "BlobStore",
+    "ContainerApp",
+    "Database",
+    "Deployments",
+    "Identity",
+    "ProgressCallback",
+    "Registry",
+    "Telemetry",
+]
+
+#: called by long-running operations with a short human-readable status line
+ProgressCallback = Callable[[str], None]
+
+
+@runtime_checkable
+class ContainerApp(Protocol):
+    """The container app in multiple-revision mode (`az containerapp ...`)."""
+
+    def show(self) -> AppState:
+        """The app's configuration, traffic and latest revision. Read-only."""
+        ...
+
+    def list_revisions(self) -> list[Revision]:
+        """All revisions, active or not, oldest first."""
+        ...
+
+    def get_revision(self, name: str) -> Revision:
+        """One revision; NotFoundError if it does not exist."""
+        ...
+
+    def update(self, change: AppUpdate, *, on_progress: ProgressCallback | None = None) -> AppState:
+        """Apply a template change, which creates a new revision; returns the app after the update.
+
+        The new revision is `result.latest_revision_name`. It is not waited on until healthy: callers
+        watch it with `get_revision`. New revisions receive no traffic unless the list says so.
+        """
+        ...
+
+    def get_traffic(self) -> list[TrafficWeight]:
+        """The current ingress traffic list."""
+        ...
+
+    def set_traffic(
+        self, weights: Sequence[TrafficWeight], *, on_progress: ProgressCallback | None = None
+    ) -> list[TrafficWeight]:
+        """Replace the whole traffic list; weights must sum to 100 and go to active revisions only.
+
+        Validated before any call (TrafficError); returns the list read back after the write.
+        """
+        ...
+
+    def activate_revision(self, name: str) -> None:
+        """Activate a revision (idempotent)."""
+        ...
+
+    def deactivate_revision(self, name: str) -> None:
+        """Deactivate a revision (idempotent). Refused while the revision has traffic weight."""
+        ...
+
+    def restart_revision(self, name: str) -> None:
+        """Restart every replica of a revision."""
+        ...
+
+    def list_replicas(self, revision: str) -> list[Replica]:
+        """The replicas of a revision with their restart counts."""
+        ...
+
+    def restart(self) -> None:
+        """Restart the whole app (every active revision)."""
+        ...
+
+    def exec(self, revision: str, command: Sequence[str], *, timeout_s: float = 30.0) -> ExecResult:
+        """Run a command in the environment of one replica of `revision` (`az containerapp exec`)."""
+        ...
+
+
+@runtime_checkable
+class Telemetry(Protocol):
+    """Requests, exceptions and console logs, as Application Insights and Log Analytics hold them."""
+
+    def request_stats(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        revisions: Sequence[str] | None = None,
+        slow_ms: float = 2000.0,
+    ) -> dict[str, RequestStats]:
+        """Per-revision counts over [since, until): requests, 5xx, requests >= slow_ms, percentiles.
+
+        Counts honour sampling (sum of item counts). Revisions without requests are absent unless named
+        in `revisions`, in which case they appear with zero counts.
+        """
+        ...
+
+    def request_buckets(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        bucket_s: float,
+        revisions: Sequence[str] | None = None,
+        slow_ms: float = 2000.0,
+    ) -> list[TelemetryBucket]:
+        """The same counts per revision and time bucket, oldest first, for charts and interval tables."""
+        ...
+
+    def slowest_requests(self, since: datetime, until: datetime, *, top: int = 10) -> list[RequestRecord]:
+        """The runbook's 'slowest requests (last hour)' query."""
+        ...
+
+    def exceptions(self, since: datetime, until: datetime, *, limit: int = 100) -> list[ExceptionRecord]:
+        """The runbook's 'exceptions (last hour)' query, newest first."""
+        ...
+
+    def console_logs(
+        self, revision: str | None = None, *, tail: int = 100, level: str | None = None
+    ) -> list[LogLine]:
+        """The last `tail` console lines of a revision (or the whole app), optionally one level only."""
+        ...
+
+    def ingestion_lag_s(self) -> float:
+        """How far behind real time the data may be; judges only trust data older than this."""
+        ...
+
+
+@runtime_checkable
+class Registry(Protocol):
+    """The container registry (`az acr repository ...`)."""
+
+    @property
+    def server(self) -> str:
+        """Login server, e.g. apexacr.azurecr.io."""
+        ...
+
+    def list_tags(self, repository: str) -> list[ImageTag]:
+        """Tags of a repository, newest first."""
+        ...
+
+    def get_tag(self, repository: str, tag: str) -> ImageTag:
+        """One tag with its digest and creation time; NotFoundError if missing."""
+        ...
+
+
+@runtime_checkable
+class Identity(Protocol):
+    """The operator's identity and tokens for the APEX API."""
+
+    def whoami(self) -> Principal:
+        """Who is acting; never a secret."""
+        ...
+
+    def api_token(self, audience: str) -> AccessToken:
+        """A bearer token for `audience` (e.g. api://<client-id>). The value is never printed."""
+        ...
+
+
+@runtime_checkable
+class BlobStore(Protocol):
+    """Blob storage for uploaded documents."""
+
+    def list_containers(self) -> list[BlobContainerInfo]:
+        ...
+
+    def blob_exists(self, container: str, path: str) -> bool:
+        ...
+
+
+@runtime_checkable
+class Database(Protocol):
+    """The application database, reached with SQLAlchemy (Alembic runs on top of it)."""
+
+    def info(self) -> DatabaseInfo:
+        """Where the database is, with no credentials."""
+        ...
+
+    def engine(self) -> Engine:
+        """A SQLAlchemy engine; credentials are resolved inside, never passed in."""
+        ...
+
+
+@runtime_checkable
+class Deployments(Protocol):
+    """Resource-group deployments (`az deployment group ...`) and the resource inventory."""
+
+    def validate(self, template: dict[str, Any], parameters: dict[str, Any], *, name: str = "main") -> (
+        DeploymentValidation
+    ):
+        ...
+
+    def what_if(self, template: dict[str, Any], parameters: dict[str, Any], *, name: str = "main") -> (
+        WhatIfResult
+    ):
+        """Predicted changes with full resource payloads."""
+        ...
+
+    def create_or_update(
+        self,
+        template: dict[str, Any],
+        parameters: dict[str, Any],
+        *,
+        name: str = "main",
+        on_progress: ProgressCallback | None = None,
+    ) -> DeploymentResult:
+        ...
+
+    def get(self, name: str = "main") -> DeploymentResult | None:
+        """The deployment's state, or None if there is no deployment of that name."""
+        ...
+
+    def operations(self, name: str = "main") -> list[DeploymentOperation]:
+        ...
+
+    def cancel(self, name: str = "main") -> bool:
+        """Cancel a running deployment; False when nothing was running."""
+        ...
+
+    def list_resources(self) -> list[ResourceInfo]:
+        """The resource group's resources (`az resource list`)."""
+        ...

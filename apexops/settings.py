@@ -1,0 +1,325 @@
+"""Environment parameters: `parameters/<env>.yaml` loaded into one typed, validated settings object.
+
+Every name the runbook uses lives in these files (resource group, app, registry, SQL server, storage,
+Key Vault, App Insights, OpenAI, CPU/memory/replicas, expected resources and tables, canary policy,
+rollback triggers, smoke thresholds), so notebooks never hard-code them. A bad file fails with one line
+naming the file, the key and the fix, before anything is contacted.
+
+No secrets, ever: a value that must stay secret is a *reference*, a key ending in `_env` whose value is the
+name of an environment variable (e.g. `client_id_env: AZURE_AD_CLIENT_ID`). Literal values under
+secret-looking keys are refused.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from apexops.errors import ConfigError
+
+__all__ = [
+    "AppSettings",
+    "CanaryPolicy",
+    "CanaryStage",
+    "Settings",
+    "SmokeSettings",
+    "load_settings",
+    "parameters_dir",
+    "project_root",
+]
+
+
+def project_root() -> Path:
+    """The apexops checkout: APEXOPS_HOME, else the folder holding `parameters/` above this package."""
+    if home := os.environ.get("APEXOPS_HOME"):
+        return Path(home).resolve()
+    return Path(__file__).resolve().parent.parent
+
+
+def parameters_dir() -> Path:
+    return Path(os.environ.get("APEXOPS_PARAMETERS", project_root() / "parameters"))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AzureSettings(_Model):
+    subscription_id_env: str = "AZURE_SUBSCRIPTION_ID"
+    tenant_id_env: str = "AZURE_TENANT_ID"
+    location: str
+    resource_group: str
+
+
+class AppSettings(_Model):
+    name: str
+    image_repository: str = "apex-backend"
+    target_port: int = 8000
+    cpu: float = Field(gt=0)
+    memory: str
+    min_replicas: int = Field(ge=0)
+    max_replicas: int = Field(ge=1)
+    env: dict[str, str] = Field(default_factory=dict)
+    health_timeout_s: float = Field(default=600, gt=0)
+
+    @model_validator(mode="after")
+    def _replicas(self) -> AppSettings:
+        if self.min_replicas > self.max_replicas:
+            raise ValueError(
+                f"min_replicas ({self.min_replicas}) is above max_replicas ({self.max_replicas})"
+            )
+        return self
+
+
+class RegistrySettings(_Model):
+    name: str
+    server: str
+
+
+class DatabaseSettings(_Model):
+    server: str
+    name: str
+    driver: str = "ODBC Driver 18 for SQL Server"
+    #: how the database is reached: a SQLAlchemy URL held in an environment variable, Azure AD token
+    #: auth (azure_ad), or the sandbox's own database (sandbox)
+    auth: Literal["azure_ad", "url_env", "sandbox"] = "azure_ad"
+    url_env: str | None = None
+    lock_timeout_ms: int = Field(default=5000, ge=100)
+    backup_required: bool = True
+    expected_tables: list[str]
+
+
+class StorageSettings(_Model):
+    account: str
+    uploads_container: str = "uploads"
+    processed_container: str = "processed"
+
+
+class NamedResource(_Model):
+    name: str
+    uri: str | None = None
+
+
+class OpenAISettings(_Model):
+    name: str
+    endpoint: str
+    deployment: str
+
+
+class AuthSettings(_Model):
+    tenant_id_env: str = "AZURE_AD_TENANT_ID"
+    client_id_env: str = "AZURE_AD_CLIENT_ID"
+    #: the audience of APEX API tokens; `{client_id}` is filled from the client id reference
+    audience: str = "api://{client_id}"
+
+
+class ExpectedResource(_Model):
+    name: str
+    type: str
+
+
+class CanaryStage(_Model):
+    weight: int = Field(gt=0, le=100)
+    min_duration_s: float = Field(ge=0)
+    #: how long the stage may run without a decision before the inconclusive policy applies
+    max_duration_s: float = Field(gt=0)
+
+
+class CanarySLO(_Model):
+    max_error_rate: float = Field(default=0.01, gt=0, lt=1)
+    #: "P95 < 2 s" is judged as "fewer than (1 - quantile) of requests slower than latency_ms"
+    latency_ms: float = Field(default=2000, gt=0)
+    latency_quantile: float = Field(default=0.95, gt=0, lt=1)
+    min_availability: float = Field(default=0.999, gt=0, le=1)
+
+
+class CanaryPolicy(_Model):
+    stages: list[CanaryStage]
+    slo: CanarySLO = CanarySLO()
+    poll_interval_s: float = Field(default=30, gt=0)
+    #: total false-rollback budget across all checks of a rollout
+    alpha: float = Field(default=0.01, gt=0, lt=0.5)
+    #: what to do when a stage reaches max_duration_s without a decision
+    on_inconclusive: Literal["escalate", "extend", "rollback", "promote_never"] = "escalate"
+    #: guard: roll back at once when a canary replica restarts this many times
+    max_replica_restarts: int = Field(default=1, ge=0)
+    #: stability window after 100% before the old revision may be deactivated
+    stability_window_s: float = Field(default=86400, ge=0)
+
+    @model_validator(mode="after")
+    def _stages(self) -> CanaryPolicy:
+        weights = [s.weight for s in self.stages]
+        if not weights or weights != sorted(weights) or weights[-1] != 100:
+            raise ValueError(f"stage weights must increase and end at 100 (got {weights})")
+        return self
+
+
+class RollbackTriggers(_Model):
+    error_rate: float = Field(default=0.10, gt=0, lt=1)
+    error_window_s: float = Field(default=300, gt=0)
+    p95_ms: float = Field(default=5000, gt=0)
+    p95_window_s: float = Field(default=300, gt=0)
+
+
+class SmokeSettings(_Model):
+    p95_ms: float = Field(default=500, gt=0)
+    latency_requests: int = Field(default=100, ge=5)
+    latency_concurrency: int = Field(default=4, ge=1)
+    confidence: float = Field(default=0.95, gt=0.5, lt=1)
+    request_timeout_s: float = Field(default=30, gt=0)
+    run_llm_validation: bool = False
+
+
+class SandboxSettings(_Model):
+    #: folder holding all sandbox state; relative paths are relative to the project root
+    home: str = ".sandbox"
+    ingress_port: int = Field(default=8480, ge=0, le=65535)
+    #: SQLAlchemy URL of the sandbox database; empty means SQLite inside `home`
+    database_url: str = ""
+    #: the baseline release `apexops sandbox up` seeds when the app does not exist yet
+    baseline_image_tag: str = "v1.2.2"
+    baseline_migration: str = "0002"
+
+
+_SECRET_KEY = re.compile(
+    r"(password|passwd|secret|token|api_?key|access_?key|account_?key|conn(ection)?_?str)", re.I
+)
+
+
+class Settings(_Model):
+    """Everything a procedure needs to know about one environment."""
+
+    environment: str
+    target: Literal["sandbox", "azure"]
+    azure: AzureSettings
+    app: AppSettings
+    registry: RegistrySettings
+    database: DatabaseSettings
+    storage: StorageSettings
+    key_vault: NamedResource
+    app_insights: NamedResource
+    openai: OpenAISettings
+    document_intelligence: NamedResource
+    auth: AuthSettings = AuthSettings()
+    expected_resources: list[ExpectedResource]
+    canary: CanaryPolicy
+    rollback_triggers: RollbackTriggers = RollbackTriggers()
+    smoke: SmokeSettings = SmokeSettings()
+    sandbox: SandboxSettings = SandboxSettings()
+    #: where this was loaded from, for messages
+    source: str = ""
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "prod"
+
+    def reference(self, env_var: str) -> str | None:
+        """Resolve a reference (an environment variable name) to its value; None if unset."""
+        return os.environ.get(env_var) or None
+
+    @property
+    def client_id(self) -> str:
+        return self.reference(self.auth.client_id_env) or (
+            f"apex-{self.environment}-client" if self.target == "sandbox" else "<client-id>"
+        )
+
+    @property
+    def api_audience(self) -> str:
+        return self.auth.audience.format(client_id=self.client_id)
+
+    def image(self, tag: str) -> str:
+        return f"{self.registry.server}/{self.app.image_repository}:{tag}"
+
+    def sandbox_home(self) -> Path:
+        home = Path(os.environ.get("APEXOPS_SANDBOX_HOME", self.sandbox.home))
+        return home if home.is_absolute() else project_root() / home
+
+    def sandbox_ingress_port(self) -> int:
+        port = os.environ.get("APEXOPS_SANDBOX_PORT")
+        return int(port) if port else self.sandbox.ingress_port
+
+    def sandbox_database_url(self) -> str:
+        """The sandbox database: APEXOPS_SANDBOX_DATABASE_URL, else the file's URL, else SQLite in home."""
+        url = os.environ.get("APEXOPS_SANDBOX_DATABASE_URL") or self.sandbox.database_url
+        return url or f"sqlite:///{self.sandbox_home() / 'apex.db'}"
+
+
+def _refuse_literal_secrets(data: Any, path: str, source: str) -> None:
+    if isinstance(data, dict):
+        for k, v in data.items():
+            key = f"{path}.{k}" if path else str(k)
+            if (
+                isinstance(k, str)
+                and _SECRET_KEY.search(k)
+                and not k.endswith("_env")
+                and isinstance(v, str | int | float)
+                and v not in ("", None)
+            ):
+                raise ConfigError(
+                    f"{source}: key {key} holds a literal secret-looking value.",
+                    hint=f"secrets are references: replace it with `{k}_env: <ENV_VAR_NAME>` "
+                    "and set that variable outside the repository.",
+                )
+            _refuse_literal_secrets(v, key, source)
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            _refuse_literal_secrets(v, f"{path}[{i}]", source)
+
+
+def _one_line(err: ValidationError, source: str) -> ConfigError:
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        msg, fix = f"unknown key {loc}", f"remove {loc} or check its spelling against parameters/local.yaml"
+    elif kind == "missing":
+        msg, fix = f"missing key {loc}", f"add {loc} (see parameters/local.yaml for an example)"
+    else:
+        got = first.get("input")
+        got_text = "" if isinstance(got, dict | list) else f" (got {got!r})"
+        msg, fix = f"key {loc}: {first['msg']}{got_text}", f"correct {loc}"
+    more = f" (+{len(err.errors()) - 1} more)" if len(err.errors()) > 1 else ""
+    return ConfigError(f"{source}: {msg}{more}.", hint=f"{fix}.")
+
+
+def load_settings(env: str = "local", *, path: Path | None = None) -> Settings:
+    """Load and validate `parameters/<env>.yaml` (or `path`)."""
+    if not re.fullmatch(r"[a-z][a-z0-9_-]*", env or ""):
+        raise ConfigError(
+            f"environment {env!r} is not a valid name.", hint="use local, staging or prod."
+        )
+    file = path or parameters_dir() / f"{env}.yaml"
+    try:
+        source = str(file.relative_to(project_root()))
+    except ValueError:
+        source = str(file)
+    if not file.exists():
+        known = sorted(p.stem for p in file.parent.glob("*.yaml")) if file.parent.exists() else []
+        raise ConfigError(
+            f"no parameters file for environment {env!r} ({source} does not exist).",
+            hint=f"use one of {', '.join(known) or 'local, staging, prod'} or create {source}.",
+        )
+    try:
+        data = yaml.safe_load(file.read_text()) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{source}:{where} is not valid YAML.", hint="fix the YAML syntax.") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping.", hint="see parameters/local.yaml.")
+    _refuse_literal_secrets(data, "", source)
+    try:
+        settings = Settings.model_validate({**data, "source": source})
+    except ValidationError as exc:
+        raise _one_line(exc, source) from None
+    if settings.environment != env and path is None:
+        raise ConfigError(
+            f"{source}: environment is {settings.environment!r} but the file is for {env!r}.",
+            hint=f"set environment: {env} in {source}.",
+        )
+    return settings
