@@ -24,7 +24,7 @@ from apexops.errors import (
 )
 
 if TYPE_CHECKING:
-    from apexops.connect import Environment, connect
+    from apexops.environment import Environment, connect
     from apexops.kernel import evidence, record, run_context
     from apexops.settings import Settings, load_settings
 
@@ -46,8 +46,8 @@ __all__ = [
 ]
 
 _LAZY = {
-    "connect": "apexops.connect",
-    "Environment": "apexops.connect",
+    "connect": "apexops.environment",
+    "Environment": "apexops.environment",
     "load_settings": "apexops.settings",
     "Settings": "apexops.settings",
     "record": "apexops.kernel",

@@ -18,6 +18,7 @@
     ├── LockHeldError                 another run holds the deployment lock for this app
     ├── MigrationError                a migration cannot be planned, linted, applied or verified
     ├── VerificationError             a read-back did not match what was written
+    ├── RolloutError                  a canary was rolled back, or a rollout stopped for a person to decide
     ├── RunError                      the procedure runner could not execute or record a run
     └── LedgerError                   the ledger or an artifact does not verify
 
@@ -40,6 +41,7 @@ __all__ = [
     "MigrationError",
     "NotFoundError",
     "NotSupportedError",
+    "RolloutError",
     "RunError",
     "SecretInParameterError",
     "TargetError",
@@ -143,6 +145,10 @@ class MigrationError(ApexopsError):
 
 class VerificationError(ApexopsError):
     """A read-back did not match what was written."""
+
+
+class RolloutError(ApexopsError):
+    """A canary was rolled back (traffic is at the baseline) or a rollout stopped for a person to decide."""
 
 
 class RunError(ApexopsError):

@@ -217,6 +217,8 @@ class TelemetryBucket:
     errors_5xx: int
     slow: int
     p95_ms: float | None
+    #: True when the telemetry backend returned only part of the data (see RequestStats.partial)
+    partial: bool = False
 
 
 @dataclass(frozen=True)

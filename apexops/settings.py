@@ -26,6 +26,7 @@ __all__ = [
     "AppSettings",
     "CanaryPolicy",
     "CanaryStage",
+    "MonitoringSettings",
     "Settings",
     "SmokeSettings",
     "load_settings",
@@ -118,6 +119,31 @@ class AuthSettings(_Model):
     audience: str = "api://{client_id}"
 
 
+class MonitoringSettings(_Model):
+    """Where the telemetry of an environment lives and how to read it (used by the Azure target).
+
+    All optional: the defaults work for a classic, resource-centric Application Insights setup.
+    """
+
+    #: reference (an environment variable name) to the GUID of the Log Analytics workspace holding the
+    #: Container Apps console logs (and, with app_insights_schema=workspace, the App* tables); when the
+    #: variable is unset, console logs are queried resource-centric on the app's managed environment
+    log_analytics_workspace_id_env: str = "APEX_LOG_ANALYTICS_WORKSPACE_ID"
+    #: full resource id of the Application Insights component when it is not
+    #: <resource_group>/Microsoft.Insights/components/<app_insights.name> of this subscription
+    app_insights_resource_id: str | None = None
+    #: classic: `requests`/`exceptions` queried on the component (the runbook's queries);
+    #: workspace: `AppRequests`/`AppExceptions` queried on the Log Analytics workspace
+    app_insights_schema: Literal["classic", "workspace"] = "classic"
+    #: request custom dimension carrying the revision name (the app sets it from CONTAINER_APP_REVISION);
+    #: requests without it are attributed by role instance (the replica name starts with the revision)
+    revision_dimension: str = "revision"
+    #: how far behind real time the telemetry may be (Azure Monitor ingestion: ~20 s to 3 min)
+    ingestion_lag_s: float = Field(default=180, ge=0)
+    #: how far back console-log queries look
+    console_logs_lookback_h: float = Field(default=24, gt=0)
+
+
 class ExpectedResource(_Model):
     name: str
     type: str
@@ -150,6 +176,8 @@ class CanaryPolicy(_Model):
     max_replica_restarts: int = Field(default=1, ge=0)
     #: stability window after 100% before the old revision may be deactivated
     stability_window_s: float = Field(default=86400, ge=0)
+    #: confidence of the SLO evidence the canary judge requires before it promotes a stage
+    promote_confidence: float = Field(default=0.95, gt=0.5, lt=1)
 
     @model_validator(mode="after")
     def _stages(self) -> CanaryPolicy:
@@ -211,6 +239,7 @@ class Settings(_Model):
     rollback_triggers: RollbackTriggers = RollbackTriggers()
     smoke: SmokeSettings = SmokeSettings()
     sandbox: SandboxSettings = SandboxSettings()
+    monitoring: MonitoringSettings = MonitoringSettings()
     #: where this was loaded from, for messages
     source: str = ""
 

@@ -1,0 +1,65 @@
+"""The Azure target: one adapter per port, over the Azure SDKs, wired from `parameters/<env>.yaml`.
+
+    env = apexops.connect("prod")      # -> build_environment(settings); nothing is contacted yet
+
+Identity is `DefaultAzureCredential` (so `az login` works as in the runbook; managed identity and
+service principals too); the subscription is the environment variable named by
+`azure.subscription_id_env`. Every SDK is imported inside the adapters on first use, so importing this
+package, and connecting, costs no SDK import and no network call.
+
+Adapters (each takes an `AzureClients`):
+    AzureContainerApp   ContainerApp   azure-mgmt-appcontainers
+    AzureTelemetry      Telemetry      azure-monitor-query (KQL on App Insights / Log Analytics)
+    AzureRegistry       Registry       azure-containerregistry (ACR data plane)
+    AzureIdentity       Identity       azure-identity
+    AzureBlobStore      BlobStore      azure-storage-blob
+    AzureDatabase       Database       SQLAlchemy + pyodbc (optional `mssql` extra) + Azure AD token
+    AzureDeployments    Deployments    azure-mgmt-resource-deployments + azure-mgmt-resource
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from apexops.azure._clients import AzureClients
+from apexops.azure.blobs import AzureBlobStore
+from apexops.azure.containerapp import AzureContainerApp
+from apexops.azure.database import AzureDatabase
+from apexops.azure.deployments import AzureDeployments
+from apexops.azure.identity import AzureIdentity
+from apexops.azure.registry import AzureRegistry
+from apexops.azure.telemetry import AzureTelemetry
+
+if TYPE_CHECKING:
+    from apexops.environment import Environment
+    from apexops.settings import Settings
+
+__all__ = [
+    "AzureBlobStore",
+    "AzureClients",
+    "AzureContainerApp",
+    "AzureDatabase",
+    "AzureDeployments",
+    "AzureIdentity",
+    "AzureRegistry",
+    "AzureTelemetry",
+    "build_environment",
+]
+
+
+def build_environment(settings: Settings, **client_options: Any) -> Environment:
+    """Wire every port to its Azure adapter; `client_options` go to `AzureClients` (tests, tuning)."""
+    from apexops.environment import Environment
+
+    clients = AzureClients(settings, **client_options)
+    return Environment(
+        settings=settings,
+        target="azure",
+        app=AzureContainerApp(clients),
+        telemetry=AzureTelemetry(clients),
+        registry=AzureRegistry(clients),
+        identity=AzureIdentity(clients),
+        blobs=AzureBlobStore(clients),
+        database=AzureDatabase(clients),
+        deployments=AzureDeployments(clients),
+    )

@@ -1,0 +1,162 @@
+"""The traffic-list and template-change rules, checked before anything is sent to Azure.
+
+A traffic PATCH replaces the whole list (JSON merge patch replaces arrays), so a wrong list is a wrong
+production routing the moment it lands. These pure checks refuse it first, with the fix in the hint:
+weights are whole numbers from 0 to 100 summing to 100, each revision appears once and is named (no
+floating `latestRevision` weight, which would route traffic to a new revision as soon as it is ready),
+and only active revisions receive traffic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from apexops import azcli
+from apexops.errors import ConfigError, TrafficError
+from apexops.models import AppUpdate, Revision, TrafficWeight
+from apexops.settings import Settings
+
+__all__ = [
+    "check_against_revisions",
+    "check_update",
+    "check_weights",
+    "merged_env",
+    "same_routing",
+    "traffic_body",
+]
+
+_MEMORY = re.compile(r"^\d+(\.\d+)?Gi$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+def check_weights(weights: Sequence[TrafficWeight]) -> None:
+    """Shape rules that need no call: named, unique, integral, 0..100, summing to 100."""
+    if not weights:
+        raise TrafficError("the traffic list is empty.",
+                           hint="give every revision its weight; they sum to 100.")
+    seen: set[str] = set()
+    for w in weights:
+        if not w.revision_name:
+            raise TrafficError(
+                "a traffic weight has no revision name (a floating 'latest revision' weight).",
+                hint="name the revision: a floating weight would send traffic to every new revision as soon "
+                "as it is ready.",
+            )
+        if isinstance(w.weight, bool) or not isinstance(w.weight, int) or not 0 <= w.weight <= 100:
+            raise TrafficError(f"weight of {w.revision_name} is {w.weight!r}.",
+                               hint="weights are whole numbers from 0 to 100.")
+        if w.revision_name in seen:
+            raise TrafficError(f"revision {w.revision_name} appears twice in the traffic list.",
+                               hint="give each revision one entry.")
+        seen.add(w.revision_name)
+    total = sum(w.weight for w in weights)
+    if total != 100:
+        listing = ", ".join(f"{w.revision_name}={w.weight}" for w in weights)
+        raise TrafficError(f"traffic weights sum to {total}, not 100 ({listing}).",
+                           hint="adjust the weights so they sum to exactly 100.")
+
+
+def check_against_revisions(
+    settings: Settings, weights: Sequence[TrafficWeight], revisions: Iterable[Revision], mode: str
+) -> tuple[list[TrafficWeight], list[str]]:
+    """The list to write and notes about it; refuses unknown revisions and weight on inactive ones.
+
+    Inactive revisions listed with weight 0 are dropped (Azure keeps deactivated revisions in the list,
+    microsoft/azure-container-apps#410, so a list read back may carry them) and reported in the notes.
+    """
+    if mode.lower() != "multiple":
+        raise TrafficError(
+            f"the app is in {mode} revision mode; traffic can only be split in Multiple mode.",
+            hint=f"az containerapp revision set-mode --name {settings.app.name} "
+            f"--resource-group {settings.azure.resource_group} --mode multiple",
+        )
+    by_name = {r.name: r for r in revisions}
+    keep: list[TrafficWeight] = []
+    notes: list[str] = []
+    for w in weights:
+        rev = by_name.get(w.revision_name)
+        if rev is None:
+            raise TrafficError(f"revision {w.revision_name} does not exist.",
+                               hint=f"list the revisions: {azcli.revision_list(settings, oneline=True)}")
+        if not rev.active:
+            if w.weight == 0:
+                notes.append(f"dropped inactive revision {w.revision_name} (weight 0) from the list")
+                continue
+            raise TrafficError(
+                f"revision {w.revision_name} is inactive and cannot receive {w.weight}% of traffic.",
+                hint=f"activate it first: {azcli.revision_activate(settings, w.revision_name, oneline=True)}",
+            )
+        keep.append(w)
+    return keep, notes
+
+
+def traffic_body(weights: Sequence[TrafficWeight]) -> list[dict[str, Any]]:
+    """REST entries, each pinned to a revision name (never `latestRevision`)."""
+    out: list[dict[str, Any]] = []
+    for w in weights:
+        entry: dict[str, Any] = {"revisionName": w.revision_name, "weight": int(w.weight)}
+        if w.label:
+            entry["label"] = w.label
+        out.append(entry)
+    return out
+
+
+def same_routing(written: Sequence[TrafficWeight], read: Sequence[TrafficWeight]) -> bool:
+    """Whether the list read back routes like the list written (zero weights may be kept or dropped)."""
+
+    def routing(ws: Sequence[TrafficWeight]) -> dict[str, int]:
+        return {w.revision_name: w.weight for w in ws if w.weight}
+
+    return routing(written) == routing(read)
+
+
+def check_update(change: AppUpdate) -> None:
+    """Refuse a template change Azure would refuse, or one that changes nothing, before any call."""
+    if change.is_empty():
+        raise ConfigError("the update changes nothing.",
+                          hint="set at least one of image, env, cpu, memory, min_replicas, max_replicas.")
+    if change.image is not None and (not change.image or any(ch.isspace() for ch in change.image)):
+        raise ConfigError(f"image {change.image!r} is not an image reference.",
+                          hint="use <registry>/<repository>:<tag>, "
+                          "e.g. apexacr.azurecr.io/apex-backend:v1.2.3.")
+    if change.cpu is not None and not change.cpu > 0:
+        raise ConfigError(f"cpu is {change.cpu}; it must be above 0.", hint="use e.g. cpu=2.0.")
+    if change.memory is not None and not _MEMORY.match(change.memory):
+        raise ConfigError(f"memory {change.memory!r} is not in Gi.", hint="use e.g. memory='4Gi'.")
+    if change.min_replicas is not None and change.min_replicas < 0:
+        raise ConfigError(f"min_replicas is {change.min_replicas}.", hint="use 0 or more.")
+    if change.max_replicas is not None and change.max_replicas < 1:
+        raise ConfigError(
+            f"max_replicas is {change.max_replicas}; Container Apps needs at least 1.",
+            hint="to stop serving, shift traffic away and deactivate the revision instead of scaling to 0/0.",
+        )
+    if (change.min_replicas is not None and change.max_replicas is not None
+            and change.min_replicas > change.max_replicas):
+        raise ConfigError(
+            f"min_replicas ({change.min_replicas}) is above max_replicas ({change.max_replicas}).",
+            hint="make min_replicas <= max_replicas.",
+        )
+    bad = [k for k in (change.env or {}) if not _ENV_NAME.match(k)]
+    if bad:
+        raise ConfigError(f"environment variable name {bad[0]!r} is not valid.",
+                          hint="use letters, digits and underscores, starting with a letter.")
+
+
+def merged_env(current: Sequence[Mapping[str, Any]], changes: Mapping[str, str]) -> list[dict[str, Any]]:
+    """`--set-env-vars` semantics: replace by name, append new; `secretref:<name>` becomes a secret ref."""
+
+    def var(name: str, value: str) -> dict[str, Any]:
+        if value.startswith("secretref:"):
+            return {"name": name, "secretRef": value.removeprefix("secretref:")}
+        return {"name": name, "value": value}
+
+    out = [dict(v) for v in current]
+    index = {v.get("name"): i for i, v in enumerate(out)}
+    for name, value in changes.items():
+        if name in index:
+            out[index[name]] = var(name, str(value))
+        else:
+            out.append(var(name, str(value)))
+    return out

@@ -1,0 +1,209 @@
+"""The KQL apexops runs against Application Insights and Log Analytics, as pure, showable text.
+
+Notebooks show these queries (`display.show_code(q, "kql")`) so a reviewer can re-run them in the portal.
+
+Counting honours sampling: Application Insights may keep one record for N requests and sets `itemCount`
+to N, so counts are `sum(itemCount)` and percentiles are weighted (`percentilew(duration, itemCount, p)`),
+never `count()` or an unweighted `percentile()` ("use summarize sum(itemCount) rather than counting
+records", App Insights sampling doc).
+
+Attributing a request to a revision: Container Apps sets CONTAINER_APP_REVISION (and the replica name,
+CONTAINER_APP_REPLICA_NAME, which is `<revision>-<pod-hash>-<suffix>`) in every container. A request's
+revision is, in this order:
+  1. the custom dimension `settings.monitoring.revision_dimension` (default `revision`) — the APEX app
+     should add it to every request span from $CONTAINER_APP_REVISION (with the Azure Monitor
+     OpenTelemetry distro, a span processor setting the attribute `revision`);
+  2. else the role instance with its two trailing replica segments removed — this works when the role
+     instance is the replica name (OTEL_RESOURCE_ATTRIBUTES=service.instance.id=$CONTAINER_APP_REPLICA_NAME;
+     the distro's default, the host name, is the replica name on Container Apps [not verified live]);
+  3. else the role instance as it is (e.g. when the app sets it to the revision name itself).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+__all__ = [
+    "CLASSIC",
+    "WORKSPACE",
+    "Schema",
+    "console_logs",
+    "error_rate",
+    "exceptions",
+    "normalize_level",
+    "request_buckets",
+    "request_stats",
+    "slowest_requests",
+    "string",
+]
+
+
+@dataclass(frozen=True)
+class Schema:
+    """Table and column names: classic App Insights tables or their Log Analytics (workspace) twins."""
+
+    requests: str
+    exceptions: str
+    time: str
+    duration: str
+    result_code: str
+    success: str
+    item_count: str
+    role_instance: str
+    dimensions: str
+    name: str
+    url: str
+    exception_type: str
+    exception_message: str
+    problem_id: str
+
+
+CLASSIC = Schema("requests", "exceptions", "timestamp", "duration", "resultCode", "success", "itemCount",
+                 "cloud_RoleInstance", "customDimensions", "name", "url", "type", "outerMessage", "problemId")
+WORKSPACE = Schema("AppRequests", "AppExceptions", "TimeGenerated", "DurationMs", "ResultCode", "Success",
+                   "ItemCount", "AppRoleInstance", "Properties", "Name", "Url", "ExceptionType",
+                   "OuterMessage", "ProblemId")
+
+
+def string(value: str) -> str:
+    """A KQL string literal (double-quoted, escaped)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _dt(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("telemetry windows need timezone-aware datetimes")
+    return "datetime(" + value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") + ")"
+
+
+def _window(s: Schema, since: datetime, until: datetime) -> str:
+    return f"| where {s.time} >= {_dt(since)} and {s.time} < {_dt(until)}"
+
+
+def revision_expr(s: Schema, dimension: str) -> str:
+    return (f"coalesce(tostring({s.dimensions}[{string(dimension)}]), "
+            f'extract(@"^(.+)-[^-]+-[^-]+$", 1, {s.role_instance}), {s.role_instance})')
+
+
+def _revisions(revisions: Sequence[str] | None) -> list[str]:
+    if not revisions:
+        return []
+    return [f"| where revision in ({', '.join(string(r) for r in revisions)})"]
+
+
+def _counts(s: Schema, slow_ms: float) -> str:
+    n = s.item_count
+    return (f"requests = sum({n}), "
+            f"errors_5xx = sumif({n}, code >= 500 and code < 600), "
+            f"slow = sumif({n}, {s.duration} >= {float(slow_ms)})")
+
+
+def request_stats(s: Schema, since: datetime, until: datetime, *, dimension: str,
+                  revisions: Sequence[str] | None = None, slow_ms: float = 2000.0) -> str:
+    """Per revision: requests, 5xx, slow requests and weighted p50/p95/p99 (ms) over [since, until)."""
+    n, d = s.item_count, s.duration
+    return "\n".join([
+        s.requests,
+        _window(s, since, until),
+        f"| extend revision = {revision_expr(s, dimension)}, code = toint({s.result_code})",
+        *_revisions(revisions),
+        f"| summarize {_counts(s, slow_ms)},",
+        f"    p50_ms = percentilew({d}, {n}, 50), p95_ms = percentilew({d}, {n}, 95), "
+        f"p99_ms = percentilew({d}, {n}, 99)",
+        "    by revision",
+    ])
+
+
+def request_buckets(s: Schema, since: datetime, until: datetime, *, bucket_s: float, dimension: str,
+                    revisions: Sequence[str] | None = None, slow_ms: float = 2000.0) -> str:
+    """The same counts per revision and time bucket, oldest bucket first."""
+    if not bucket_s > 0:
+        raise ValueError("bucket_s must be above 0")
+    return "\n".join([
+        s.requests,
+        _window(s, since, until),
+        f"| extend revision = {revision_expr(s, dimension)}, code = toint({s.result_code})",
+        *_revisions(revisions),
+        f"| summarize {_counts(s, slow_ms)}, p95_ms = percentilew({s.duration}, {s.item_count}, 95)",
+        f"    by revision, start = bin({s.time}, {round(bucket_s * 1000)}ms)",
+        "| order by start asc, revision asc",
+    ])
+
+
+def error_rate(s: Schema, since: datetime, until: datetime) -> str:
+    """The runbook's 'error count (last hour)', counting sampled requests by their item count."""
+    n = s.item_count
+    return "\n".join([
+        s.requests,
+        _window(s, since, until),
+        f"| summarize ErrorCount = sumif({n}, {s.success} == false), TotalCount = sum({n})",
+        "| extend ErrorRate = iff(TotalCount == 0, real(null), ErrorCount * 100.0 / TotalCount)",
+    ])
+
+
+def slowest_requests(s: Schema, since: datetime, until: datetime, *, dimension: str, top: int = 10) -> str:
+    """The runbook's 'slowest requests (last hour)', with the revision and replica that served each."""
+    return "\n".join([
+        s.requests,
+        _window(s, since, until),
+        f"| top {int(top)} by {s.duration} desc",
+        f"| project timestamp = {s.time}, revision = {revision_expr(s, dimension)}, "
+        f"replica = {s.role_instance}, name = {s.name}, resultCode = {s.result_code}, "
+        f"duration = {s.duration}, url = {s.url}",
+    ])
+
+
+def exceptions(s: Schema, since: datetime, until: datetime, *, dimension: str, limit: int = 100) -> str:
+    """The runbook's 'exceptions (last hour)', newest first."""
+    return "\n".join([
+        s.exceptions,
+        _window(s, since, until),
+        f"| project timestamp = {s.time}, revision = {revision_expr(s, dimension)}, "
+        f"replica = {s.role_instance}, type = {s.exception_type}, outerMessage = {s.exception_message}, "
+        f"problemId = {s.problem_id}",
+        "| order by timestamp desc",
+        f"| take {int(limit)}",
+    ])
+
+
+#: console lines of Container Apps: the legacy custom table (log destination "log-analytics") and the
+#: Azure Monitor table (diagnostic settings); `isfuzzy` tolerates whichever one the workspace lacks
+_CONSOLE_SOURCES = """union isfuzzy=true
+    (ContainerAppConsoleLogs_CL
+     | project TimeGenerated, App = ContainerAppName_s, Revision = RevisionName_s,
+               Replica = ContainerGroupName_s, Stream = Stream_s, Log = Log_s),
+    (ContainerAppConsoleLogs
+     | project TimeGenerated, App = ContainerAppName, Revision = RevisionName,
+               Replica = ContainerGroupName, Stream, Log)"""
+
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def normalize_level(level: str) -> str:
+    """WARN -> WARNING, FATAL -> CRITICAL, upper case; as the console-log query labels lines."""
+    up = level.strip().upper()
+    return {"WARN": "WARNING", "FATAL": "CRITICAL"}.get(up, up)
+
+
+def console_logs(app: str, *, revision: str | None = None, tail: int = 100, level: str | None = None) -> str:
+    """The last `tail` console lines of the app (or one revision), optionally of one level only.
+
+    The level is the JSON `level` field the APEX service logs (`{"level": "ERROR", ...}`, the runbook's
+    `jq 'select(.level == "ERROR")'`), else a level word at the start of a plain line, else UNKNOWN.
+    The message is the console line as written.
+    """
+    lines = [
+        _CONSOLE_SOURCES,
+        f"| where App == {string(app)}",
+        *([f"| where Revision == {string(revision)}"] if revision else []),
+        "| extend j = parse_json(Log)",
+        "| extend Level = toupper(coalesce(tostring(j.level), tostring(j.levelname), "
+        'extract(@"^\\W*(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL)\\b", 1, Log), "UNKNOWN"))',
+        '| extend Level = case(Level == "WARN", "WARNING", Level == "FATAL", "CRITICAL", Level)',
+        *([f"| where Level == {string(normalize_level(level))}"] if level else []),
+        f"| top {int(tail)} by TimeGenerated desc",
+        "| project TimeGenerated, Revision, Replica, Stream, Level, Message = Log",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,92 @@
+"""The rollout's live chart: what the judge sees, updated in place at every poll.
+
+Four panels sharing the time axis, so an engineer reads a decision at a glance: request rate per
+revision; 5xx share per revision; slow share per revision (requests at or above the SLO's latency, i.e.
+"P95 < 2 s" as "under 5% slow"); and the harm e-values against their threshold (log scale), with the
+canary's traffic weight and a marker at every stage change and at the decision. Counts are cumulative
+since the stage start, as the judge uses them. plotly is imported here only, when a chart is made.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apexops.canary.rollout import PollRecord
+
+__all__ = ["RolloutChart"]
+
+_PANELS = ("requests/s", "5xx %", "slow %", "evidence (e-value)")
+
+
+class RolloutChart:
+    """chart = RolloutChart(); Rollout(..., on_poll=chart.update).run(); chart.figure is the final figure."""
+
+    def __init__(self, *, title: str = "Canary", live: bool = True) -> None:
+        from plotly.subplots import make_subplots
+
+        fig = make_subplots(
+            rows=4,
+            cols=1,
+            shared_xaxes=True,
+            vertical_spacing=0.06,
+            subplot_titles=_PANELS,
+            specs=[[{}], [{}], [{}], [{"secondary_y": True}]],
+        )
+        fig.update_layout(title=title, height=820, legend={"orientation": "h"})
+        fig.update_yaxes(type="log", row=4, col=1, secondary_y=False)
+        fig.update_yaxes(title_text="canary weight %", range=[0, 105], row=4, col=1, secondary_y=True)
+        self.figure = fig
+        self._live: Any = None
+        if live:
+            from apexops.display import LiveChart
+
+            self._live = LiveChart(fig)
+        self._last: PollRecord | None = None
+        self._stage: int | None = None
+
+    def _add(self, name: str, x: Any, y: Any, row: int, *, secondary: bool = False, **style: Any) -> None:
+        trace = next((t for t in self.figure.data if t.name == name), None)
+        if trace is None:
+            import plotly.graph_objects as go
+
+            self.figure.add_trace(
+                go.Scatter(name=name, x=[x], y=[y], mode="lines", **style),
+                row=row,
+                col=1,
+                secondary_y=secondary if row == 4 else None,
+            )
+        else:
+            trace.x, trace.y = (*trace.x, x), (*trace.y, y)
+
+    def update(self, record: PollRecord) -> None:
+        n, x = record.numbers, record.at
+        if record.stage_index != self._stage:
+            self.figure.add_vline(
+                x=x, line_dash="dot", annotation_text=f"stage {record.stage_index + 1}: {record.weight}%"
+            )
+            self._stage, self._last = record.stage_index, None
+        last = self._last
+        dt = (record.at - last.at).total_seconds() if last else record.elapsed_s
+        for role in ("canary", "baseline"):
+            req = n.get(f"{role}_requests") or 0
+            before = (last.numbers.get(f"{role}_requests") or 0) if last else 0
+            self._add(f"{role} req/s", x, max(0, req - before) / dt if dt > 0 else None, 1)
+            self._add(f"{role} 5xx %", x, 100 * (n.get(f"{role}_5xx") or 0) / req if req else None, 2)
+            self._add(f"{role} slow %", x, 100 * (n.get(f"{role}_slow") or 0) / req if req else None, 3)
+        for check, label in (("harm_errors", "e 5xx"), ("harm_latency", "e slow")):
+            if f"{check}_e_value" in n:
+                self._add(label, x, n[f"{check}_e_value"], 4)
+        if "harm_errors_threshold" in n:  # both checks share the threshold (the budget is split evenly)
+            self._add("1/α", x, n["harm_errors_threshold"], 4, line={"dash": "dash", "color": "red"})
+        self._add(
+            "canary weight %", x, record.weight, 4, secondary=True, line={"shape": "hv", "color": "gray"}
+        )
+        if record.verdict in ("ROLLBACK", "PROMOTE", "INCONCLUSIVE"):
+            self.figure.add_vline(
+                x=x,
+                line_color="red" if record.verdict == "ROLLBACK" else "green",
+                annotation_text=record.verdict,
+            )
+        self._last = record
+        if self._live is not None:
+            self._live.update()

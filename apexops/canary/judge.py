@@ -1,0 +1,179 @@
+"""Evaluate and assess: one Observation -> per-check results -> one Decision, all pure data with reasons.
+
+The shape follows Argo Rollouts' analysis (measure -> evaluate -> assess as separate steps, one status
+vocabulary, worst wins, reasons built from the numbers), with the statistics of `apexops.canary.stats`:
+
+    checks    canary_guard, baseline_guard   revision states and replica restarts (hard guards)
+              data                           telemetry complete, enough requests to ever pass the SLO gate
+              duration                       the stage's minimum duration
+              harm_errors, harm_latency      anytime-valid canary-vs-baseline tests (fast rollback)
+              slo_errors, slo_latency        anytime-valid evidence the canary meets the absolute SLOs
+              slo_availability               reported (WARN), not gating (see apexops.canary.checks)
+
+    verdict   ROLLBACK      a canary guard failed, or a harm test reached 1/alpha (and data is complete)
+              INCONCLUSIVE  the baseline itself is broken (escalate at once), or the stage reached its
+                            max duration without a decision (then the policy's on_inconclusive applies)
+              PROMOTE       min duration reached AND complete data AND every SLO check passed
+              HOLD          otherwise: keep observing; the reason lists what is still missing
+
+No data is never a pass (the SLO gate needs evidence) and never a rollback (an e-value without bad
+events stays at or below 1). A dependency outage that hits both revisions does not move the harm tests
+(they compare against the concurrent baseline) but fails the SLO gate, so the stage holds, turns
+INCONCLUSIVE at its max duration and escalates per policy; the reason says the baseline breaches too.
+At the 100% stage there is no concurrent baseline: the harm tests are SKIPPED and only guards and the
+SLO gate decide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from apexops.canary.checks import CheckResult, Status, evaluate
+from apexops.canary.config import HARM_CHECKS, JudgeConfig
+from apexops.canary.evidence import accumulate
+from apexops.canary.observation import HarmState, Observation
+
+__all__ = [
+    "CheckResult",
+    "Decision",
+    "JudgeConfig",
+    "Status",
+    "Verdict",
+    "accumulate",
+    "assess",
+    "evaluate",
+    "judge",
+]
+
+
+class Verdict(StrEnum):
+    ROLLBACK = "ROLLBACK"
+    INCONCLUSIVE = "INCONCLUSIVE"
+    HOLD = "HOLD"
+    PROMOTE = "PROMOTE"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The judgement of one poll: what to do, why, and every number behind it."""
+
+    verdict: Verdict
+    reason: str
+    #: what the runner does: rollback | promote | complete | continue | escalate | extend | promote_never
+    action: str
+    stage_index: int
+    elapsed_s: float
+    checks: tuple[CheckResult, ...]
+    #: flat numbers for charts, per-interval tables and the ledger
+    numbers: Mapping[str, Any]
+    #: the harm tests' state after this poll: pass it as Observation.state with the next poll
+    state: HarmState | None = None
+
+    def check(self, name: str) -> CheckResult:
+        return next(c for c in self.checks if c.name == name)
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-able form for the ledger and the evidence folder."""
+        return {
+            "verdict": self.verdict.value,
+            "reason": self.reason,
+            "action": self.action,
+            "stage_index": self.stage_index,
+            "elapsed_s": self.elapsed_s,
+            "checks": [
+                {"name": c.name, "status": c.status.value, "reason": c.reason, "values": dict(c.values)}
+                for c in self.checks
+            ],
+            "numbers": dict(self.numbers),
+        }
+
+
+# ----------------------------------------------------------------------------------- assess
+
+
+def _numbers(obs: Observation, checks: tuple[CheckResult, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "stage_index": obs.stage_index,
+        "elapsed_s": obs.elapsed_s,
+        "canary_weight": obs.canary.weight,
+        "canary_share": obs.canary_share,
+        "partial": obs.partial,
+    }
+    for role, rev in (("canary", obs.canary), ("baseline", obs.baseline)):
+        out.update(
+            {
+                f"{role}_requests": rev.requests,
+                f"{role}_5xx": rev.errors_5xx,
+                f"{role}_slow": rev.slow,
+                f"{role}_p95_ms": rev.p95_ms,
+            }
+        )
+    keys = {
+        "harm_errors": ("e_value", "threshold"),
+        "harm_latency": ("e_value", "threshold"),
+        "slo_errors": ("upper", "limit"),
+        "slo_latency": ("upper", "limit"),
+        "slo_availability": ("breach_e",),
+    }
+    for c in checks:
+        out[f"{c.name}_status"] = c.status.value
+        for key in keys.get(c.name, ()):
+            if key in c.values:
+                out[f"{c.name}_{key}"] = c.values[key]
+    return out
+
+
+def assess(
+    obs: Observation, checks: tuple[CheckResult, ...], cfg: JudgeConfig, state: HarmState | None = None
+) -> Decision:
+    """The verdict from the checks (worst wins), with the reason that decided it."""
+    by = {c.name: c for c in checks}
+    stage = cfg.stages[obs.stage_index]
+    last = obs.stage_index == len(cfg.stages) - 1
+    where = f"stage {obs.stage_index + 1} ({stage.weight}%)"
+
+    def decide(verdict: Verdict, action: str, reason: str) -> Decision:
+        return Decision(
+            verdict,
+            f"{where}: {reason}",
+            action,
+            obs.stage_index,
+            obs.elapsed_s,
+            checks,
+            _numbers(obs, checks),
+            state,
+        )
+
+    if by["canary_guard"].status is Status.FAIL:
+        return decide(Verdict.ROLLBACK, "rollback", by["canary_guard"].reason)
+    harmful = [by[n].reason for n in HARM_CHECKS if by[n].status is Status.FAIL]
+    if harmful:
+        return decide(Verdict.ROLLBACK, "rollback", "; ".join(harmful))
+    if by["baseline_guard"].status is Status.FAIL:
+        return decide(
+            Verdict.INCONCLUSIVE,
+            "escalate",
+            f"{by['baseline_guard'].reason}: rolling back onto it is not safe, a person decides",
+        )
+    gate = ("data", "duration", "slo_errors", "slo_latency")
+    missing = [by[n] for n in gate if by[n].status is not Status.PASS]
+    if not missing:
+        passed = "; ".join(by[n].reason for n in ("duration", "slo_errors", "slo_latency"))
+        return decide(Verdict.PROMOTE, "complete" if last else "promote", f"passed: {passed}")
+    blockers = "; ".join(c.reason for c in missing)
+    if obs.elapsed_s >= stage.max_duration_s:
+        return decide(
+            Verdict.INCONCLUSIVE,
+            cfg.on_inconclusive,
+            f"max {stage.max_duration_s:.0f} s reached without evidence ({cfg.on_inconclusive}): {blockers}",
+        )
+    return decide(Verdict.HOLD, "continue", f"holding: {blockers}")
+
+
+def judge(obs: Observation, cfg: JudgeConfig) -> Decision:
+    """accumulate, evaluate, assess: the one call a runner makes per poll (then passes Decision.state on)."""
+    state = accumulate(obs, cfg)
+    return assess(obs, evaluate(obs, cfg, state), cfg, state)

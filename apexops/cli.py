@@ -1,0 +1,364 @@
+"""`apexops`: list procedures, run one headless and audited, find and verify runs.
+
+    apexops procedures
+    apexops run 00 --env local -p require_sandbox=true
+    apexops runs list | show <run-id> | verify | index
+
+Exit codes: 0 succeeded; 1 failed; 2 bad input (ConfigError, unknown procedure); 3 approval missing;
+4 timed out; 5 kernel died; 130 interrupted. Operational errors print as one red line with a HINT, never a
+traceback. Command groups owned by other modules (e.g. `apexops sandbox`) are registered by module path in
+`EXTENSIONS` and imported only when used, so `apexops run` never pays for the sandbox's imports.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from apexops.errors import ApexopsError
+
+__all__ = ["EXTENSIONS", "app", "main"]
+
+#: sub-command groups owned by other modules: name -> "module:typer_app", imported lazily
+EXTENSIONS: dict[str, str] = {
+    "sandbox": "apexops.sandbox.cli:app",
+}
+
+OUTCOME_STYLE = {
+    "succeeded": "bold green",
+    "failed": "bold red",
+    "timed_out": "bold yellow",
+    "kernel_died": "bold magenta",
+    "interrupted": "bold",
+}
+
+
+def _console(stderr: bool = False) -> Console:
+    """Rich console; when output goes to a file or CI log (not a terminal), lines may be 140 wide."""
+    c = Console(stderr=stderr, highlight=False)
+    if not c.is_terminal and "COLUMNS" not in os.environ:
+        c.width = 140
+    return c
+
+
+console = _console()
+err_console = _console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    name="apexops",
+    help="The APEX production runbook as executable, audited Jupyter procedures.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+runs_app = typer.Typer(help="Find, read and verify recorded runs.", no_args_is_help=True)
+app.add_typer(runs_app, name="runs")
+
+OutputsOpt = Annotated[
+    Path | None,
+    typer.Option("--outputs", help="Outputs folder (default: $APEXOPS_OUTPUTS or <project>/outputs)."),
+]
+
+
+def _print_error(text: str) -> None:
+    """One red line; the text is printed literally (hints contain brackets such as '.[mssql]')."""
+    err_console.print(Text.assemble(("error: ", "bold red"), (text, "red")), soft_wrap=True)
+
+
+def _fail(err: ApexopsError) -> typer.Exit:
+    _print_error(str(err))
+    return typer.Exit(err.exit_code)
+
+
+def handles_errors(func: F) -> F:
+    """ApexopsError -> one red line (message + HINT) and its exit code; no traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ApexopsError as err:
+            raise _fail(err) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _quiet_libraries() -> None:
+    """The runner reports outcomes itself; papermill/nbclient's own error logs would repeat them."""
+    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
+    for name in ("papermill", "traitlets", "nbclient"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+# --------------------------------------------------------------------------- procedures
+
+
+@app.command()
+@handles_errors
+def procedures(
+    notebooks: Annotated[Path | None, typer.Option(help="Notebooks folder.", hidden=True)] = None,
+) -> None:
+    """List the procedures (notebooks) with their parameters and defaults."""
+    from apexops.catalog import list_procedures, notebooks_dir
+
+    procs = list_procedures(notebooks)
+    if not procs:
+        console.print(f"No procedures in {notebooks_dir(notebooks)}.")
+        return
+    table = Table(title="Procedures", show_lines=True)
+    table.add_column("id", style="bold")
+    table.add_column("name")
+    table.add_column("title")
+    table.add_column("parameters (name: type = default  # help)")
+    for p in procs:
+        params = "\n".join(
+            f"{x.name}{': ' + x.type if x.type else ''} = {x.default}{'  # ' + x.help if x.help else ''}"
+            for x in p.parameters()
+        )
+        table.add_row(p.id, p.name, p.title, params or "-")
+    console.print(table)
+    console.print("Run one: apexops run <id|name> --env local -p name=value")
+
+
+# --------------------------------------------------------------------------- run
+
+
+@app.command()
+@handles_errors
+def run(
+    procedure: Annotated[str, typer.Argument(help="Procedure id or name, e.g. 00 or 00-preflight.")],
+    env: Annotated[str, typer.Option("--env", "-e", help="Environment: local, staging or prod.")] = "local",
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="A parameter, name=value (repeatable).")
+    ] = None,
+    outputs: OutputsOpt = None,
+    cell_timeout: Annotated[
+        float | None, typer.Option("--cell-timeout", help="Per-cell timeout in seconds (default 600).")
+    ] = None,
+    parent: Annotated[str | None, typer.Option(help="Parent run id (for child runs).")] = None,
+    notebooks: Annotated[Path | None, typer.Option(help="Notebooks folder.", hidden=True)] = None,
+) -> None:
+    """Run a procedure headless; the exit code reflects the outcome."""
+    from apexops.catalog import resolve
+    from apexops.runner import parse_cli_parameters
+
+    _quiet_libraries()
+    proc = resolve(procedure, notebooks)
+    params = parse_cli_parameters(proc, list(param or []))
+    interactive = console.is_terminal
+    last_step: list[str] = [""]
+
+    def progress(message: str) -> None:
+        step = message.split("] ", 1)[1] if message.startswith("[") and "] " in message else message
+        if interactive:
+            status.update(f"[bold]{proc.slug}[/] · {message}")
+        if step != last_step[0]:
+            last_step[0] = step
+            console.print(f"  · {step}", markup=False)
+
+    console.print(f"[bold]{proc.slug}[/] · {proc.title} · env [bold]{env}[/]")
+    with console.status(f"[bold]{proc.slug}[/] · starting", spinner="dots") as status:
+        result = _run_recorded(
+            procedure=str(proc.path),
+            env=env,
+            parameters=params,
+            outputs=outputs,
+            cell_timeout_s=cell_timeout,
+            parent_run_id=parent,
+            progress=progress,
+            notebooks=notebooks,
+        )
+    style = OUTCOME_STYLE.get(result.outcome, "bold")
+    console.print(Text.assemble((result.outcome.upper(), style), f" run {result.run_id}"))
+    if result.error:
+        _print_error(result.error)
+    console.print(f"  notebook: {result.notebook_path}", markup=False, soft_wrap=True)
+    if result.html_path:
+        console.print(f"  html:     {result.html_path}", markup=False, soft_wrap=True)
+    console.print(f"  evidence: {result.evidence_dir}", markup=False, soft_wrap=True)
+    facts = {k: v for k, v in result.facts.items() if k != "redactions"}
+    if facts:
+        console.print(f"  facts:    {json.dumps(facts, default=str)[:400]}", markup=False, soft_wrap=True)
+    raise typer.Exit(result.exit_code)
+
+
+def _run_recorded(**kwargs: Any) -> Any:
+    """run_procedure; an interrupted run was recorded before RunInterrupted, so report it like any other."""
+    from apexops.runner import RunInterrupted, run_procedure
+
+    try:
+        return run_procedure(**kwargs)
+    except RunInterrupted as stop:
+        return stop.result
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def _ledger(outputs: Path | None) -> Any:
+    from apexops.kernel import outputs_root
+    from apexops.ledger import Ledger
+
+    return Ledger(outputs_root(outputs))
+
+
+@runs_app.command("list")
+@handles_errors
+def runs_list(
+    outputs: OutputsOpt = None,
+    limit: Annotated[int, typer.Option(help="Show at most this many runs.")] = 20,
+    procedure: Annotated[str | None, typer.Option(help="Only this procedure (substring).")] = None,
+    env: Annotated[str | None, typer.Option("--env", "-e", help="Only this environment.")] = None,
+) -> None:
+    """Recorded runs, newest first."""
+    ledger = _ledger(outputs)
+    entries = [
+        e
+        for e in reversed(ledger.entries())
+        if (not procedure or procedure in str(e.get("procedure")))
+        and (not env or env == e.get("environment"))
+    ][:limit]
+    if not entries:
+        console.print(f"No runs recorded in {ledger.path}.")
+        return
+    table = Table(title=f"Runs in {ledger.outputs}")
+    table.add_column("run", no_wrap=True, min_width=10)
+    for col in ("outcome", "procedure", "env", "operator", "started (UTC)", "duration", "parent"):
+        table.add_column(col, overflow="fold")
+    for e in entries:
+        outcome = str(e.get("outcome"))
+        duration = e.get("duration_s")
+        table.add_row(
+            str(e.get("run_id")),
+            f"[{OUTCOME_STYLE.get(outcome, '')}]{outcome}[/]",
+            str(e.get("procedure")),
+            str(e.get("environment")),
+            str(e.get("operator")),
+            str(e.get("started_at", "")).replace("T", " ").removesuffix("+00:00"),
+            "" if duration is None else f"{float(duration):.1f} s",
+            str(e.get("parent_run_id") or ""),
+        )
+    console.print(table)
+
+
+@runs_app.command("show")
+@handles_errors
+def runs_show(
+    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix).")],
+    outputs: OutputsOpt = None,
+) -> None:
+    """One run's ledger line: outcome, parameters, facts, artifacts."""
+    ledger = _ledger(outputs)
+    entry = ledger.find(run_id)
+    outcome = str(entry.get("outcome"))
+    console.print(
+        f"[{OUTCOME_STYLE.get(outcome, 'bold')}]{outcome.upper()}[/] run {entry.get('run_id')} · "
+        f"{entry.get('procedure')} on {entry.get('environment')} by {entry.get('operator')}"
+    )
+    console.print_json(json.dumps(entry, default=str))
+    run_dir = ledger.outputs / str(entry.get("run_dir", ""))
+    console.print(f"folder: {run_dir}", markup=False, soft_wrap=True)
+
+
+@runs_app.command("verify")
+@handles_errors
+def runs_verify(
+    outputs: OutputsOpt = None,
+    artifacts: Annotated[bool, typer.Option(help="Also recompute every artifact digest.")] = True,
+) -> None:
+    """Recompute line digests, the hash chain, the head and every artifact digest; name what differs."""
+    report = _ledger(outputs).verify(artifacts=artifacts)
+    for problem in report.problems:
+        line = Text.assemble((f"✗ {problem.kind} ", "red"), f"{problem.subject}: {problem.detail}")
+        err_console.print(line, soft_wrap=True)
+    if report.ok:
+        console.print(f"[green]✓[/] {report.summary()}", soft_wrap=True)
+        return
+    err_console.print(f"[bold red]{report.summary()}[/]")
+    raise typer.Exit(6)
+
+
+@runs_app.command("index")
+@handles_errors
+def runs_index(outputs: OutputsOpt = None) -> None:
+    """Regenerate outputs/index.html (the reviewers' page)."""
+    from apexops.index import write_index
+
+    console.print(f"wrote {write_index(_ledger(outputs).outputs)}", markup=False)
+
+
+# --------------------------------------------------------------------------- extensions
+
+
+def _load_extension(spec: str) -> typer.Typer:
+    module, _, attr = spec.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def _register_extension(name: str, spec: str) -> None:
+    """A placeholder command that imports the real group when invoked and hands it the arguments."""
+
+    @app.command(
+        name,
+        help=f"{name.capitalize()} commands (from {spec.partition(':')[0]}; see `apexops {name} --help`).",
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []},
+        add_help_option=False,
+    )
+    def _extension(ctx: typer.Context) -> None:
+        try:
+            sub = _load_extension(spec)
+        except ModuleNotFoundError as exc:
+            module = spec.partition(":")[0]
+            if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
+                err_console.print(
+                    f"[yellow]notice:[/] `apexops {name}` is not available in this installation "
+                    f"({module} is missing)."
+                )
+                raise typer.Exit(2) from None
+            raise
+        command = typer.main.get_command(sub)
+        try:
+            command.main(args=list(ctx.args), prog_name=f"apexops {name}", standalone_mode=False)
+        except ApexopsError as err:
+            raise _fail(err) from None
+        except typer.Exit:
+            raise
+        except SystemExit as exc:
+            raise typer.Exit(exc.code if isinstance(exc.code, int) else 1) from None
+        except Exception as exc:
+            import click
+
+            if isinstance(exc, click.exceptions.Exit):
+                raise typer.Exit(exc.exit_code) from None
+            if isinstance(exc, click.ClickException):
+                exc.show()
+                raise typer.Exit(exc.exit_code) from None
+            if isinstance(exc, click.exceptions.Abort):
+                raise typer.Exit(130) from None
+            raise
+
+
+for _name, _spec in EXTENSIONS.items():
+    _register_extension(_name, _spec)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point."""
+    try:
+        app(args=argv, prog_name="apexops")
+    except ApexopsError as err:  # raised outside a command body (e.g. while parsing)
+        _print_error(str(err))
+        sys.exit(err.exit_code)

@@ -1,0 +1,14 @@
+"""Procedure 30: a new revision of the container app, verified before it gets any traffic.
+
+    d = Deployment(env, "v1.2.3")
+    d.check_image(); d.take_snapshot(apexops.evidence()); d.make_plan()   # nothing changed yet
+    d.apply(); d.watch_health(on_status=...); d.verify(); d.troubleshoot(); d.verdict()
+
+The steps are small modules (image, snapshot, plan, apply, watch, verify, troubleshoot) usable alone.
+"""
+
+from __future__ import annotations
+
+from apexops.deploy.procedure import Deployment, DeployVerdict
+
+__all__ = ["DeployVerdict", "Deployment"]

@@ -1,0 +1,120 @@
+"""A table that updates in place while a cell runs; the saved notebook keeps exactly its final state.
+
+The revision watch of procedure 30 redraws one display (IPython `display_id` + `update`, the same
+mechanism as `apexops.display.LiveChart`): in JupyterLab the operator sees the status change live, and the
+executed notebook stores one table, the last one, rather than one per poll. Statuses are coloured with
+`apexops.display.STATUS_COLOURS`. Outside IPython it prints the text rendering once per change.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = ["LiveTable", "watch_table"]
+
+
+def _text(columns: list[str], rows: list[list[str]], title: str, caption: str) -> str:
+    widths = [min(60, max([len(c)] + [len(r[i]) for r in rows])) for i, c in enumerate(columns)]
+
+    def fmt(values: Sequence[str]) -> str:
+        return "  ".join(v[:60].ljust(w) for v, w in zip(values, widths, strict=False)).rstrip()
+
+    lines = [title] if title else []
+    lines += [fmt(columns), fmt(["-" * w for w in widths]), *(fmt(r) for r in rows)]
+    if caption:
+        lines.append(caption)
+    return "\n".join(lines)
+
+
+#: revision phases shown with the status colours they mean
+_PHASES = {
+    "HEALTHY": "PASS",
+    "FAILED": "FAIL",
+    "RUNNING": "WARN",
+    "PROVISIONING": "INFO",
+    "TIMED_OUT": "FAIL",
+}
+
+
+def _badge(value: str) -> str:
+    from apexops.display import STATUS_COLOURS
+
+    colours = STATUS_COLOURS.get(_PHASES.get(value.upper(), value.upper()))
+    if colours is None:
+        return html.escape(value)
+    fg, bg = colours
+    return (
+        f'<span style="color:{fg};background:{bg};padding:1px 8px;border-radius:3px;font-weight:600">'
+        f"{html.escape(value)}</span>"
+    )
+
+
+class LiveTable:
+    """One table display, redrawn in place by `update(rows)`."""
+
+    def __init__(self, *, title: str = "", status_column: str | None = None) -> None:
+        self.title = title
+        self.status_column = status_column
+        self._handle: Any = None
+        self._last_text: str | None = None
+        self.updates = 0
+
+    def bundle(self, rows: Sequence[Mapping[str, Any]], caption: str = "") -> dict[str, str]:
+        columns: list[str] = []
+        for row in rows:
+            columns += [str(k) for k in row if str(k) not in columns]
+        cells = [["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows]
+        head = "".join(f'<th style="text-align:left">{html.escape(c)}</th>' for c in columns)
+        body = "".join(
+            "<tr>"
+            + "".join(
+                f'<td style="text-align:left">{_badge(v) if c == self.status_column else html.escape(v)}</td>'
+                for c, v in zip(columns, r, strict=False)
+            )
+            + "</tr>"
+            for r in cells
+        )
+        cap = (
+            f"<caption style='text-align:left;font-weight:600'>{html.escape(self.title)}</caption>"
+            if self.title
+            else ""
+        )
+        foot = f"<div style='color:#555'>{html.escape(caption)}</div>" if caption else ""
+        return {
+            "text/html": f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{foot}",
+            "text/plain": _text(columns, cells, self.title, caption),
+        }
+
+    def update(self, rows: Sequence[Mapping[str, Any]], *, caption: str = "") -> None:
+        """Draw the table (the first call displays it, later calls replace that display)."""
+        bundle = self.bundle(rows, caption)
+        self.updates += 1
+        try:
+            from IPython import get_ipython
+            from IPython.display import display
+        except ImportError:  # pragma: no cover - IPython is a dependency
+            get_ipython = None  # type: ignore[assignment]
+        if get_ipython is None or get_ipython() is None:
+            if bundle["text/plain"] != self._last_text:
+                print(bundle["text/plain"])
+                self._last_text = bundle["text/plain"]
+            return
+        if self._handle is None:
+            self._handle = display(bundle, raw=True, display_id=True)
+        else:
+            self._handle.update(bundle, raw=True)
+
+
+def watch_table(title: str = "New revision") -> tuple[LiveTable, Any]:
+    """A LiveTable and the `on_status` callback that feeds it from `watch_revision`."""
+    table = LiveTable(title=title, status_column="phase")
+
+    def on_status(current: Any, history: Sequence[Any]) -> None:
+        table.update(
+            [h.row() for h in history],
+            caption=f"elapsed {current.elapsed_s:.0f} s — now {current.phase}, {current.replicas} replica(s)",
+        )
+
+    return table, on_status

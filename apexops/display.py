@@ -1,0 +1,309 @@
+"""What notebook cells show: context, tables with coloured statuses, code, charts, verdicts, skipped steps.
+
+Every helper emits a rich bundle (HTML for JupyterLab and the audit HTML) *and* a text/plain rendering, so
+the executed notebook reads well in a terminal diff, in CI logs and under nbval. Charts are always the
+plotly mimetype (small, renders in untrusted notebooks); live charts update ONE display in place, so the
+saved notebook holds exactly the final figure (notebook_mechanics.md §3.6). Nothing here imports pandas or
+plotly at import time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import json
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "STATUS_COLOURS",
+    "LiveChart",
+    "show_chart",
+    "show_code",
+    "show_context",
+    "show_message",
+    "show_table",
+    "show_verdict",
+    "step_skipped",
+]
+
+#: status -> (text colour, background); PASS/FAIL/SKIPPED/INCONCLUSIVE/WARN and a few synonyms
+STATUS_COLOURS: dict[str, tuple[str, str]] = {
+    "PASS": ("#1b5e20", "#c8e6c9"),
+    "OK": ("#1b5e20", "#c8e6c9"),
+    "SUCCEEDED": ("#1b5e20", "#c8e6c9"),
+    "PROMOTE": ("#1b5e20", "#c8e6c9"),
+    "FAIL": ("#b71c1c", "#ffcdd2"),
+    "FAILED": ("#b71c1c", "#ffcdd2"),
+    "ERROR": ("#b71c1c", "#ffcdd2"),
+    "ROLLBACK": ("#b71c1c", "#ffcdd2"),
+    "WARN": ("#8d5b00", "#ffe0b2"),
+    "WARNING": ("#8d5b00", "#ffe0b2"),
+    "HOLD": ("#8d5b00", "#ffe0b2"),
+    "INCONCLUSIVE": ("#0d47a1", "#bbdefb"),
+    "SKIPPED": ("#424242", "#e0e0e0"),
+    "INFO": ("#263238", "#eceff1"),
+}
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+
+
+def _display(bundle: Mapping[str, Any], **kwargs: Any) -> Any:
+    try:
+        from IPython.display import display
+    except ImportError:  # plain Python without IPython: print the text rendering
+        print(bundle.get("text/plain", ""))
+        return None
+    return display(dict(bundle), raw=True, **kwargs)
+
+
+def _badge(status: Any) -> str:
+    text = str(status)
+    fg, bg = STATUS_COLOURS.get(text.upper(), ("#212121", "transparent"))
+    if bg == "transparent":
+        return html.escape(text)
+    return (
+        f'<span style="color:{fg};background:{bg};padding:1px 8px;border-radius:3px;font-weight:600">'
+        f"{html.escape(text)}</span>"
+    )
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, Mapping | list | tuple):
+        return json.dumps(value, default=str, ensure_ascii=False)
+    return str(value)
+
+
+def _rows(rows_or_df: Any) -> tuple[list[str], list[list[Any]]]:
+    """Columns and rows from a DataFrame, a list of dicts/dataclasses/tuples, or a mapping."""
+    if hasattr(rows_or_df, "to_dict") and hasattr(rows_or_df, "columns"):  # a pandas DataFrame
+        columns = [str(c) for c in rows_or_df.columns]
+        return columns, [list(r) for r in rows_or_df.itertuples(index=False, name=None)]
+    if isinstance(rows_or_df, Mapping):
+        return ["name", "value"], [[k, v] for k, v in rows_or_df.items()]
+    records = list(rows_or_df or [])
+    columns: list[str] = []
+    dict_rows: list[dict[str, Any]] = []
+    for r in records:
+        if dataclasses.is_dataclass(r) and not isinstance(r, type):
+            d = {f.name: getattr(r, f.name) for f in dataclasses.fields(r) if not f.name.startswith("_")}
+        elif isinstance(r, Mapping):
+            d = dict(r)
+        elif isinstance(r, Sequence) and not isinstance(r, str):
+            d = {f"col{i}": v for i, v in enumerate(r)}
+        else:
+            d = {"value": r}
+        for k in d:
+            if k not in columns:
+                columns.append(str(k))
+        dict_rows.append(d)
+    return columns, [[d.get(c) for c in columns] for d in dict_rows]
+
+
+def _text_table(columns: list[str], rows: list[list[Any]], title: str | None) -> str:
+    cells = [[_cell_text(v) for v in row] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    widths = [min(w, 60) for w in widths]
+
+    def fmt(values: list[str]) -> str:
+        return "  ".join(v[:60].ljust(w) for v, w in zip(values, widths, strict=False)).rstrip()
+
+    lines = [title] if title else []
+    lines += [fmt(columns), fmt(["-" * w for w in widths])]
+    lines += [fmt(r) for r in cells]
+    if not rows:
+        lines.append("(no rows)")
+    return "\n".join(lines)
+
+
+def show_table(rows_or_df: Any, *, status_column: str | None = None, title: str | None = None) -> None:
+    """A table; values in `status_column` (PASS/FAIL/SKIPPED/INCONCLUSIVE/WARN ...) are coloured."""
+    columns, rows = _rows(rows_or_df)
+    head = "".join(f'<th style="text-align:left">{html.escape(c)}</th>' for c in columns)
+    body = []
+    for row in rows:
+        tds = []
+        for c, v in zip(columns, row, strict=False):
+            content = _badge(v) if c == status_column and v is not None else html.escape(_cell_text(v))
+            tds.append(f'<td style="text-align:left;vertical-align:top">{content}</td>')
+        body.append(f"<tr>{''.join(tds)}</tr>")
+    caption = (
+        f"<caption style='text-align:left;font-weight:600'>{html.escape(title)}</caption>" if title else ""
+    )
+    table = f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    _display({"text/html": table, "text/plain": _text_table(columns, rows, title)})
+
+
+def show_context(env: Any, parameters: Mapping[str, Any] | None = None) -> None:
+    """The context cell: where this runs (environment, target, app), as whom, and with which parameters.
+
+    `env` is an environment name, a Settings or an Environment. Parameters are shown redacted.
+    """
+    from apexops import __version__
+    from apexops.kernel import note_environment, run_context
+    from apexops.redact import redact_parameters
+
+    settings = getattr(env, "settings", None) or (env if hasattr(env, "environment") else None)
+    env_name = settings.environment if settings is not None else str(env)
+    note_environment(env_name)
+    ctx = run_context()
+    rows: list[tuple[str, Any]] = [
+        ("environment", env_name),
+        ("mode", "headless (runner)" if ctx.headless else "interactive"),
+        ("run id", ctx.run_id),
+        ("procedure", ctx.procedure),
+    ]
+    if ctx.parent_run_id:
+        rows.append(("parent run", ctx.parent_run_id))
+    if settings is not None:
+        rows += [
+            ("target", settings.target),
+            ("resource group", settings.azure.resource_group),
+            ("container app", settings.app.name),
+            ("parameters file", settings.source),
+        ]
+    rows += [
+        ("apexops", __version__),
+        ("python", sys.version.split()[0]),
+        ("evidence", str(ctx.evidence_dir)),
+    ]
+    show_table([{"context": k, "value": v} for k, v in rows], title="Context")
+    if parameters:
+        shown = redact_parameters(dict(parameters))
+        show_table([{"parameter": k, "value": v} for k, v in shown.items()], title="Parameters")
+
+
+def show_code(text: str, language: str = "sql") -> None:
+    """Code to read (a SQL preview, the equivalent `az` command): highlighted, copyable, never executed."""
+    fence = "````" if "```" in text else "```"
+    _display({"text/markdown": f"{fence}{language}\n{text}\n{fence}", "text/plain": text})
+
+
+def show_message(text: str, status: str = "INFO") -> None:
+    """One status line (e.g. WARN: the sandbox is not running)."""
+    _display(
+        {
+            "text/html": f"<div>{_badge(status)} {html.escape(text)}</div>",
+            "text/plain": f"{status}: {text}",
+        }
+    )
+
+
+def step_skipped(reason: str) -> None:
+    """Say a step did nothing and why: prints `SKIPPED (<reason>)`, e.g. SKIPPED (dry run)."""
+    line = f"SKIPPED ({reason})"
+    _display({"text/html": f"<div>{_badge('SKIPPED')} ({html.escape(reason)})</div>", "text/plain": line})
+
+
+def show_verdict(verdict: Any, reasons: Iterable[Any] | None = None) -> None:
+    """A verdict banner with its reasons (verdicts are data: a status plus why).
+
+    `verdict` is a status string, or an object with `.status`/`.verdict`/`.decision` and `.reasons`.
+    """
+    if not isinstance(verdict, str):
+        obj = verdict
+        verdict = next(
+            (str(getattr(obj, a)) for a in ("status", "verdict", "decision", "outcome") if hasattr(obj, a)),
+            str(obj),
+        )
+        if reasons is None:
+            reasons = getattr(obj, "reasons", None)
+    reason_list = [str(r) for r in (reasons or [])]
+    fg, bg = STATUS_COLOURS.get(verdict.upper(), ("#212121", "#fafafa"))
+    items = "".join(f"<li>{html.escape(r)}</li>" for r in reason_list)
+    block = (
+        f'<div style="border-left:6px solid {fg};background:{bg};padding:8px 12px">'
+        f'<div style="font-size:1.3em;font-weight:700;color:{fg}">VERDICT: {html.escape(verdict)}</div>'
+        f"{'<ul>' + items + '</ul>' if items else ''}</div>"
+    )
+    text = "\n".join([f"VERDICT: {verdict}", *(f"  - {r}" for r in reason_list)])
+    _display({"text/html": block, "text/plain": text})
+
+
+def _figure_bundle(fig: Any) -> dict[str, Any]:
+    data = fig.to_plotly_json() if hasattr(fig, "to_plotly_json") else dict(fig)
+    layout = data.get("layout") or {}
+    title = layout.get("title")
+    title_text = title.get("text", "") if isinstance(title, Mapping) else (title or "")
+    # plotly's JSON may hold numpy arrays; the mimetype bundle must be plain JSON
+    plain = json.loads(json.dumps(data, default=_json_default))
+    return {PLOTLY_MIME: plain, "text/plain": f"<chart: {title_text or 'untitled'}>"}
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def show_chart(fig: Any) -> None:
+    """A plotly figure as the plotly mimetype (renders untrusted; the audit HTML renders it offline)."""
+    _display(_figure_bundle(fig))
+
+
+class LiveChart:
+    """A chart that updates in place while a cell runs; the saved notebook keeps only the final figure.
+
+    chart = LiveChart(title="Canary error rate", yaxis_title="errors %")
+    for t, v in samples:
+        chart.add_point("canary", t, v)     # redraws the same display
+    """
+
+    def __init__(
+        self,
+        fig: Any = None,
+        *,
+        title: str | None = None,
+        xaxis_title: str | None = None,
+        yaxis_title: str | None = None,
+        max_points: int = 2000,
+    ) -> None:
+        if fig is None:
+            import plotly.graph_objects as go
+
+            fig = go.Figure()
+            fig.update_layout(title=title, xaxis_title=xaxis_title, yaxis_title=yaxis_title, height=360)
+        self.figure = fig
+        self.max_points = max_points
+        self._handle: Any = None
+
+    def show(self) -> LiveChart:
+        """Display the chart now (the first `update` does it otherwise)."""
+        if self._handle is None:
+            self._handle = _display(_figure_bundle(self.figure), display_id=True)
+        return self
+
+    def update(self, mutate: Callable[[Any], None] | None = None) -> None:
+        """Redraw after changing `self.figure` (or pass a function that changes it)."""
+        if mutate is not None:
+            mutate(self.figure)
+        if self._handle is None:
+            self.show()
+            return
+        self._handle.update(_figure_bundle(self.figure), raw=True)
+
+    def add_point(self, series: str, x: Any, y: Any, *, redraw: bool = True) -> None:
+        """Append (x, y) to the line named `series` (created on first use), keeping at most max_points."""
+        trace = next((t for t in self.figure.data if t.name == series), None)
+        if trace is None:
+            import plotly.graph_objects as go
+
+            self.figure.add_trace(go.Scatter(name=series, x=[x], y=[y], mode="lines+markers"))
+        else:
+            xs, ys = [*(trace.x or ()), x], [*(trace.y or ()), y]
+            if len(xs) > self.max_points:  # keep the chart (and the notebook) small: drop every other point
+                xs, ys = xs[::2], ys[::2]
+            trace.x, trace.y = xs, ys
+        if redraw:
+            self.update()
+
+    def mark(self, x: Any, label: str) -> None:
+        """A vertical marker (a stage start, a rollback) at `x`."""
+        self.figure.add_vline(x=x, line_dash="dot", annotation_text=label)
+        self.update()

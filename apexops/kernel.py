@@ -1,0 +1,237 @@
+"""What a notebook knows about the run it is part of: `record()`, `evidence()`, `run_context()`.
+
+Under the runner the kernel inherits APEXOPS_RUN_ID, APEXOPS_RUN_DIR, ... (see INTERFACES.md) and these
+functions write into that run's folder, where the runner collects them for the ledger. In JupyterLab there is
+no runner, and the same calls still work: they write under `outputs/interactive/<run-id>/`, so a cell never
+has to ask "am I headless?" just to save a file.
+
+Facts are kept in a small JSON file next to the run (rewritten atomically on each `record`), not in kernel
+memory, so they survive a kernel death and the runner can still put them in the ledger.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import enum
+import getpass
+import json
+import os
+import secrets
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "FACTS_FILE",
+    "RunContext",
+    "evidence",
+    "facts",
+    "new_run_id",
+    "operator_identity",
+    "outputs_root",
+    "read_facts",
+    "record",
+    "run_context",
+    "to_jsonable",
+]
+
+#: name of the facts file inside a run folder (the runner reads it, puts the facts in the ledger, removes it)
+FACTS_FILE = ".apexops-facts.json"
+
+_interactive_id: str | None = None
+_interactive_env: str | None = None
+
+
+def new_run_id() -> str:
+    """A short unique run id: 10 lowercase hex characters (not a secret, not a timestamp)."""
+    return secrets.token_hex(5)
+
+
+#: where the operator's name comes from, in order: explicit, CI systems, then the OS user
+OPERATOR_VARS = (
+    "APEXOPS_OPERATOR",
+    "GITHUB_ACTOR",
+    "GITLAB_USER_LOGIN",
+    "BUILD_REQUESTEDFOREMAIL",
+    "BUILD_REQUESTEDFOR",
+    "BUILDKITE_BUILD_CREATOR_EMAIL",
+    "CIRCLE_USERNAME",
+    "BUILD_USER_ID",
+)
+
+
+def operator_identity() -> tuple[str, str]:
+    """(operator, where it came from): APEXOPS_OPERATOR, a CI identity variable, else the OS user."""
+    for var in OPERATOR_VARS:
+        if value := os.environ.get(var):
+            return value, var
+    try:
+        return getpass.getuser(), "os-user"
+    except (KeyError, OSError):
+        return "unknown", "none"
+
+
+def outputs_root(outputs: Path | str | None = None) -> Path:
+    """The outputs root: the argument, else APEXOPS_OUTPUTS, else `<project>/outputs`."""
+    if outputs is not None:
+        return Path(outputs).resolve()
+    if env := os.environ.get("APEXOPS_OUTPUTS"):
+        return Path(env).resolve()
+    # settings.project_root(), without importing settings (and pydantic) into every kernel
+    home = os.environ.get("APEXOPS_HOME")
+    root = Path(home).resolve() if home else Path(__file__).resolve().parent.parent
+    return root / "outputs"
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Where this run writes and what it is: the same shape headless and interactive."""
+
+    run_id: str
+    procedure: str
+    env: str
+    run_dir: Path
+    evidence_dir: Path
+    headless: bool
+    parent_run_id: str | None = None
+    outputs: Path | None = None
+
+    @property
+    def interactive(self) -> bool:
+        return not self.headless
+
+
+def _interactive_context() -> RunContext:
+    global _interactive_id
+    if _interactive_id is None:
+        stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%d-%H%M%S")
+        _interactive_id = f"{stamp}-{new_run_id()[:6]}"
+    outputs = outputs_root()
+    run_dir = outputs / "interactive" / _interactive_id
+    # JupyterLab tells the kernel which notebook it serves; use it to name the procedure
+    session = os.environ.get("JPY_SESSION_NAME", "")
+    procedure = Path(session).stem if session.endswith(".ipynb") else "interactive"
+    return RunContext(
+        run_id=_interactive_id,
+        procedure=procedure,
+        env=os.environ.get("APEXOPS_ENV") or _interactive_env or "",
+        run_dir=run_dir,
+        evidence_dir=run_dir / "evidence",
+        headless=False,
+        parent_run_id=os.environ.get("APEXOPS_PARENT_RUN") or None,
+        outputs=outputs,
+    )
+
+
+def run_context() -> RunContext:
+    """The current run: from the runner's environment variables, else an interactive session run."""
+    run_id = os.environ.get("APEXOPS_RUN_ID")
+    run_dir = os.environ.get("APEXOPS_RUN_DIR")
+    if not run_id or not run_dir:
+        return _interactive_context()
+    path = Path(run_dir)
+    return RunContext(
+        run_id=run_id,
+        procedure=os.environ.get("APEXOPS_PROCEDURE", ""),
+        env=os.environ.get("APEXOPS_ENV", ""),
+        run_dir=path,
+        evidence_dir=path / "evidence",
+        headless=os.environ.get("APEXOPS_HEADLESS") == "1",
+        parent_run_id=os.environ.get("APEXOPS_PARENT_RUN") or None,
+        outputs=outputs_root(),
+    )
+
+
+def note_environment(env: str) -> None:
+    """Remember the environment a notebook chose, for interactive runs (the runner sets APEXOPS_ENV)."""
+    global _interactive_env
+    _interactive_env = env
+
+
+def evidence() -> Path:
+    """The run's evidence folder (created on demand): save config snapshots, logs, SQL previews here."""
+    path = run_context().evidence_dir
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def to_jsonable(value: Any) -> Any:
+    """Turn a fact into plain JSON data; raise TypeError naming the type when that is not possible.
+
+    Dataclasses become dicts without their private fields, and an `AccessToken` becomes its safe repr: a
+    fact must never carry a secret into the ledger.
+    """
+    from apexops.tokens import AccessToken
+
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else str(value)
+    if isinstance(value, AccessToken):
+        return repr(value)
+    if isinstance(value, _dt.datetime | _dt.date | _dt.time):
+        return value.isoformat()
+    if isinstance(value, _dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, enum.Enum):
+        return to_jsonable(value.value)
+    if isinstance(value, Path):
+        return str(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: to_jsonable(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not f.name.startswith("_")
+        }
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [to_jsonable(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    raise TypeError(
+        f"apexops.record: a {type(value).__name__} is not JSON data; record str/int/float/bool/None, "
+        "lists, dicts, dataclasses or datetimes"
+    )
+
+
+def read_facts(run_dir: Path) -> dict[str, Any]:
+    """The facts recorded so far in a run folder ({} when none or unreadable)."""
+    try:
+        data = json.loads((run_dir / FACTS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_facts(run_dir: Path, data: dict[str, Any]) -> None:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=run_dir, prefix=".facts-", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=1)
+    Path(tmp).replace(run_dir / FACTS_FILE)
+
+
+def record(key: str, value: Any, *, append: bool = False) -> None:
+    """Record a key fact of this run (lands in the ledger line and the run's metadata).
+
+    `append=True` keeps a list under `key` and adds `value` to it (e.g. one entry per approval).
+    """
+    if not isinstance(key, str) or not key.strip():
+        raise ValueError("apexops.record: the key must be a non-empty string")
+    data = to_jsonable(value)
+    ctx = run_context()
+    current = read_facts(ctx.run_dir)
+    if append:
+        existing = current.get(key)
+        current[key] = [*(existing if isinstance(existing, list) else []), data]
+    else:
+        current[key] = data
+    _write_facts(ctx.run_dir, current)
+
+
+def facts() -> dict[str, Any]:
+    """The facts recorded so far in this run."""
+    return read_facts(run_context().run_dir)

@@ -1,0 +1,274 @@
+"""Rules about data: what a migration destroys or rewrites, and what a rollback would destroy.
+
+MIG-001..007 (drops, truncates, renames, NOT NULL without default), MIG-022/023 (downgrade), MIG-026 (data
+read during a migration). One function per rule; see `rules.RULES` for reasons and safer alternatives.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from apexops.migrations._checks_common import ours, rule_why
+from apexops.migrations.dialects import ident
+from apexops.migrations.rules import ACK, BLOCK, Finding, RevisionContext
+
+__all__ = [
+    "mig001_drop_table",
+    "mig002_drop_column",
+    "mig003_drop_schema",
+    "mig004_unbounded_delete",
+    "mig005_rename_table",
+    "mig006_rename_column",
+    "mig007_not_null_without_default",
+    "mig022_empty_downgrade",
+    "mig023_downgrade_destroys",
+    "mig026_data_read",
+]
+
+
+def mig001_drop_table(ctx: RevisionContext) -> Iterator[Finding]:
+    for op in ctx.ops:
+        if (
+            op.name == "drop_table"
+            and op.table
+            and not ctx.undone(f"table {ident(op.table)}")
+            and ident(op.table) not in ctx.created_here
+        ):
+            t = ident(op.table)
+            yield ctx.find(
+                "MIG-001",
+                op.source,
+                source="op",
+                obj=f"table {t}",
+                reason=rule_why("MIG-001") + ctx.rows_note(t),
+            )
+    for s in ctx.statements:
+        if (
+            s.verb == "drop table"
+            and not ours(s.table)
+            and s.table not in ctx.rebuilt_tables
+            and s.table not in ctx.created_here
+            and not ctx.undone(f"table {s.table}")
+        ):
+            yield ctx.find(
+                "MIG-001",
+                s.text,
+                source="sql",
+                obj=f"table {s.table}",
+                reason=rule_why("MIG-001") + ctx.rows_note(s.table),
+            )
+
+
+def mig002_drop_column(ctx: RevisionContext) -> Iterator[Finding]:
+    mssql = (
+        " On SQL Server it also fails while a default, index or constraint uses the column."
+        if ctx.dialect == "mssql"
+        else ""
+    )
+    for op in ctx.ops:
+        if op.name == "drop_column" and op.table and op.target:
+            obj = f"column {ident(op.table)}.{ident(op.target)}"
+            if not ctx.undone(obj) and not ctx.is_new(op.table):
+                yield ctx.find(
+                    "MIG-002",
+                    op.source,
+                    source="op",
+                    obj=obj,
+                    reason=rule_why("MIG-002") + ctx.rows_note(obj.split(" ", 1)[1]) + mssql,
+                )
+    for s in ctx.statements:
+        if s.verb != "alter table" or ours(s.table):
+            continue
+        for col in re.findall(r"DROP COLUMN (?:IF EXISTS )?([\w\"\[\]]+)", s.flat, re.I):
+            if col.upper() in ("CONSTRAINT", "INDEX", "DEFAULT"):
+                continue
+            obj = f"column {s.table}.{ident(col)}"
+            if not ctx.undone(obj) and not ctx.is_new(s.table):
+                yield ctx.find(
+                    "MIG-002",
+                    s.text,
+                    source="sql",
+                    obj=obj,
+                    reason=rule_why("MIG-002") + ctx.rows_note(obj.split(" ", 1)[1]) + mssql,
+                )
+
+
+def mig003_drop_schema(ctx: RevisionContext) -> Iterator[Finding]:
+    for s in ctx.statements:
+        if s.verb == "drop schema":
+            yield ctx.find("MIG-003", s.text, source="sql", obj=s.flat)
+
+
+def mig004_unbounded_delete(ctx: RevisionContext) -> Iterator[Finding]:
+    for s in ctx.statements:
+        if ours(s.table) or ctx.is_new(s.table):
+            continue
+        if s.verb == "truncate" or (s.verb in ("delete", "update") and not re.search(r"\bWHERE\b", s.upper)):
+            what = "TRUNCATE" if s.verb == "truncate" else f"{s.verb.upper()} without WHERE"
+            yield ctx.find(
+                "MIG-004",
+                s.text,
+                source="sql",
+                obj=f"table {s.table}",
+                reason=f"{what} on {s.table}: " + rule_why("MIG-004") + ctx.rows_note(s.table),
+            )
+
+
+def mig005_rename_table(ctx: RevisionContext) -> Iterator[Finding]:
+    for op in ctx.ops:
+        if op.name == "rename_table" and op.table:
+            yield ctx.find("MIG-005", op.source, source="op", obj=f"table {ident(op.table)}")
+    for s in ctx.statements:
+        m = re.match(r"ALTER TABLE (\S+) RENAME TO (\S+)", s.flat, re.I)
+        if m and not ident(m.group(1)).startswith("_alembic_tmp"):
+            yield ctx.find("MIG-005", s.text, source="sql", obj=f"table {ident(m.group(1))}")
+        m = re.match(r"EXEC(?:UTE)? sp_rename '([^']+)'\s*,\s*'?([^',]+)'?\s*(,\s*'(\w+)')?", s.flat, re.I)
+        if m and not m.group(4):
+            yield ctx.find("MIG-005", s.text, source="sql", obj=f"table {ident(m.group(1))}")
+
+
+def mig006_rename_column(ctx: RevisionContext) -> Iterator[Finding]:
+    for op in ctx.ops:
+        if op.name == "alter_column" and op.kwargs.get("new_column_name") and op.table and op.target:
+            yield ctx.find(
+                "MIG-006", op.source, source="op", obj=f"column {ident(op.table)}.{ident(op.target)}"
+            )
+    for s in ctx.statements:
+        m = re.search(r"RENAME COLUMN (\S+) TO", s.flat, re.I)
+        if s.verb == "alter table" and m:
+            yield ctx.find("MIG-006", s.text, source="sql", obj=f"column {s.table}.{ident(m.group(1))}")
+        m = re.match(r"EXEC(?:UTE)? sp_rename '([^']+)'.*'COLUMN'", s.flat, re.I)
+        if m:
+            tbl, _, col = m.group(1).rpartition(".")
+            yield ctx.find("MIG-006", s.text, source="sql", obj=f"column {ident(tbl)}.{ident(col)}")
+    dropped = {ident(o.table) for o in ctx.ops if o.name == "drop_column" and o.table}
+    for op in ctx.ops:
+        if op.name == "add_column" and op.table and ident(op.table) in dropped:
+            yield ctx.find(
+                "MIG-006",
+                op.source,
+                source="op",
+                obj=f"table {ident(op.table)} drop+add",
+                reason=f"{ident(op.table)} drops a column and adds another in the same revision: if "
+                "this is a rename (autogenerate cannot tell), the column's data is lost",
+            )
+
+
+def mig007_not_null_without_default(ctx: RevisionContext) -> Iterator[Finding]:
+    for op in ctx.ops:
+        if (
+            op.name == "add_column"
+            and op.table
+            and op.column
+            and op.column.not_null
+            and not op.column.server_default
+            and not ctx.is_new(op.table)
+        ):
+            yield ctx.find(
+                "MIG-007", op.source, source="op", obj=f"column {ident(op.table)}.{ident(op.column.name)}"
+            )
+    for s in ctx.statements:
+        m = re.match(r"ALTER TABLE \S+ ADD (?:COLUMN )?([\w\"\[\]]+) (.*)$", s.flat, re.I)
+        if (
+            s.verb == "alter table"
+            and m
+            and m.group(1).upper() != "CONSTRAINT"
+            and not ours(s.table)
+            and re.search(r"\bNOT NULL\b", m.group(2), re.I)
+            and not re.search(r"\bDEFAULT\b", m.group(2), re.I)
+            and not ctx.is_new(s.table)
+        ):
+            yield ctx.find("MIG-007", s.text, source="sql", obj=f"column {s.table}.{ident(m.group(1))}")
+
+
+def mig022_empty_downgrade(ctx: RevisionContext) -> Iterator[Finding]:
+    down = ctx.scan.downgrade
+    if down.exists and not down.empty and not down.raises_not_implemented:
+        return
+    what = (
+        "has no downgrade()"
+        if not down.exists
+        else "downgrade() raises NotImplementedError"
+        if down.raises_not_implemented
+        else "downgrade() is empty"
+    )
+    if ctx.direction == "downgrade":
+        yield ctx.find(
+            "MIG-022",
+            f"{ctx.revision}: {what}",
+            source="op",
+            obj="downgrade()",
+            severity=BLOCK,
+            reason=f"{ctx.revision} {what}: the version would move back while the schema stays",
+        )
+    else:
+        yield ctx.find(
+            "MIG-022",
+            f"{ctx.revision}: {what}",
+            source="op",
+            obj="downgrade()",
+            reason=f"{ctx.revision} {what}: " + rule_why("MIG-022"),
+        )
+
+
+def mig023_downgrade_destroys(ctx: RevisionContext) -> Iterator[Finding]:
+    if ctx.direction == "upgrade":
+        created = ctx.created_by_upgrade
+        drops = [o for o in ctx.scan.downgrade.calls if o.name in ("drop_table", "drop_column") and o.table]
+        lost = sorted(
+            {
+                f"table {ident(o.table)}"
+                if o.name == "drop_table"
+                else f"column {ident(o.table)}.{ident(o.target)}"
+                for o in drops
+            }
+            & created
+        )
+        if lost:
+            yield ctx.find(
+                "MIG-023",
+                "downgrade(): " + ", ".join(lost),
+                source="op",
+                obj="downgrade()",
+                reason="rolling this revision back later drops "
+                + ", ".join(lost)
+                + " and the data written there after the upgrade",
+            )
+        return
+    for op in ctx.ops:
+        if op.name in ("drop_table", "drop_column") and op.table:
+            key = ident(op.table) if op.name == "drop_table" else f"{ident(op.table)}.{ident(op.target)}"
+            obj = f"{'table' if op.name == 'drop_table' else 'column'} {key}"
+            if ctx.undone(obj):
+                yield ctx.find(
+                    "MIG-023",
+                    op.source,
+                    source="op",
+                    obj=obj,
+                    severity=ACK,
+                    reason=f"the downgrade destroys {obj}{ctx.rows_note(key)}",
+                )
+    for s in ctx.statements:
+        targets: list[tuple[str, str]] = []
+        if s.verb == "drop table" and s.table not in ctx.rebuilt_tables and not ours(s.table):
+            targets.append((f"table {s.table}", s.table))
+        if s.verb == "alter table":
+            for col in re.findall(r"DROP COLUMN (?:IF EXISTS )?([\w\"\[\]]+)", s.flat, re.I):
+                if col.upper() not in ("CONSTRAINT", "INDEX", "DEFAULT"):
+                    targets.append((f"column {s.table}.{ident(col)}", f"{s.table}.{ident(col)}"))
+        for obj, key in targets:
+            if ctx.undone(obj):
+                yield ctx.find(
+                    "MIG-023",
+                    s.text,
+                    source="sql",
+                    obj=obj,
+                    severity=ACK,
+                    reason=f"the downgrade destroys {obj}{ctx.rows_note(key)}",
+                )
+
+
+def mig026_data_read(ctx: RevisionContext) -> Iterator[Finding]:
+    for lineno, text in ctx.scan.function(ctx.direction).data_reads:
+        yield ctx.find("MIG-026", f"line {lineno}: {text}", source="op", obj="data read")

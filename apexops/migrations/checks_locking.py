@@ -1,0 +1,390 @@
+"""Rules about locks, transactions and servers: what blocks other sessions or fails mid-flight.
+
+MIG-009 .. MIG-021 (NOT NULL, type changes, offline indexes, validating constraints, backfills, lock timeout,
+transaction control), MIG-025 (SQL Server server-named constraints), MIG-030 (SQLite batch rebuilds).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+
+from apexops.migrations._checks_common import ours, rule_why
+from apexops.migrations.dialects import ident
+from apexops.migrations.rules import ACK, BLOCK, INFO, Finding, RevisionContext
+
+__all__ = [
+    "mig009_set_not_null",
+    "mig011_type_change",
+    "mig012_index_offline",
+    "mig013_drop_index_offline",
+    "mig014_unique_on_existing",
+    "mig015_validating_constraint",
+    "mig016_drop_constraint",
+    "mig017_raw_sql",
+    "mig018_backfill_with_ddl",
+    "mig019_timeout_disabled",
+    "mig020_not_in_transaction",
+    "mig021_transaction_control",
+    "mig025_server_named",
+    "mig030_table_rebuild",
+    "type_shape",
+]
+
+
+def mig009_set_not_null(ctx: RevisionContext) -> Iterator[Finding]:
+    for op in ctx.ops:
+        if (
+            op.name == "alter_column"
+            and op.kwargs.get("nullable") is False
+            and op.table
+            and op.target
+            and op.kwargs.get("existing_nullable") is not False
+            and not ctx.is_new(op.table)
+        ):
+            yield ctx.find(
+                "MIG-009", op.source, source="op", obj=f"column {ident(op.table)}.{ident(op.target)}"
+            )
+    for s in ctx.statements:
+        m = re.search(r"ALTER COLUMN (\S+) SET NOT NULL", s.flat, re.I)
+        if s.verb == "alter table" and m and not ctx.is_new(s.table):
+            yield ctx.find("MIG-009", s.text, source="sql", obj=f"column {s.table}.{ident(m.group(1))}")
+
+
+def type_shape(text: str | None) -> tuple[str, tuple[float, ...]] | None:
+    """(family, sizes) of a SQL or SQLAlchemy type, for shrink checks; None when unreadable."""
+    if not text:
+        return None
+    t = re.sub(r"^(sa|sqlalchemy|types|mssql|postgresql)\.", "", text.strip(), flags=re.I).upper()
+    m = re.match(r"(N?VARCHAR|N?CHAR|STRING|UNICODE|VARBINARY|CHARACTER VARYING)\s*\(\s*(\d+|MAX)", t)
+    if m:
+        return "string", (math.inf if m.group(2) == "MAX" else float(m.group(2)),)
+    if re.match(r"(TEXT|UNICODETEXT|N?VARCHAR\s*\(\s*MAX|CLOB)", t):
+        return "string", (math.inf,)
+    m = re.match(r"(NUMERIC|DECIMAL)\s*\(\s*(\d+)\s*(?:,\s*(\d+))?", t)
+    if m:
+        return "numeric", (float(m.group(2)), float(m.group(3) or 0))
+    for name, size in (
+        ("BIGINT", 8),
+        ("BIGINTEGER", 8),
+        ("SMALLINT", 2),
+        ("SMALLINTEGER", 2),
+        ("TINYINT", 1),
+        ("INTEGER", 4),
+        ("INT", 4),
+    ):
+        if re.match(rf"{name}\b", t):
+            return "int", (float(size),)
+    return re.split(r"[\s(]", t, maxsplit=1)[0], ()
+
+
+def _shrinks(old: str | None, new: str | None) -> bool | None:
+    a, b = type_shape(old), type_shape(new)
+    if not a or not b:
+        return None
+    if a[0] != b[0]:
+        return None
+    return any(nb < na for na, nb in zip(a[1], b[1], strict=False))
+
+
+def mig011_type_change(ctx: RevisionContext) -> Iterator[Finding]:
+    def verdict(table: str, column: str, new: str | None, old: str | None) -> tuple[str, str]:
+        old = old or (ctx.history.type_before(ctx.revision, table, column) if ctx.history else None)
+        shrink = _shrinks(old, new)
+        if shrink is False and (type_shape(new) or ("",))[0] == "string":
+            return INFO, (
+                f"{table}.{column} widens from {old} to {new}: usually a metadata-only change "
+                "(PostgreSQL varchar, SQL Server non-indexed columns)"
+            )
+        if shrink:
+            return BLOCK, (
+                f"{table}.{column} shrinks from {old} to {new}: existing values longer than the new "
+                "size are truncated or make the migration fail"
+            )
+        known = f" from {old}" if old else ""
+        return ACK, f"{table}.{column} changes type{known} to {new}: " + rule_why("MIG-011")
+
+    declared = {
+        (ident(o.table), ident(o.target)): o.kw_source["existing_type"]
+        for o in ctx.ops
+        if o.name == "alter_column" and o.table and o.target and "existing_type" in o.kw_source
+    }
+    for op in ctx.ops:
+        if op.name == "alter_column" and "type_" in op.kw_source and op.table and op.target:
+            sev, why = verdict(
+                ident(op.table), ident(op.target), op.kw_source["type_"], op.kw_source.get("existing_type")
+            )
+            if not ctx.is_new(op.table):
+                yield ctx.find(
+                    "MIG-011",
+                    op.source,
+                    source="op",
+                    severity=sev,
+                    reason=why,
+                    obj=f"column {ident(op.table)}.{ident(op.target)}",
+                )
+    for s in ctx.statements:
+        if s.verb != "alter table" or ctx.is_new(s.table):
+            continue
+        m = re.search(r"ALTER COLUMN (\S+) (?:SET DATA )?TYPE (.+?)(?: USING .*)?$", s.flat, re.I)
+        if not m and ctx.dialect == "mssql":
+            m = re.search(r"ALTER COLUMN (\S+) (.+?)(?: (?:NOT )?NULL)?$", s.flat, re.I)
+        if m:
+            column, new = ident(m.group(1)), m.group(2)
+            old = declared.get((s.table, column)) or (
+                ctx.history.type_before(ctx.revision, s.table, column) if ctx.history else None
+            )
+            if old and type_shape(old) == type_shape(new):
+                continue  # SQL Server restates the type on nullability changes
+            sev, why = verdict(s.table, column, new, old)
+            yield ctx.find(
+                "MIG-011", s.text, source="sql", severity=sev, reason=why, obj=f"column {s.table}.{column}"
+            )
+
+
+def mig012_index_offline(ctx: RevisionContext) -> Iterator[Finding]:
+    if ctx.dialect not in ("postgresql", "mssql"):
+        return
+    for s in ctx.statements:
+        if s.verb != "create index" or ctx.is_new(s.table):
+            continue
+        online = (
+            re.search(r"\bCONCURRENTLY\b", s.upper)
+            if ctx.dialect == "postgresql"
+            else re.search(r"ONLINE\s*=\s*ON", s.upper)
+        )
+        if not online:
+            yield ctx.find("MIG-012", s.text, source="sql", obj=f"index {s.table}.{s.name}")
+    if ctx.dialect == "postgresql":
+        for op in ctx.ops:
+            if (
+                op.name == "create_index"
+                and op.table
+                and op.target
+                and not ctx.is_new(op.table)
+                and not op.kwargs.get("postgresql_concurrently")
+            ):
+                yield ctx.find(
+                    "MIG-012", op.source, source="op", obj=f"index {ident(op.table)}.{ident(op.target)}"
+                )
+
+
+def mig013_drop_index_offline(ctx: RevisionContext) -> Iterator[Finding]:
+    if ctx.dialect != "postgresql":
+        return
+    owners = {o.name: o.table for o in (ctx.history.universe if ctx.history else ()) if o.kind == "index"}
+    owners.update(
+        {ident(o.target): ident(o.table) for o in ctx.ops if o.name == "drop_index" and o.table and o.target}
+    )
+    dropped = {s.table for s in ctx.statements if s.verb == "drop table"}
+    for s in ctx.statements:
+        if s.verb != "drop index" or re.search(r"\bCONCURRENTLY\b", s.upper):
+            continue
+        table = s.table or owners.get(s.name, "")
+        obj = f"index {table}.{s.name}"
+        if table in dropped or ctx.undone(obj) or (table and ctx.is_new(table)):
+            continue
+        yield ctx.find("MIG-013", s.text, source="sql", obj=obj)
+
+
+def mig014_unique_on_existing(ctx: RevisionContext) -> Iterator[Finding]:
+    for s in ctx.statements:
+        if ours(s.table) or ctx.is_new(s.table):
+            continue
+        m = re.search(r"\bADD (?:CONSTRAINT (\S+) )?(UNIQUE|PRIMARY KEY)\b", s.flat, re.I)
+        if s.verb == "alter table" and m:
+            yield ctx.find(
+                "MIG-014", s.text, source="sql", obj=f"constraint {s.table}.{ident(m.group(1) or '?')}"
+            )
+        if s.verb == "create index" and s.upper.startswith("CREATE UNIQUE"):
+            yield ctx.find("MIG-014", s.text, source="sql", obj=f"index {s.table}.{s.name}")
+    for op in ctx.ops:
+        if not op.table or ctx.is_new(op.table):
+            continue
+        if op.name in ("create_unique_constraint", "create_primary_key"):
+            yield ctx.find(
+                "MIG-014", op.source, source="op", obj=f"constraint {ident(op.table)}.{ident(op.target)}"
+            )
+        if op.name == "create_index" and op.kwargs.get("unique"):
+            yield ctx.find(
+                "MIG-014", op.source, source="op", obj=f"index {ident(op.table)}.{ident(op.target)}"
+            )
+
+
+def mig015_validating_constraint(ctx: RevisionContext) -> Iterator[Finding]:
+    if ctx.dialect == "sqlite":
+        return  # batch mode rebuilds the table instead (MIG-030); SQLite does not validate on copy
+    added = ctx.added_columns
+
+    def severity(table: str, cols: list[str]) -> tuple[str, str]:
+        if cols and all((table, ident(c)) in added for c in cols):
+            return INFO, (
+                f"{table}: the constrained columns are new in this revision, so validation cannot fail; "
+                "the scan still blocks writes for a time that grows with the table"
+            )
+        return ACK, f"{table}: " + rule_why("MIG-015")
+
+    for s in ctx.statements:
+        m = re.search(r"\bADD (?:CONSTRAINT (\S+) )?(FOREIGN KEY\s*\(([^)]*)\)|CHECK\b)", s.flat, re.I)
+        if s.verb != "alter table" or not m or ours(s.table) or ctx.is_new(s.table):
+            continue
+        deferred = (
+            re.search(r"\bNOT VALID\b", s.upper)
+            if ctx.dialect == "postgresql"
+            else re.search(r"\bWITH NOCHECK\b", s.upper)
+        )
+        if deferred:
+            continue
+        sev, why = severity(s.table, [c.strip() for c in (m.group(3) or "").split(",") if c.strip()])
+        yield ctx.find(
+            "MIG-015",
+            s.text,
+            source="sql",
+            severity=sev,
+            reason=why,
+            obj=f"constraint {s.table}.{ident(m.group(1) or '?')}",
+        )
+    for op in ctx.ops:
+        if (
+            op.name in ("create_foreign_key", "create_check_constraint")
+            and op.table
+            and not ctx.is_new(op.table)
+        ):
+            if op.kwargs.get("postgresql_not_valid"):
+                continue
+            sev, why = severity(ident(op.table), list(op.columns))
+            yield ctx.find(
+                "MIG-015",
+                op.source,
+                source="op",
+                severity=sev,
+                reason=why,
+                obj=f"constraint {ident(op.table)}.{ident(op.target)}",
+            )
+
+
+def mig016_drop_constraint(ctx: RevisionContext) -> Iterator[Finding]:
+    def reverting(name: str) -> bool:
+        return ctx.direction == "downgrade" and any(o.endswith(f".{name}") for o in ctx.created_by_upgrade)
+
+    for op in ctx.ops:
+        if op.name == "drop_constraint" and op.table and op.target and not reverting(ident(op.target)):
+            yield ctx.find(
+                "MIG-016", op.source, source="op", obj=f"constraint {ident(op.table)}.{ident(op.target)}"
+            )
+    for s in ctx.statements:
+        m = re.search(r"\bDROP CONSTRAINT (?:IF EXISTS )?(\S+)", s.flat, re.I)
+        if s.verb == "alter table" and m and not ours(s.table) and not reverting(ident(m.group(1))):
+            yield ctx.find("MIG-016", s.text, source="sql", obj=f"constraint {s.table}.{ident(m.group(1))}")
+
+
+def mig017_raw_sql(ctx: RevisionContext) -> Iterator[Finding]:
+    for op in ctx.ops:
+        if op.name == "execute":
+            yield ctx.find("MIG-017", op.raw_sql or op.source, source="op", obj=f"line {op.lineno}")
+
+
+def mig018_backfill_with_ddl(ctx: RevisionContext) -> Iterator[Finding]:
+    if not any(s.is_ddl for s in ctx.statements):
+        return
+    for s in ctx.statements:
+        if ours(s.table) or ctx.is_new(s.table):
+            continue
+        bounded_dml = s.verb in ("update", "delete") and re.search(r"\bWHERE\b", s.upper)
+        copy = s.verb == "insert" and re.search(r"\bSELECT\b", s.upper)
+        if bounded_dml or copy:
+            yield ctx.find("MIG-018", s.text, source="sql", obj=f"table {s.table}")
+
+
+def mig019_timeout_disabled(ctx: RevisionContext) -> Iterator[Finding]:
+    for s in ctx.statements:
+        if re.match(
+            r"SET (lock_timeout\s*(=|TO)\s*'?0(ms|s)?'?|LOCK_TIMEOUT\s+-1)\s*$", s.flat, re.I
+        ) or re.match(r"PRAGMA busy_timeout\s*=\s*0\s*$", s.flat, re.I):
+            yield ctx.find(
+                "MIG-019",
+                s.text,
+                source="sql",
+                obj="lock timeout",
+                reason="the migration switches the lock timeout off: " + rule_why("MIG-019"),
+            )
+
+
+_NO_TXN = {
+    "postgresql": r"\bCONCURRENTLY\b|^VACUUM\b|^(CREATE|DROP|ALTER) DATABASE\b|^ALTER SYSTEM\b"
+    r"|^CREATE TABLESPACE\b",
+    "mssql": r"^(CREATE|ALTER|DROP) DATABASE\b|^(CREATE|ALTER|DROP) FULLTEXT (CATALOG|INDEX)\b"
+    r"|^BACKUP\b|^RESTORE\b|^RECONFIGURE\b",
+}
+
+
+def mig020_not_in_transaction(ctx: RevisionContext) -> Iterator[Finding]:
+    pattern = _NO_TXN.get(ctx.dialect)
+    if not pattern:
+        return
+    for s in ctx.statements:
+        if s.in_transaction and re.search(pattern, s.upper):
+            yield ctx.find("MIG-020", s.text, source="sql", obj=s.flat[:60])
+
+
+def mig021_transaction_control(ctx: RevisionContext) -> Iterator[Finding]:
+    for op in ctx.ops:
+        if (
+            op.name == "execute"
+            and op.raw_sql
+            and re.match(r"\s*(BEGIN|COMMIT|ROLLBACK|START TRANSACTION)\b", op.raw_sql, re.I)
+        ):
+            yield ctx.find("MIG-021", op.raw_sql, source="op", obj=f"line {op.lineno}")
+
+
+def mig025_server_named(ctx: RevisionContext) -> Iterator[Finding]:
+    if ctx.dialect != "mssql":
+        return
+    unnamed_pk: list[str] = []
+    for s in ctx.statements:
+        if s.verb not in ("create table", "alter table"):
+            continue
+        rest = re.sub(
+            r"\bCONSTRAINT \S+ (PRIMARY KEY|UNIQUE|CHECK|FOREIGN KEY|DEFAULT)\b", " ", s.flat, flags=re.I
+        )
+        kinds = [
+            k
+            for k, p in (
+                ("DEFAULT", r"\bDEFAULT\b"),
+                ("UNIQUE", r"\bUNIQUE\b"),
+                ("CHECK", r"\bCHECK\s*\("),
+                ("FOREIGN KEY", r"\bFOREIGN KEY\b"),
+            )
+            if re.search(p, rest, re.I)
+        ]
+        if kinds:
+            yield ctx.find(
+                "MIG-025",
+                s.text,
+                source="sql",
+                obj=f"table {s.table} {'/'.join(kinds)}",
+                reason=f"{s.table}: unnamed {', '.join(kinds)} constraint; " + rule_why("MIG-025"),
+            )
+        if re.search(r"\bPRIMARY KEY\b", rest, re.I):
+            unnamed_pk.append(s.table)
+    if unnamed_pk:
+        yield ctx.find(
+            "MIG-025",
+            "PRIMARY KEY without a name on " + ", ".join(unnamed_pk),
+            source="sql",
+            obj="primary keys",
+            severity=INFO,
+            reason="primary keys get server-generated names (PK__...); harmless until one is dropped",
+        )
+
+
+def mig030_table_rebuild(ctx: RevisionContext) -> Iterator[Finding]:
+    for table in sorted(ctx.rebuilt_tables):
+        yield ctx.find(
+            "MIG-030",
+            f"CREATE TABLE _alembic_tmp_{table} ... ALTER TABLE _alembic_tmp_{table} RENAME TO {table}",
+            source="sql",
+            obj=f"table {table}",
+            reason=f"{table} is rebuilt by copy{ctx.rows_note(table)}: " + rule_why("MIG-030"),
+        )

@@ -1,0 +1,462 @@
+"""Procedure 20 as one object the notebook steps through: state → history → preview → lint →
+preconditions → (gated) apply → verify → connectivity → diagnostics → verdict.
+
+One run makes at most ONE change, chosen by parameters and named by the approval phrase:
+
+    upgrade    (default)                  MIGRATE <database> TO <revision>
+    downgrade  (downgrade_to="-1"|rev)    DOWNGRADE <database> TO <revision>
+    stamp      (allow_stamp=True)         STAMP <database> AS <revision>    (the revision the schema matches)
+    kill       (kill_session=<id>)        KILL SESSION <id> ON <database>   (only a session shown blocking)
+
+Nothing here raises for a blocked plan or a failed migration: they are results, shown in the notebook,
+and the verdict at the end fails the run, so the evidence (preview, findings, alembic_version, blockers)
+is in the notebook before it stops. Bad parameters raise at once, before anything changes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from apexops.errors import ConfigError, MigrationError
+from apexops.migrations._alembic import script_directory
+from apexops.migrations.connectivity import ConnectivityResult, check_from_app
+from apexops.migrations.diagnostics import (
+    Diagnostic,
+    KillResult,
+    blocking_sessions,
+    database_size,
+    kill_session,
+    long_running_queries,
+)
+from apexops.migrations.execute import ExecutionResult, StampResult, apply, stamp
+from apexops.migrations.lint import parse_acknowledgements
+from apexops.migrations.plan import (
+    MigrationPlan,
+    Preconditions,
+    check_preconditions,
+    plan_downgrade,
+    plan_upgrade,
+)
+from apexops.migrations.schema_map import replay_history
+from apexops.migrations.state import MigrationState, read_state
+from apexops.migrations.verify import Verification, verify
+
+if TYPE_CHECKING:
+    from apexops.environment import Environment
+
+__all__ = ["MigrationProcedure", "MigrationVerdict", "Refusal"]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The change was not attempted (a blocked plan, nothing to stamp, a session that is not blocking)."""
+
+    reasons: tuple[str, ...]
+    verdict: str = "FAIL"
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [{"verdict": "FAIL", "status": "BLOCKED: nothing was run", "reason": r} for r in self.reasons]
+
+
+@dataclass(frozen=True)
+class MigrationVerdict:
+    status: Literal["PASS", "FAIL", "SKIPPED"]
+    reasons: tuple[str, ...]
+    hint: str = ""
+
+    def raise_for_failure(self) -> None:
+        if self.status == "FAIL":
+            raise MigrationError(
+                "database migration failed: " + "; ".join(self.reasons), hint=self.hint or None
+            )
+
+
+Result = ExecutionResult | StampResult | KillResult | Refusal
+
+
+class MigrationProcedure:
+    """One run of procedure 20 against an environment's database (sandbox or Azure, through the ports)."""
+
+    def __init__(
+        self,
+        env: Environment,
+        *,
+        target: str = "head",
+        downgrade_to: str = "",
+        acknowledge: str = "",
+        backup_reference: str = "",
+        allow_stamp: bool = False,
+        kill_session: int = 0,
+        dry_run: bool = True,
+        migrations_dir: str | Path | None = "",
+        lock_timeout_ms: int = 0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.env = env
+        self.settings = env.settings
+        self.dry_run = bool(dry_run)
+        self.target = (target or "head").strip()
+        self.downgrade_to = (downgrade_to or "").strip()
+        self.acknowledge = ",".join(parse_acknowledgements(acknowledge))  # ConfigError names `acknowledge`
+        self.backup_reference = (backup_reference or "").strip()
+        self.allow_stamp = bool(allow_stamp)
+        try:
+            self.kill_session = int(kill_session or 0)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"kill_session {kill_session!r} is not a session id.",
+                hint="use a session_id from the diagnostics table, or 0.",
+            ) from None
+        if self.kill_session < 0:
+            raise ConfigError(
+                "kill_session must be a positive session id (0 = none).",
+                hint="use a session_id from the diagnostics table.",
+            )
+        chosen = [
+            n
+            for n, v in (
+                ("downgrade_to", self.downgrade_to),
+                ("allow_stamp", self.allow_stamp),
+                ("kill_session", self.kill_session),
+            )
+            if v
+        ]
+        if len(chosen) > 1 or (chosen and self.target != "head"):
+            both = ", ".join(chosen + (["target"] if self.target != "head" else []))
+            raise ConfigError(
+                f"one change per run: {both} were all set.",
+                hint="set only one of target, downgrade_to, allow_stamp, kill_session per run.",
+            )
+        if lock_timeout_ms is not None and int(lock_timeout_ms) < 0:
+            raise ConfigError(
+                "lock_timeout_ms must be >= 0 (0 = the environment's database.lock_timeout_ms).",
+                hint="e.g. lock_timeout_ms=5000.",
+            )
+        self.lock_timeout_ms = int(lock_timeout_ms or 0) or self.settings.database.lock_timeout_ms
+        self.script_dir = Path(migrations_dir) if migrations_dir else None
+        try:
+            script_directory(self.script_dir)
+        except MigrationError as exc:
+            raise ConfigError(f"migrations_dir: {exc.message}", hint=exc.hint) from None
+        self.database_name = self.settings.database.name
+        self._clock = clock
+        self._engine = env.database.engine()
+        self._state: MigrationState | None = None
+        self._heads_before: tuple[str, ...] | None = None
+        self._plan: MigrationPlan | None = None
+        self._planned = False
+        self.result: Result | None = None
+        self.preview_path: Path | None = None
+        self._verification: Verification | None = None
+        self._connectivity: ConnectivityResult | None = None
+
+    # ------------------------------------------------------------------ what this run is
+
+    @property
+    def mode(self) -> str:
+        if self.kill_session:
+            return "kill"
+        if self.downgrade_to:
+            return "downgrade"
+        if self.allow_stamp:
+            return "stamp"
+        return "upgrade"
+
+    @property
+    def engine(self) -> Any:
+        return self._engine
+
+    def summary_rows(self) -> list[dict[str, Any]]:
+        info = self.env.database.info()
+        return [
+            {"item": "change", "value": self.mode},
+            {
+                "item": "database",
+                "value": f"{self.database_name} ({info.dialect}: {info.server} {info.database})",
+            },
+            {"item": "migration history", "value": str(self.script_dir or "apexops.schema (shipped)")},
+            {"item": "session lock timeout", "value": f"{self.lock_timeout_ms} ms"},
+            {"item": "dry run", "value": self.dry_run},
+        ]
+
+    # ------------------------------------------------------------------ 1-2 state and history
+
+    def state(self) -> MigrationState:
+        if self._state is None:
+            self._state = read_state(
+                self._engine, self.script_dir, target="head" if self.mode == "downgrade" else self.target
+            )
+            if self._heads_before is None:
+                self._heads_before = self._state.version_rows
+        return self._state
+
+    # ------------------------------------------------------------------ 3-4 preview and lint
+
+    def plan(self) -> MigrationPlan | None:
+        """The upgrade or downgrade plan (None for stamp and kill runs)."""
+        if not self._planned:
+            self._planned = True
+            common = {
+                "script_dir": self.script_dir,
+                "acknowledge": self.acknowledge,
+                "lock_timeout_ms": self.lock_timeout_ms,
+                "database_name": self.database_name,
+                "state": self.state(),
+            }
+            if self.mode == "upgrade":
+                self._plan = plan_upgrade(self._engine, target=self.target, **common)
+            elif self.mode == "downgrade":
+                self._plan = plan_downgrade(self._engine, to=self.downgrade_to, **common)
+        return self._plan
+
+    def preview_skip_reason(self) -> str | None:
+        """Why there is no SQL to show (None when there is)."""
+        plan = self.plan()
+        if plan is None:
+            return f"no SQL to preview ({self.mode} run)"
+        if plan.preview is not None:
+            return None
+        if plan.state.blocking:
+            return f"the database state blocks this run: {plan.state.condition} (see step 1)"
+        return "nothing pending"
+
+    def save_preview(self, folder: Path) -> Path | None:
+        plan = self.plan()
+        if plan is None or plan.preview is None:
+            return None
+        self.preview_path = plan.preview.write(folder)
+        return self.preview_path
+
+    # ------------------------------------------------------------------ 5 preconditions and approval
+
+    def preconditions(self) -> Preconditions:
+        return check_preconditions(self.settings, backup_reference=self.backup_reference)
+
+    @property
+    def approval_phrase(self) -> str:
+        if self.mode == "kill":
+            return f"KILL SESSION {self.kill_session} ON {self.database_name}"
+        if self.mode == "stamp":
+            return f"STAMP {self.database_name} AS {self.state().stamp_candidate or 'NOTHING'}"
+        plan = self.plan()
+        assert plan is not None
+        return plan.approval_phrase
+
+    # ------------------------------------------------------------------ 6 apply (behind the gate)
+
+    def apply(self, *, on_progress: Callable[[str], None] | None = None) -> Result:
+        """Make this run's one change; a refusal or a failure is returned, never raised."""
+        self.preconditions().require(dry_run=False)
+        if self.mode == "kill":
+            diag = blocking_sessions(self._engine, tables=self.touched_tables())
+            try:
+                self.result = kill_session(self._engine, self.kill_session, diagnostics=diag)
+            except MigrationError as exc:
+                self.result = Refusal((str(exc),))
+        elif self.mode == "stamp":
+            state = self.state()
+            if state.stamp_candidate is None:
+                reason = (
+                    "nothing to stamp: alembic_version is already consistent with the schema"
+                    if not state.blocking
+                    else f"refusing to stamp: {state.guidance}"
+                )
+                self.result = Refusal((reason,))
+            else:
+                self.result = stamp(
+                    self._engine, state.stamp_candidate, state=state, script_dir=self.script_dir
+                )
+        else:
+            plan = self.plan()
+            assert plan is not None
+            if plan.blocked:
+                self.result = Refusal(tuple(plan.reasons()))
+            else:
+                self.result = apply(
+                    self._engine,
+                    plan,
+                    script_dir=self.script_dir,
+                    lock_timeout_ms=self.lock_timeout_ms,
+                    on_progress=on_progress,
+                    clock=self._clock,
+                )
+        self._state = None  # the database may have moved: re-read for verify and the facts
+        return self.result
+
+    def result_status(self) -> str:
+        """PASS when the change was made, FAIL when it was refused or failed, SKIPPED when not attempted."""
+        r = self.result
+        if r is None:
+            return "SKIPPED"
+        ok = not isinstance(r, Refusal) and getattr(r, "ok", True) and getattr(r, "terminated", True)
+        return "PASS" if ok else "FAIL"
+
+    def result_lines(self) -> list[str]:
+        """What happened, in words: applied / not applied / alembic_version now (or why nothing ran)."""
+        r = self.result
+        if isinstance(r, ExecutionResult):
+            return r.reasons()
+        if isinstance(r, Refusal):
+            return [f"BLOCKED, nothing was run: {reason}" for reason in r.reasons]
+        if isinstance(r, StampResult | KillResult):
+            return self._done() if getattr(r, "terminated", True) else [r.detail]  # type: ignore[union-attr]
+        return []
+
+    # ------------------------------------------------------------------ 7-9 verify, connectivity, diagnostics
+
+    def verify(self) -> Verification:
+        """Against the plan's target after a successful change; else against what alembic_version says."""
+        heads = tuple(script_directory(self.script_dir).get_heads())
+        applied = isinstance(self.result, ExecutionResult | StampResult) and getattr(self.result, "ok", True)
+        if applied and isinstance(self.result, ExecutionResult):
+            target = self.result.target
+        elif applied and isinstance(self.result, StampResult):
+            target = self.result.revision
+        else:
+            current = self.state().current
+            target = current[0] if len(current) == 1 else "base" if not current else "head"
+        expected = self.settings.database.expected_tables if target in heads else None
+        self._verification = verify(
+            self._engine, target=target, expected_tables=expected, script_dir=self.script_dir
+        )
+        return self._verification
+
+    def connectivity(self) -> ConnectivityResult:
+        self._connectivity = check_from_app(self.env.app)
+        return self._connectivity
+
+    def touched_tables(self) -> list[str]:
+        """The tables the plan's statements touch (for lock holders); every table of the history otherwise."""
+        plan = self._plan
+        if plan is not None and plan.preview is not None:
+            from apexops.migrations._sqlscan import parse_statement
+
+            tables = {
+                parse_statement(s, in_transaction=True).table
+                for r in plan.preview.revisions
+                for s in r.schema_statements
+            }
+            tables.discard("")
+            if tables:
+                return sorted(t for t in tables if not t.startswith("_alembic_tmp"))
+        return sorted(replay_history(self.script_dir).tables)
+
+    def diagnostics(self) -> list[Diagnostic]:
+        return [
+            blocking_sessions(self._engine, tables=self.touched_tables()),
+            long_running_queries(self._engine),
+            database_size(self._engine),
+        ]
+
+    # ------------------------------------------------------------------ verdict and facts
+
+    def verdict(self) -> MigrationVerdict:
+        """PASS, FAIL or SKIPPED (dry run), with reasons: the change, then verify and the app's view."""
+        reasons, hint = self._change_failure()
+        if self._verification is not None and self._verification.verdict == "FAIL":
+            reasons += self._verification.reasons()
+            hint = hint or "see verify: reconcile the schema with alembic_version, then stamp."
+        if self._connectivity is not None and not self._connectivity.ok:
+            reasons.append(f"the app cannot reach the database: {self._connectivity.output.strip()[-200:]}")
+            hint = hint or "run 70-emergency, database section."
+        if reasons:
+            return MigrationVerdict("FAIL", tuple(dict.fromkeys(reasons)), hint)
+        plan = self._plan
+        if self.result is None:
+            if plan is not None and plan.nothing_to_do:
+                return MigrationVerdict("PASS", (f"nothing to do: the database is at {plan.target}",))
+            return MigrationVerdict(
+                "SKIPPED",
+                (f"dry run: {self._would()}", f'to apply: dry_run=False, approval="{self.approval_phrase}"'),
+            )
+        return MigrationVerdict("PASS", tuple(self._done()))
+
+    def _change_failure(self) -> tuple[list[str], str]:
+        """Why this run's change was refused or failed (or would be, in a dry run); empty when it did not."""
+        result, plan, state = self.result, self._plan, self.state()
+        if isinstance(result, Refusal):
+            return list(
+                result.reasons
+            ), state.guidance if state.blocking else "resolve the findings, then re-run."
+        if isinstance(result, ExecutionResult) and not result.ok:
+            if result.failure_kind == "lock_timeout":
+                return result.reasons(), (
+                    "see the diagnostics: a session holds a lock; wait for it, or end it "
+                    "with kill_session=<id> (gated), then re-run."
+                )
+            return (
+                result.reasons(),
+                "see verify: reconcile the partly applied revision (runbook: partially applied).",
+            )
+        if isinstance(result, KillResult) and not result.terminated:
+            return [result.detail], "re-run the diagnostics; the session may have ended by itself."
+        if result is None and plan is not None and plan.blocked:
+            return (
+                plan.reasons(),
+                state.guidance if state.blocking else "resolve or acknowledge the findings.",
+            )
+        if result is None and self.mode == "stamp" and state.stamp_candidate is None:
+            why = (
+                state.guidance if state.blocking else "alembic_version is already consistent with the schema"
+            )
+            return [f"nothing to stamp: {why}"], ""
+        return [], ""
+
+    def _would(self) -> str:
+        plan = self._plan
+        if self.mode == "kill":
+            return f"would end session {self.kill_session}"
+        if self.mode == "stamp":
+            return f"would stamp {self.state().stamp_candidate}"
+        assert plan is not None
+        return (
+            f"would {plan.direction} {', '.join(plan.start) or 'base'} -> {plan.target} "
+            f"({', '.join(plan.revision_ids)}); lint {plan.lint.verdict}"
+        )
+
+    def _done(self) -> list[str]:
+        r = self.result
+        if isinstance(r, ExecutionResult):
+            return r.reasons() if not r.skipped else [f"nothing to do: already at {r.target}"]
+        if isinstance(r, StampResult):
+            return [
+                f"stamped {r.revision}; alembic_version = {', '.join(r.version_rows_after)}",
+                "re-run the procedure to upgrade from there",
+            ]
+        if isinstance(r, KillResult):
+            return [f"session {r.session_id} ended", "re-run the procedure to migrate"]
+        return []
+
+    def facts(self) -> dict[str, Any]:
+        """What the ledger keeps for this run (no secrets: a backup reference is a name or a URL path)."""
+        state = self.state()
+        plan = self._plan
+        out: dict[str, Any] = {
+            "migration_mode": self.mode,
+            "database": self.database_name,
+            "heads_before": list(self._heads_before or ()),
+            "heads_after": list(state.version_rows),
+            "backup_reference": self.backup_reference or None,
+        }
+        if plan is not None:
+            out.update({k: v for k, v in plan.facts().items() if k != "heads_before"})
+            out["preview"] = self.preview_path.name if self.preview_path else None
+        if isinstance(self.result, ExecutionResult):
+            out["execution"] = self.result.facts()
+        elif isinstance(self.result, StampResult):
+            out["stamped"] = self.result.revision
+        elif isinstance(self.result, KillResult):
+            out["killed_session"] = {"id": self.result.session_id, "terminated": self.result.terminated}
+        elif isinstance(self.result, Refusal):
+            out["refused"] = list(self.result.reasons)
+        if self._verification is not None:
+            out["verify"] = self._verification.verdict
+            out["partially_applied"] = self._verification.partially_applied
+        if self._connectivity is not None:
+            out["app_connectivity"] = self._connectivity.verdict
+        out["migration_verdict"] = self.verdict().status
+        return out

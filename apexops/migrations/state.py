@@ -1,0 +1,350 @@
+"""Where the database stands in its migration history: current revision(s), heads, history, pending.
+
+This is the runbook's Step 2 and Step 3 (`alembic current`, `alembic history`) with the judgement that
+the runbook leaves to the reader:
+
+- no `alembic_version` table on an empty database is a first deployment: the upgrade creates everything;
+- no `alembic_version` table on an existing schema is *flagged*: the runbook's `alembic stamp head` is only
+  right when the schema really is at head, so the live schema is compared with what each revision creates,
+  and the revision it matches is offered as a gated stamp (never applied blindly);
+- several heads in the history block (an `upgrade head` would fail, and the order is ambiguous);
+- a version the history does not know, or a schema that disagrees with the version (a partly applied
+  migration), blocks with the reason and the next step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from apexops.errors import ConfigError, MigrationError
+from apexops.migrations._alembic import RevisionInfo, lineage, revision_info, script_directory
+from apexops.migrations._tabular import Tabular
+from apexops.migrations.schema_map import SchemaComparison, compare, reflect, replay_history
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.engine import Connection, Engine
+
+__all__ = [
+    "HistoryEntry",
+    "MigrationState",
+    "describe_database",
+    "read_state",
+    "read_version_rows",
+    "resolve_target",
+]
+
+VERSION_TABLE = "alembic_version"
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One line of `alembic history`, with the markers the runbook asks to look for."""
+
+    revision: str
+    down_revisions: tuple[str, ...]
+    doc: str
+    is_head: bool
+    status: str  # current | applied | pending | not applied
+
+    @property
+    def markers(self) -> str:
+        return " ".join(
+            m
+            for m in ("(head)" if self.is_head else "", "(current)" if self.status == "current" else "")
+            if m
+        )
+
+
+@dataclass(frozen=True)
+class MigrationState(Tabular):
+    """The database's migration state, with a condition, whether it blocks, and what to do next."""
+
+    dialect: str
+    database: str
+    version_table: bool
+    version_rows: tuple[str, ...]
+    current: tuple[str, ...]
+    heads: tuple[str, ...]
+    target: str
+    pending: tuple[RevisionInfo, ...]
+    history: tuple[HistoryEntry, ...]
+    condition: str
+    blocking: bool
+    reasons: tuple[str, ...]
+    guidance: str
+    stamp_candidate: str | None = None
+    comparison: SchemaComparison | None = None
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.condition == "up_to_date"
+
+    @property
+    def pending_ids(self) -> tuple[str, ...]:
+        return tuple(p.revision for p in self.pending)
+
+    @property
+    def current_label(self) -> str:
+        return ", ".join(self.current) or "(none: no version recorded)"
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {"item": "database", "value": self.database},
+            {"item": "alembic_version table", "value": "present" if self.version_table else "MISSING"},
+            {"item": "alembic_version rows", "value": ", ".join(self.version_rows) or "(empty)"},
+            {"item": "current", "value": self.current_label},
+            {"item": "heads", "value": ", ".join(self.heads)},
+            {"item": "target", "value": self.target},
+            {"item": "pending", "value": ", ".join(self.pending_ids) or "none"},
+            {"item": "condition", "value": self.condition},
+            {"item": "guidance", "value": self.guidance},
+        ]
+
+    def history_rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "revision": h.revision,
+                "down_revision": ", ".join(h.down_revisions) or "base",
+                "description": h.doc,
+                "markers": h.markers,
+                "status": h.status,
+            }
+            for h in self.history
+        ]
+
+
+def describe_database(engine: Engine) -> str:
+    """Where the database is, never with credentials."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return f"sqlite:{url.database or ':memory:'}"
+    host = url.host or (url.query.get("host") if url.query else "") or "local socket"
+    return f"{url.get_backend_name()}://{host}/{url.database or ''}"
+
+
+def read_version_rows(conn: Connection) -> tuple[bool, tuple[str, ...]]:
+    """Whether alembic_version exists, and its exact content (`SELECT * FROM alembic_version`)."""
+    import sqlalchemy as sa
+
+    if not sa.inspect(conn).has_table(VERSION_TABLE):
+        return False, ()
+    rows = conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+    conn.rollback()
+    return True, tuple(str(r) for r in rows)
+
+
+def resolve_target(sd: ScriptDirectory, target: str) -> str:
+    """A revision id for `target` ('head' or an id/prefix), or a ConfigError naming the parameter."""
+    from alembic.util import CommandError
+
+    name = (target or "head").strip()
+    heads = tuple(sd.get_heads())
+    if name in ("head", "heads"):
+        if len(heads) != 1:
+            return "heads"
+        return heads[0]
+    try:
+        script = sd.get_revision(name)
+    except CommandError:
+        script = None
+    if script is None:
+        known = ", ".join(s.revision for s in reversed(list(sd.walk_revisions())))
+        raise ConfigError(
+            f"target {name!r} is not a revision of the migration history.",
+            hint=f"set target to head or one of: {known}.",
+        )
+    return script.revision
+
+
+def _history(sd: ScriptDirectory, current: tuple[str, ...], pending: set[str]) -> tuple[HistoryEntry, ...]:
+    applied: set[str] = set()
+    for rev in current:
+        applied |= {r.revision for r in lineage(sd, rev)}
+    out = []
+    for script in sd.walk_revisions():
+        rev = script.revision
+        status = (
+            "current"
+            if rev in current
+            else "applied"
+            if rev in applied
+            else "pending"
+            if rev in pending
+            else "not applied"
+        )
+        info = revision_info(script)
+        out.append(HistoryEntry(rev, info.down_revisions, info.doc, info.is_head, status))
+    return tuple(out)
+
+
+def read_state(
+    engine: Engine, script_dir: Path | str | None = None, *, target: str = "head"
+) -> MigrationState:
+    """Read the version table and the live schema, and judge the state against `target`."""
+    sd = script_directory(script_dir)
+    heads = tuple(sd.get_heads())
+    resolved = resolve_target(sd, target)
+    history = replay_history(script_dir)
+    with engine.connect() as conn:
+        has_table, rows = read_version_rows(conn)
+        live = reflect(conn, history.tables)
+    known = {s.revision for s in sd.walk_revisions()}
+    common = {
+        "dialect": engine.dialect.name,
+        "database": describe_database(engine),
+        "version_table": has_table,
+        "version_rows": rows,
+        "heads": heads,
+        "target": resolved,
+    }
+
+    if len(heads) > 1:
+        return MigrationState(
+            current=rows,
+            pending=(),
+            history=_history(sd, tuple(r for r in rows if r in known), set()),
+            condition="multiple_heads",
+            blocking=True,
+            reasons=(
+                f"the history has {len(heads)} heads ({', '.join(heads)}): `upgrade head` is ambiguous",
+            ),
+            guidance="merge the heads with `alembic merge heads` in the code repository, then re-run.",
+            **common,
+        )
+    unknown = [r for r in rows if r not in known]
+    if unknown:
+        return MigrationState(
+            current=rows,
+            pending=(),
+            history=_history(sd, (), set()),
+            condition="unknown_revision",
+            blocking=True,
+            reasons=(
+                f"alembic_version holds {', '.join(unknown)}, which this migration history does not know",
+            ),
+            guidance="deploy the migrations that match this database (it may be ahead of this code); "
+            "only after reconciling the schema by hand, stamp with purge.",
+            **common,
+        )
+
+    current = rows
+    comparison = compare(history, live, current)
+    try:
+        pending = tuple(lineage(sd, resolved, current or "base"))
+        ahead = False
+    except MigrationError:
+        pending, ahead = (), True
+    entries = _history(sd, current, {p.revision for p in pending})
+    reasons: list[str] = []
+    if comparison.inconclusive:
+        reasons.append(comparison.reasons()[-1])
+
+    if not current:
+        if comparison.empty:
+            return MigrationState(
+                current=(),
+                pending=pending,
+                history=entries,
+                condition="empty_database",
+                blocking=False,
+                reasons=(*reasons, "no alembic_version and no table of the history: a first deployment"),
+                guidance="first deployment: the upgrade creates the schema and the version table. "
+                "Do not stamp "
+                "an empty database (it would record tables that do not exist).",
+                comparison=comparison,
+                **common,
+            )
+        candidate = comparison.matches[-1] if comparison.matches else None
+        if candidate:
+            what = (
+                "head (the runbook's first-deployment `alembic stamp head`)"
+                if candidate == heads[0]
+                else f"revision {candidate}, behind head"
+            )
+            guidance = (
+                f"the schema exists without alembic_version and matches {what}. Check it, then stamp "
+                f"{candidate} (gated: allow_stamp=True and the approval phrase), then upgrade."
+            )
+        else:
+            guidance = (
+                "the schema exists without alembic_version and matches no revision: do NOT stamp. "
+                "Reconcile by hand (the verify step lists the differences), then stamp the revision "
+                "it matches."
+            )
+        return MigrationState(
+            current=(),
+            pending=pending,
+            history=entries,
+            condition="unversioned_schema",
+            blocking=True,
+            reasons=(
+                *reasons,
+                f"tables of the history exist ({', '.join(comparison.apex_tables_present[:5])}"
+                f"{', ...' if len(comparison.apex_tables_present) > 5 else ''}) but alembic_version "
+                f"{'is empty' if has_table else 'does not exist'}",
+            ),
+            guidance=guidance,
+            stamp_candidate=candidate,
+            comparison=comparison,
+            **common,
+        )
+
+    if not comparison.consistent:
+        candidate = comparison.matches[-1] if comparison.matches else None
+        fix = (
+            f"the schema matches {candidate} exactly: after checking, stamp {candidate} (gated)."
+            if candidate
+            else "finish or undo the partial DDL by hand (see verify), then stamp the revision "
+            "the schema matches, and re-run."
+        )
+        return MigrationState(
+            current=current,
+            pending=pending,
+            history=entries,
+            condition="partially_applied",
+            blocking=True,
+            reasons=(*reasons, *comparison.reasons()),
+            guidance=f"the live schema disagrees with alembic_version ({', '.join(current)}): {fix}",
+            stamp_candidate=candidate,
+            comparison=comparison,
+            **common,
+        )
+
+    if ahead:
+        return MigrationState(
+            current=current,
+            pending=(),
+            history=entries,
+            condition="ahead_of_target",
+            blocking=False,
+            reasons=(*reasons, f"the database ({', '.join(current)}) is past the target {resolved}"),
+            guidance=f"nothing to upgrade; to go back to {resolved} plan a downgrade (downgrade_to).",
+            comparison=comparison,
+            **common,
+        )
+    if not pending:
+        return MigrationState(
+            current=current,
+            pending=(),
+            history=entries,
+            condition="up_to_date",
+            blocking=False,
+            reasons=(*reasons, f"the database is at {resolved}"),
+            guidance="nothing to do.",
+            comparison=comparison,
+            **common,
+        )
+    return MigrationState(
+        current=current,
+        pending=pending,
+        history=entries,
+        condition="pending",
+        blocking=False,
+        reasons=(*reasons, f"{len(pending)} revision(s) pending: {', '.join(p.revision for p in pending)}"),
+        guidance="review the preview and the findings, then upgrade.",
+        comparison=comparison,
+        **common,
+    )

@@ -1,0 +1,495 @@
+"""The sandbox adapters: every port of `apexops.ports`, implemented against the running sandbox.
+
+`build_environment(settings)` is what `apexops.connect("local")` calls. Building connects to nothing; the
+first call that needs the daemon raises TargetUnavailableError with "HINT: run `apexops sandbox up`" when
+the sandbox is not running. The container app and deployments go through the daemon's control API;
+telemetry reads the daemon's SQLite store directly (WAL mode allows readers in other processes); the
+registry, identity and blob store read the home folder like the daemon does.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from apexops.errors import ConfigError, NotFoundError, TargetUnavailableError
+from apexops.models import (
+    AppState,
+    AppUpdate,
+    BlobContainerInfo,
+    DatabaseInfo,
+    DeploymentOperation,
+    DeploymentResult,
+    DeploymentValidation,
+    ExceptionRecord,
+    ExecResult,
+    ImageTag,
+    LogLine,
+    Principal,
+    Replica,
+    RequestRecord,
+    RequestStats,
+    ResourceInfo,
+    Revision,
+    TelemetryBucket,
+    TrafficWeight,
+    WhatIfChange,
+    WhatIfPropertyChange,
+    WhatIfResult,
+)
+from apexops.ports import ProgressCallback
+from apexops.sandbox.client import (
+    NOT_RUNNING_HINT,
+    ControlClient,
+    app_from_dict,
+    replica_from_dict,
+    revision_from_dict,
+    traffic_from_dicts,
+    traffic_to_dicts,
+)
+from apexops.sandbox.state import SandboxPaths
+from apexops.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from apexops.environment import Environment
+    from apexops.tokens import AccessToken
+
+__all__ = [
+    "SandboxBlobStore",
+    "SandboxContainerApp",
+    "SandboxDatabase",
+    "SandboxDeployments",
+    "SandboxIdentityAdapter",
+    "SandboxRegistry",
+    "SandboxTelemetry",
+    "build_environment",
+]
+
+
+def _ts(value: datetime) -> float:
+    if value.tzinfo is None:
+        raise ConfigError(f"time {value!r} has no timezone.", hint="use timezone-aware datetimes (UTC).")
+    return value.timestamp()
+
+
+def _dt(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+class SandboxContainerApp:
+    """`az containerapp ...` against the sandbox control plane."""
+
+    def __init__(self, client: ControlClient) -> None:
+        self._c = client
+
+    def show(self) -> AppState:
+        return app_from_dict(self._c.call("show"))
+
+    def list_revisions(self) -> list[Revision]:
+        return [revision_from_dict(r) for r in self._c.call("list_revisions")]
+
+    def get_revision(self, name: str) -> Revision:
+        return revision_from_dict(self._c.call("get_revision", name=name))
+
+    def update(self, change: AppUpdate, *, on_progress: ProgressCallback | None = None) -> AppState:
+        payload = {
+            k: getattr(change, k)
+            for k in ("image", "cpu", "memory", "min_replicas", "max_replicas", "revision_suffix")
+        }
+        payload["env"] = dict(change.env) if change.env is not None else None
+        before = self._c.call("show")["latest_revision_name"]
+        state = app_from_dict(self._c.call("update", change=payload))
+        if on_progress is not None:
+            if state.latest_revision_name != before:
+                on_progress(f"created revision {state.latest_revision_name} (provisioning)")
+            else:
+                on_progress("the template is unchanged: no new revision")
+        return state
+
+    def get_traffic(self) -> list[TrafficWeight]:
+        return traffic_from_dicts(self._c.call("get_traffic"))
+
+    def set_traffic(
+        self, weights: Sequence[TrafficWeight], *, on_progress: ProgressCallback | None = None
+    ) -> list[TrafficWeight]:
+        result = traffic_from_dicts(self._c.call("set_traffic", weights=traffic_to_dicts(weights)))
+        if on_progress is not None:
+            on_progress("traffic: " + ", ".join(f"{w.revision_name or 'latest'}={w.weight}" for w in result))
+        return result
+
+    def activate_revision(self, name: str) -> None:
+        self._c.call("activate_revision", name=name)
+
+    def deactivate_revision(self, name: str) -> None:
+        self._c.call("deactivate_revision", name=name)
+
+    def restart_revision(self, name: str) -> None:
+        self._c.call("restart_revision", name=name)
+
+    def list_replicas(self, revision: str) -> list[Replica]:
+        return [replica_from_dict(r) for r in self._c.call("list_replicas", revision=revision)]
+
+    def restart(self) -> None:
+        self._c.call("restart_app")
+
+    def exec(self, revision: str, command: Sequence[str], *, timeout_s: float = 30.0) -> ExecResult:
+        r = self._c.call("exec", revision=revision, command=list(command), timeout_s=timeout_s)
+        return ExecResult(
+            revision=r["revision"],
+            replica=r["replica"],
+            command=r["command"],
+            exit_code=int(r["exit_code"]),
+            output=r["output"],
+        )
+
+    # sandbox-only (no Azure equivalent through this port): rehearsal helpers
+    def scale_revision(self, name: str, min_replicas: int, max_replicas: int | None = None) -> Revision:
+        """Set a revision's replica bounds in place (Azure changes scale through `update`)."""
+        return revision_from_dict(
+            self._c.call("scale_revision", name=name, min_replicas=min_replicas, max_replicas=max_replicas)
+        )
+
+    def kill_replica(self, revision: str, replica: str | None = None) -> str:
+        """Crash one replica (SIGKILL), as a rehearsal of a container crash; returns its name."""
+        return str(self._c.call("kill_replica", revision=revision, replica=replica)["replica"])
+
+
+class SandboxTelemetry:
+    """Application Insights queries over the sandbox's telemetry store."""
+
+    def __init__(self, paths: SandboxPaths) -> None:
+        from apexops.sandbox.telemetry import TelemetryReader
+
+        self._paths = paths
+        self._reader = TelemetryReader(paths.telemetry_db)
+        self._checked = False
+
+    def _db(self) -> Any:
+        if not self._checked:
+            if not self._paths.telemetry_db.exists():
+                raise TargetUnavailableError(
+                    f"the sandbox has no telemetry store in {self._paths.home}.", hint=NOT_RUNNING_HINT
+                )
+            self._checked = True
+        return self._reader
+
+    def request_stats(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        revisions: Sequence[str] | None = None,
+        slow_ms: float = 2000.0,
+    ) -> dict[str, RequestStats]:
+        stats = self._db().stats(
+            _ts(since), _ts(until), list(revisions) if revisions is not None else None, slow_ms
+        )
+        return {name: RequestStats(revision=name, **s) for name, s in stats.items()}
+
+    def request_buckets(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        bucket_s: float,
+        revisions: Sequence[str] | None = None,
+        slow_ms: float = 2000.0,
+    ) -> list[TelemetryBucket]:
+        from apexops.sandbox.telemetry import percentile
+
+        if bucket_s <= 0:
+            raise ConfigError(f"bucket_s must be > 0 (got {bucket_s}).", hint="pass e.g. bucket_s=1.")
+        t0, t1 = _ts(since), _ts(until)
+        if (t1 - t0) / bucket_s > 100_000:
+            raise ConfigError("too many buckets for the window.", hint="use a larger bucket_s.")
+        rows = self._db().requests(t0, t1, list(revisions) if revisions is not None else None)
+        acc: dict[tuple[str, int], list] = {}
+        for r in rows:
+            key = (r.revision, int((r.ts - t0) // bucket_s))
+            a = acc.setdefault(key, [0, 0, 0, []])
+            a[0] += 1
+            a[1] += r.status >= 500
+            a[2] += r.duration_ms >= slow_ms
+            a[3].append(r.duration_ms)
+        names = list(revisions) if revisions is not None else sorted({k[0] for k in acc})
+        n = max(0, int((t1 - t0 + bucket_s - 1e-9) // bucket_s))
+        out = []
+        for i in range(n):
+            for name in names:
+                a = acc.get((name, i), [0, 0, 0, []])
+                out.append(
+                    TelemetryBucket(
+                        revision=name,
+                        start=_dt(t0 + i * bucket_s),
+                        requests=a[0],
+                        errors_5xx=a[1],
+                        slow=a[2],
+                        p95_ms=percentile(sorted(a[3]), 0.95),
+                    )
+                )
+        return out
+
+    def slowest_requests(self, since: datetime, until: datetime, *, top: int = 10) -> list[RequestRecord]:
+        return [
+            RequestRecord(
+                timestamp=_dt(r.ts),
+                revision=r.revision,
+                replica=r.replica,
+                route=r.route,
+                status=r.status,
+                duration_ms=r.duration_ms,
+                url=r.path,
+            )
+            for r in self._db().slowest(_ts(since), _ts(until), top)
+        ]
+
+    def exceptions(self, since: datetime, until: datetime, *, limit: int = 100) -> list[ExceptionRecord]:
+        return [
+            ExceptionRecord(timestamp=_dt(ts), revision=rev, replica=rep, type=t, message=m, problem_id=p)
+            for ts, rev, rep, t, m, p in self._db().exceptions(_ts(since), _ts(until), limit)
+        ]
+
+    def console_logs(
+        self, revision: str | None = None, *, tail: int = 100, level: str | None = None
+    ) -> list[LogLine]:
+        return [
+            LogLine(timestamp=_dt(ts), revision=rev, replica=rep, stream=stream, level=lvl, message=msg)
+            for ts, rev, rep, stream, lvl, msg in self._db().console(revision, tail, level)
+        ]
+
+    def ingestion_lag_s(self) -> float:
+        last = self._db().last_flush()
+        return max(0.5, time.time() - last) if last is not None else float("inf")
+
+
+class SandboxRegistry:
+    """`az acr repository ...` over the sandbox image catalogue."""
+
+    def __init__(self, settings: Settings, home: Path) -> None:
+        from apexops.sandbox.images import ImageCatalogue
+
+        self._settings, self._home = settings, home
+        self._catalogue = ImageCatalogue(home, settings.registry.server, settings.app.image_repository)
+
+    @property
+    def server(self) -> str:
+        return self._settings.registry.server
+
+    def _repo(self, repository: str) -> Any:
+        if repository != self._settings.app.image_repository:
+            raise NotFoundError(
+                f"repository {repository!r} does not exist in {self.server}.",
+                hint=f"the sandbox registry holds {self._settings.app.image_repository}.",
+            )
+        return self._catalogue
+
+    def list_tags(self, repository: str) -> list[ImageTag]:
+        return self._repo(repository).tags()
+
+    def get_tag(self, repository: str, tag: str) -> ImageTag:
+        return self._repo(repository).get(tag).as_tag()
+
+
+class SandboxIdentityAdapter:
+    """The sandbox identity (stands in for Azure AD / AzureCliCredential)."""
+
+    def __init__(self, home: Path) -> None:
+        from apexops.sandbox.identity import SandboxIdentity
+
+        self._identity = SandboxIdentity(home)
+
+    def whoami(self) -> Principal:
+        return self._identity.whoami()
+
+    def api_token(self, audience: str) -> AccessToken:
+        return self._identity.mint(audience)
+
+
+class SandboxBlobStore:
+    def __init__(self, root: Path) -> None:
+        from apexops.sandbox.blobstore import FolderBlobStore
+
+        self._store = FolderBlobStore(root)
+
+    def list_containers(self) -> list[BlobContainerInfo]:
+        return self._store.list_containers()
+
+    def blob_exists(self, container: str, path: str) -> bool:
+        return self._store.exists(container, path)
+
+
+class SandboxDatabase:
+    """The sandbox database through SQLAlchemy; `info()` never shows credentials."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._url = settings.sandbox_database_url()
+        self._engine: Engine | None = None
+
+    def info(self) -> DatabaseInfo:
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self._url)
+        backend = url.get_backend_name()
+        socket_dir = url.query.get("host")  # e.g. a local PostgreSQL (pgserver) on a Unix socket
+        return DatabaseInfo(
+            dialect=backend,
+            server=url.host
+            or (str(socket_dir) if socket_dir else "local file" if backend == "sqlite" else ""),
+            database=url.database or "",
+            driver=url.get_driver_name(),
+        )
+
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from sqlalchemy import create_engine
+
+            if self._url.startswith("sqlite:///") and not Path(self._url.removeprefix("sqlite:///")).exists():
+                raise TargetUnavailableError(
+                    f"the sandbox database {self._url.removeprefix('sqlite:///')} does not exist yet.",
+                    hint=NOT_RUNNING_HINT,
+                )
+
+            kwargs: dict[str, Any] = {"pool_pre_ping": True}
+            if self._url.startswith("sqlite"):
+                kwargs["connect_args"] = {"timeout": 30}
+            self._engine = create_engine(self._url, **kwargs)
+        return self._engine
+
+
+class SandboxDeployments:
+    """`az deployment group ...` against the sandbox resource group."""
+
+    def __init__(self, client: ControlClient, *, poll_s: float = 0.05) -> None:
+        self._c, self._poll_s = client, poll_s
+
+    def validate(
+        self, template: dict[str, Any], parameters: dict[str, Any], *, name: str = "main"
+    ) -> DeploymentValidation:
+        r = self._c.call("deploy_validate", template=template, parameters=parameters, name=name)
+        return DeploymentValidation(
+            ok=r["ok"],
+            provisioning_state=r["provisioning_state"],
+            error_code=r["error_code"],
+            error_message=r["error_message"],
+            details=tuple(r["details"]),
+            diagnostics=tuple(r["diagnostics"]),
+        )
+
+    def what_if(
+        self,
+        template: dict[str, Any],
+        parameters: dict[str, Any],
+        *,
+        name: str = "main",
+        mode: str = "Incremental",
+    ) -> WhatIfResult:
+        r = self._c.call("deploy_what_if", template=template, parameters=parameters, name=name, mode=mode)
+        changes = tuple(
+            WhatIfChange(
+                resource_id=c["resource_id"],
+                resource_type=c["resource_type"],
+                name=c["name"],
+                change_type=c["change_type"],
+                before=c.get("before"),
+                after=c.get("after"),
+                unsupported_reason=c.get("unsupported_reason"),
+                delta=tuple(
+                    WhatIfPropertyChange(
+                        path=d["path"], change_type=d["change_type"], before=d["before"], after=d["after"]
+                    )
+                    for d in c.get("delta", [])
+                ),
+            )
+            for c in r["changes"]
+        )
+        return WhatIfResult(status=r["status"], changes=changes, error_message=r["error_message"])
+
+    @staticmethod
+    def _result(r: dict[str, Any]) -> DeploymentResult:
+        return DeploymentResult(
+            name=r["name"],
+            provisioning_state=r["provisioning_state"],
+            outputs=dict(r.get("outputs") or {}),
+            operations=tuple(SandboxDeployments._op(o) for o in r.get("operations", [])),
+            error_message=r.get("error_message"),
+            timestamp=datetime.fromisoformat(r["timestamp"]) if r.get("timestamp") else None,
+        )
+
+    @staticmethod
+    def _op(o: dict[str, Any]) -> DeploymentOperation:
+        return DeploymentOperation(
+            resource_name=o["resource_name"],
+            resource_type=o["resource_type"],
+            operation=o["operation"],
+            provisioning_state=o["provisioning_state"],
+            status_message=o.get("status_message", ""),
+            timestamp=datetime.fromisoformat(o["timestamp"]) if o.get("timestamp") else None,
+        )
+
+    def create_or_update(
+        self,
+        template: dict[str, Any],
+        parameters: dict[str, Any],
+        *,
+        name: str = "main",
+        on_progress: ProgressCallback | None = None,
+        mode: str = "Incremental",
+        timeout_s: float = 600.0,
+    ) -> DeploymentResult:
+        self._c.call("deploy_start", template=template, parameters=parameters, name=name, mode=mode)
+        seen = 0
+        deadline = time.monotonic() + timeout_s
+        while True:
+            r = self._c.call("deploy_get", name=name)
+            done = [o for o in r["operations"] if o["provisioning_state"] != "Running"]
+            if on_progress is not None:
+                for o in done[seen:]:
+                    on_progress(
+                        f"{o['operation']} {o['resource_type']} {o['resource_name']}: "
+                        f"{o['provisioning_state']}"
+                    )
+            seen = len(done)
+            if r["provisioning_state"] not in ("Running", "Accepted") or time.monotonic() > deadline:
+                return self._result(r)
+            time.sleep(self._poll_s)
+
+    def get(self, name: str = "main") -> DeploymentResult | None:
+        r = self._c.call("deploy_get", name=name)
+        return self._result(r) if r else None
+
+    def operations(self, name: str = "main") -> list[DeploymentOperation]:
+        r = self._c.call("deploy_get", name=name)
+        if not r:
+            raise NotFoundError(f"deployment {name!r} does not exist.", hint="run create_or_update first.")
+        return [self._op(o) for o in r["operations"]]
+
+    def cancel(self, name: str = "main") -> bool:
+        return bool(self._c.call("deploy_cancel", name=name))
+
+    def list_resources(self) -> list[ResourceInfo]:
+        return [ResourceInfo(**r) for r in self._c.call("list_resources")]
+
+
+def build_environment(settings: Settings) -> Environment:
+    """Wire every port to the sandbox in `settings.sandbox_home()`. Contacts nothing yet."""
+    from apexops.environment import Environment
+
+    home = settings.sandbox_home().resolve()
+    paths = SandboxPaths(home)
+    client = ControlClient(home)  # finds the daemon on first call, so a sandbox started later is found
+    return Environment(
+        settings=settings,
+        target="sandbox",
+        app=SandboxContainerApp(client),
+        telemetry=SandboxTelemetry(paths),
+        registry=SandboxRegistry(settings, home),
+        identity=SandboxIdentityAdapter(home),
+        blobs=SandboxBlobStore(paths.blobs),
+        database=SandboxDatabase(settings),
+        deployments=SandboxDeployments(client),
+    )

@@ -1,0 +1,409 @@
+"""The ingress: one URL that splits requests across active revisions by integer weight, plus one listener
+per revision whose URL reaches only that revision (Azure's revision-specific FQDN).
+
+A small HTTP/1.1 reverse proxy on asyncio streams (uvloop when available). It parses only what routing
+needs, keeps pooled keep-alive connections to each replica, and records every request (revision, replica,
+route template from the `x-apex-route` header, status, duration) into the telemetry writer's in-memory
+queue, so its added latency stays well under the 2 ms budget (see benchmarks/ingress_latency.py).
+Requests the proxy itself must answer (no ready replica, replica crashed mid-request) are recorded too,
+against the revision that was chosen, because users saw them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from apexops.sandbox.supervisor import ReplicaSlot, Supervisor
+from apexops.sandbox.telemetry import TelemetryWriter
+
+__all__ = ["Ingress", "UpstreamPool"]
+
+MAX_HEAD = 64 * 1024
+MAX_BODY = 256 * 1024 * 1024
+UPSTREAM_TIMEOUT_S = 240.0  # Azure Container Apps' request timeout
+POOL_IDLE_S = 4.0  # below uvicorn's 5 s keep-alive, so a pooled connection is rarely closed under us
+COLD_START_WAIT_S = 60.0
+_HOP = {
+    b"connection",
+    b"keep-alive",
+    b"proxy-connection",
+    b"te",
+    b"trailer",
+    b"transfer-encoding",
+    b"upgrade",
+    b"content-length",
+    b"expect",
+}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    404: "Not Found",
+    413: "Payload Too Large",
+    431: "Request Header Fields Too Large",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+class _BadRequest(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+
+
+@dataclass
+class _Conn:
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    last_used: float
+
+
+class UpstreamPool:
+    """Idle keep-alive connections per replica port."""
+
+    def __init__(self) -> None:
+        self._idle: dict[int, list[_Conn]] = {}
+
+    async def acquire(self, port: int) -> tuple[_Conn, bool]:
+        idle = self._idle.get(port)
+        now = time.monotonic()
+        while idle:
+            conn = idle.pop()
+            if now - conn.last_used < POOL_IDLE_S and not conn.reader.at_eof():
+                return conn, True
+            conn.writer.close()
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=MAX_HEAD)
+        return _Conn(reader, writer, now), False
+
+    def release(self, port: int, conn: _Conn) -> None:
+        conn.last_used = time.monotonic()
+        self._idle.setdefault(port, []).append(conn)
+
+    def close(self) -> None:
+        for conns in self._idle.values():
+            for c in conns:
+                c.writer.close()
+        self._idle.clear()
+
+
+def _parse_headers(lines: list[bytes]) -> dict[bytes, bytes]:
+    out: dict[bytes, bytes] = {}
+    for line in lines:
+        name, sep, value = line.partition(b":")
+        if not sep:
+            raise _BadRequest(400, "malformed header line")
+        out[name.strip().lower()] = value.strip()
+    return out
+
+
+async def _read_body(reader: asyncio.StreamReader, headers: dict[bytes, bytes]) -> tuple[bytes, bool]:
+    """The body per its framing: (body, delimited). Undelimited means 'read to EOF' (responses only)."""
+    if b"chunked" in headers.get(b"transfer-encoding", b"").lower():
+        parts = []
+        total = 0
+        while True:
+            size_line = await reader.readuntil(b"\r\n")
+            size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
+            if size == 0:
+                while (await reader.readuntil(b"\r\n")) != b"\r\n":  # trailers
+                    pass
+                return b"".join(parts), True
+            total += size
+            if total > MAX_BODY:
+                raise _BadRequest(413, "body too large")
+            parts.append(await reader.readexactly(size))
+            await reader.readexactly(2)
+    length = headers.get(b"content-length")
+    if length is not None:
+        n = int(length)
+        if n > MAX_BODY or n < 0:
+            raise _BadRequest(413, "body too large")
+        return (await reader.readexactly(n) if n else b""), True
+    return b"", False
+
+
+class Ingress:
+    """Serves the app URL and the revision URLs; routing decisions come from `choose_revision`."""
+
+    def __init__(
+        self,
+        *,
+        supervisor: Supervisor,
+        telemetry: TelemetryWriter,
+        choose_revision: Callable[[], str | None],
+        is_active: Callable[[str], bool],
+        rng: random.Random | None = None,
+    ) -> None:
+        self._sup = supervisor
+        self._tel = telemetry
+        self._choose = choose_revision
+        self._is_active = is_active
+        self._pool = UpstreamPool()
+        self._servers: dict[str, asyncio.AbstractServer] = {}
+        self._rng = rng or random.Random()
+        self._conns: set[asyncio.StreamWriter] = set()
+
+    # ------------------------------------------------------------------ listeners
+    async def listen(self, key: str, port: int, revision: str | None) -> int:
+        """Start the app listener (revision None) or a revision listener; returns the bound port."""
+
+        async def handler(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+            await self._serve(r, w, revision)
+
+        server = await asyncio.start_server(
+            handler, "127.0.0.1", port, limit=MAX_HEAD, reuse_address=True, backlog=512
+        )
+        self._servers[key] = server
+        return int(server.sockets[0].getsockname()[1])
+
+    def has_listener(self, key: str) -> bool:
+        return key in self._servers
+
+    async def close(self) -> None:
+        for server in self._servers.values():
+            server.close()
+        for w in list(self._conns):
+            w.close()
+        self._pool.close()
+        for server in self._servers.values():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(server.wait_closed(), 1.0)
+        self._servers.clear()
+
+    # ------------------------------------------------------------------ one client connection
+    async def _serve(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, revision: str | None
+    ) -> None:
+        self._conns.add(writer)
+        peer = writer.get_extra_info("peername")
+        client_ip = peer[0].encode() if peer else b"127.0.0.1"
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except asyncio.IncompleteReadError:
+                    return
+                except asyncio.LimitOverrunError:
+                    await self._reply(writer, 431, "request head too large", close=True)
+                    return
+                keep = await self._one(reader, writer, head, revision, client_ip)
+                if not keep:
+                    return
+        except (ConnectionError, asyncio.IncompleteReadError):
+            return
+        finally:
+            self._conns.discard(writer)
+            writer.close()
+
+    async def _one(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        head: bytes,
+        fixed: str | None,
+        client_ip: bytes,
+    ) -> bool:
+        t0, ts = time.perf_counter(), time.time()
+        lines = head[:-4].split(b"\r\n")
+        try:
+            method, target, version = lines[0].split(b" ", 2)
+            headers = _parse_headers(lines[1:])
+            if b"100-continue" in headers.get(b"expect", b"").lower():
+                writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            body, _ = await _read_body(reader, headers)
+        except _BadRequest as exc:
+            await self._reply(writer, exc.status, str(exc), close=True)
+            return False
+        except (ValueError, asyncio.LimitOverrunError):
+            await self._reply(writer, 400, "malformed request", close=True)
+            return False
+        conn_hdr = headers.get(b"connection", b"").lower()
+        keep = b"close" not in conn_hdr if version == b"HTTP/1.1" else b"keep-alive" in conn_hdr
+        via = "revision" if fixed else "ingress"
+        path = target.decode("latin-1")
+
+        revision = fixed if fixed is not None else self._choose()
+        if revision is None or (fixed is not None and not self._is_active(fixed)):
+            detail = f"revision {fixed} is inactive" if fixed else "no revision receives traffic"
+            await self._reply(writer, 404 if fixed else 503, detail, close=not keep)
+            return keep
+        slot = self._sup.pick(revision)
+        if slot is None:
+            slot = await self._sup.wait_ready(revision, COLD_START_WAIT_S)
+        else:
+            self._sup.note_demand(revision)
+        if slot is None:
+            await self._fail(
+                writer,
+                503,
+                f"revision {revision} has no ready replica",
+                ts,
+                t0,
+                revision,
+                "",
+                method,
+                path,
+                via,
+                keep,
+            )
+            return keep
+
+        out = bytearray(method + b" " + target + b" HTTP/1.1\r\n")
+        for line in lines[1:]:
+            name = line.partition(b":")[0].strip().lower()
+            if name not in _HOP:
+                out += line + b"\r\n"
+        out += b"x-forwarded-for: " + client_ip + b"\r\nx-forwarded-proto: http\r\n"
+        out += (
+            b"content-length: " + str(len(body)).encode() + b"\r\n\r\n"
+            if (body or method in (b"POST", b"PUT", b"PATCH"))
+            else b"\r\n"
+        )
+        request = bytes(out) + body
+
+        result = await self._forward(slot, revision, request, method)
+        if isinstance(result, str):
+            await self._fail(
+                writer,
+                504 if "timed out" in result else 502,
+                result,
+                ts,
+                t0,
+                revision,
+                slot.name,
+                method,
+                path,
+                via,
+                keep,
+            )
+            return keep
+        status, resp_lines, resp_headers, resp_body = result
+        out = bytearray(resp_lines[0] + b"\r\n")
+        for line in resp_lines[1:]:
+            name = line.partition(b":")[0].strip().lower()
+            if name not in _HOP:
+                out += line + b"\r\n"
+        if not (100 <= status < 200 or status in (204, 304)):
+            out += b"content-length: " + str(len(resp_body)).encode() + b"\r\n"
+        out += b"connection: keep-alive\r\n\r\n" if keep else b"connection: close\r\n\r\n"
+        writer.write(bytes(out) + (b"" if method == b"HEAD" else resp_body))
+        await writer.drain()
+        self._tel.request(
+            ts,
+            resp_headers.get(b"x-apex-revision", revision.encode()).decode("latin-1"),
+            resp_headers.get(b"x-apex-replica", slot.name.encode()).decode("latin-1"),
+            resp_headers.get(b"x-apex-route", b"unmatched").decode("latin-1"),
+            method.decode("latin-1"),
+            path,
+            status,
+            (time.perf_counter() - t0) * 1000.0,
+            via,
+        )
+        return keep
+
+    async def _forward(
+        self, slot: ReplicaSlot, revision: str, request: bytes, method: bytes
+    ) -> tuple[int, list[bytes], dict[bytes, bytes], bytes] | str:
+        """Send to the replica (retrying a stale pooled connection or a refused one once elsewhere)."""
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                conn, reused = await self._pool.acquire(slot.port)
+            except OSError:
+                alternatives = self._sup.others(revision, slot)
+                if attempts < 3 and alternatives:
+                    slot = alternatives[0]
+                    continue
+                return f"replica {slot.name} refused the connection"
+            try:
+                conn.writer.write(request)
+                head = await asyncio.wait_for(conn.reader.readuntil(b"\r\n\r\n"), UPSTREAM_TIMEOUT_S)
+            except (asyncio.IncompleteReadError, ConnectionError) as exc:
+                conn.writer.close()
+                partial = isinstance(exc, asyncio.IncompleteReadError) and exc.partial
+                if reused and not partial and attempts < 3:
+                    continue  # the replica closed an idle pooled connection: retry on a fresh one
+                return f"replica {slot.name} closed the connection before responding (it may have crashed)"
+            except TimeoutError:
+                conn.writer.close()
+                return f"replica {slot.name} timed out after {UPSTREAM_TIMEOUT_S:g} s"
+            except asyncio.LimitOverrunError:
+                conn.writer.close()
+                return f"replica {slot.name} sent a response head that is too large"
+            try:
+                lines = head[:-4].split(b"\r\n")
+                status = int(lines[0].split(b" ", 2)[1])
+                headers = _parse_headers(lines[1:])
+                if method == b"HEAD" or 100 <= status < 200 or status in (204, 304):
+                    body, delimited = b"", True
+                else:
+                    body, delimited = await asyncio.wait_for(
+                        _read_body(conn.reader, headers), UPSTREAM_TIMEOUT_S
+                    )
+                    if not delimited:
+                        body = await asyncio.wait_for(conn.reader.read(MAX_BODY), UPSTREAM_TIMEOUT_S)
+            except (
+                ValueError,
+                IndexError,
+                _BadRequest,
+                asyncio.IncompleteReadError,
+                ConnectionError,
+                TimeoutError,
+            ):
+                conn.writer.close()
+                return f"replica {slot.name} sent a malformed or truncated response"
+            if delimited and b"close" not in headers.get(b"connection", b"").lower():
+                self._pool.release(slot.port, conn)
+            else:
+                conn.writer.close()
+            return status, lines, headers, body
+
+    async def _fail(
+        self,
+        writer: asyncio.StreamWriter,
+        status: int,
+        detail: str,
+        ts: float,
+        t0: float,
+        revision: str,
+        replica: str,
+        method: bytes,
+        path: str,
+        via: str,
+        keep: bool,
+    ) -> None:
+        await self._reply(writer, status, detail, close=not keep, revision=revision)
+        self._tel.request(
+            ts,
+            revision,
+            replica,
+            "unmatched",
+            method.decode("latin-1"),
+            path,
+            status,
+            (time.perf_counter() - t0) * 1000.0,
+            via,
+        )
+
+    @staticmethod
+    async def _reply(
+        writer: asyncio.StreamWriter, status: int, detail: str, *, close: bool, revision: str = ""
+    ) -> None:
+        body = json.dumps({"detail": detail, "source": "sandbox-ingress"}).encode()
+        head = (
+            f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}\r\ncontent-type: application/json\r\n"
+            f"content-length: {len(body)}\r\nx-apex-route: unmatched\r\n"
+            + (f"x-apex-revision: {revision}\r\n" if revision else "")
+            + f"connection: {'close' if close else 'keep-alive'}\r\n\r\n"
+        )
+        with contextlib.suppress(ConnectionError):
+            writer.write(head.encode() + body)
+            await writer.drain()

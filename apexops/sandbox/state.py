@@ -1,0 +1,116 @@
+"""The sandbox's one folder: where each piece of state lives, and JSON files written atomically.
+
+Everything the sandbox knows survives a restart of the CLI or of the daemon because it lives in files under
+one home folder; a crash mid-write must never leave a torn file, so every write goes to a temporary file in
+the same folder, is fsynced, then renamed over the old one (rename is atomic on POSIX).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SandboxPaths", "read_json", "write_json"]
+
+
+@dataclass(frozen=True)
+class SandboxPaths:
+    """The layout of a sandbox home folder."""
+
+    home: Path
+
+    @property
+    def state(self) -> Path:
+        """Control-plane state: the app, its revisions and the traffic list."""
+        return self.home / "state.json"
+
+    @property
+    def settings_snapshot(self) -> Path:
+        """The settings the daemon was started with (so overrides reach the daemon process)."""
+        return self.home / "daemon" / "settings.json"
+
+    @property
+    def daemon_dir(self) -> Path:
+        return self.home / "daemon"
+
+    @property
+    def daemon_info(self) -> Path:
+        """Written by the daemon once it listens: pid, control port, ingress port, start time."""
+        return self.home / "daemon" / "daemon.json"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.home / "daemon" / "daemon.pid"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.home / "daemon" / "daemon.lock"
+
+    @property
+    def control_token(self) -> Path:
+        """Shared secret for the loopback control API (mode 0600)."""
+        return self.home / "daemon" / "control.token"
+
+    @property
+    def startup_error(self) -> Path:
+        """One line written by a daemon that could not start (e.g. port in use)."""
+        return self.home / "daemon" / "startup-error.txt"
+
+    @property
+    def daemon_log(self) -> Path:
+        return self.home / "daemon" / "daemon.log"
+
+    @property
+    def telemetry_db(self) -> Path:
+        return self.home / "telemetry.db"
+
+    @property
+    def deployments(self) -> Path:
+        """Resource-group inventory and deployment history."""
+        return self.home / "deployments.json"
+
+    @property
+    def blobs(self) -> Path:
+        return self.home / "blobs"
+
+    @property
+    def replicas_dir(self) -> Path:
+        """Working folders of replica processes."""
+        return self.home / "replicas"
+
+    def ensure(self) -> SandboxPaths:
+        self.daemon_dir.mkdir(parents=True, exist_ok=True)
+        self.blobs.mkdir(parents=True, exist_ok=True)
+        self.replicas_dir.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def write_json(path: Path, data: Any, *, mode: int | None = None) -> None:
+    """Write JSON atomically: temp file in the same folder, fsync, rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        if mode is not None:
+            os.fchmod(fd, mode)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh, indent=1, sort_keys=True, default=str)
+            fh.flush()
+            os.fsync(fh.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            Path(tmp).unlink()
+        raise
+
+
+def read_json(path: Path, default: Any = None) -> Any:
+    """Read a JSON file; `default` when it does not exist."""
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return default

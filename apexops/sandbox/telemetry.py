@@ -1,0 +1,393 @@
+"""The sandbox's Application Insights: requests, exceptions and console logs in one SQLite file.
+
+The daemon records every request that passes the ingress or a revision URL, and every line a replica
+writes, into in-memory queues; a writer thread flushes them in batches (one transaction every
+`flush_interval_s`) so the request path never waits for the disk. The store is SQLite in WAL mode, so the
+adapters in other processes read it concurrently without going through the daemon. `ingestion_lag_s` is
+how old the newest flush is — like App Insights' ingestion delay, data younger than that may be missing.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import math
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "TelemetryReader",
+    "TelemetryWriter",
+    "parse_console_line",
+    "percentile",
+]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS requests (
+  ts REAL NOT NULL, revision TEXT NOT NULL, replica TEXT NOT NULL, route TEXT NOT NULL,
+  method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL, duration_ms REAL NOT NULL,
+  via TEXT NOT NULL, item_count INTEGER NOT NULL DEFAULT 1);
+CREATE INDEX IF NOT EXISTS requests_ts ON requests (ts);
+CREATE TABLE IF NOT EXISTS exceptions (
+  ts REAL NOT NULL, revision TEXT NOT NULL, replica TEXT NOT NULL, type TEXT NOT NULL,
+  message TEXT NOT NULL, problem_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS exceptions_ts ON exceptions (ts);
+CREATE TABLE IF NOT EXISTS console (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, revision TEXT NOT NULL, replica TEXT NOT NULL,
+  stream TEXT NOT NULL, level TEXT NOT NULL, message TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS console_revision ON console (revision, id);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value REAL NOT NULL);
+"""
+
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_PREFIX = re.compile(r"^(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)[:\s]")
+MAX_CONSOLE_ROWS = 200_000
+
+
+def _ts(value: Any, default: float) -> float:
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return default
+    return default
+
+
+def parse_console_line(
+    line: str, stream: str, now: float | None = None
+) -> tuple[float, str, str, dict | None]:
+    """(timestamp, level, message, exception-or-None) of one console line of a replica.
+
+    JSON lines (the service's own logging) give their level and message; an object with
+    kind=exception is also an exception record. Plain lines get a level from a `LEVEL:` prefix
+    (uvicorn's style), else INFO on stdout and ERROR on stderr (tracebacks, crashes).
+    """
+    now = time.time() if now is None else now
+    text = line.rstrip("\r\n")
+    if text.startswith("{"):
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            obj = None
+        if isinstance(obj, dict):
+            level = str(obj.get("level", "INFO")).upper()
+            level = "WARNING" if level == "WARN" else level if level in _LEVELS else "INFO"
+            message = str(obj.get("message", ""))
+            ts = _ts(obj.get("ts"), now)
+            exc = None
+            if obj.get("kind") == "exception":
+                exc = {
+                    "type": str(obj.get("type") or obj.get("exception_type") or "Exception"),
+                    "message": str(obj.get("exception_message") or message),
+                    "problem_id": str(obj.get("problem_id") or ""),
+                }
+            return ts, level, message, exc
+    m = _PREFIX.match(text)
+    if m:
+        level = "WARNING" if m.group(1) == "WARN" else m.group(1)
+    else:
+        level = "ERROR" if stream == "stderr" else "INFO"
+    return now, level, text, None
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float | None:
+    """Linear-interpolated percentile (numpy's default) of already-sorted values; None when empty."""
+    if not sorted_values:
+        return None
+    pos = (len(sorted_values) - 1) * q
+    lo, hi = math.floor(pos), math.ceil(pos)
+    if lo == hi:
+        return float(sorted_values[lo])
+    return float(sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo))
+
+
+def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    if readonly:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(path, timeout=5, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.executescript(SCHEMA)
+    return conn
+
+
+class TelemetryWriter:
+    """Batches records in memory and writes them from one background thread."""
+
+    def __init__(self, path: Path, *, flush_interval_s: float = 0.2) -> None:
+        self.path = Path(path)
+        self.flush_interval_s = flush_interval_s
+        self._requests: collections.deque[tuple] = collections.deque()
+        self._exceptions: collections.deque[tuple] = collections.deque()
+        self._console: collections.deque[tuple] = collections.deque()
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._flushed = threading.Condition()
+        self._generation = 0
+        self._thread: threading.Thread | None = None
+        self._conn = connect(self.path)
+        self._last_meta = 0.0
+        self._flushes = 0
+
+    # -------------------------------------------------------------- hot path (event-loop thread)
+    def request(
+        self,
+        ts: float,
+        revision: str,
+        replica: str,
+        route: str,
+        method: str,
+        path: str,
+        status: int,
+        duration_ms: float,
+        via: str,
+    ) -> None:
+        self._requests.append((ts, revision, replica, route, method, path, status, duration_ms, via))
+
+    def exception(
+        self, ts: float, revision: str, replica: str, type_: str, message: str, problem_id: str = ""
+    ) -> None:
+        self._exceptions.append((ts, revision, replica, type_, message[:4000], problem_id))
+
+    def console(self, ts: float, revision: str, replica: str, stream: str, level: str, message: str) -> None:
+        self._console.append((ts, revision, replica, stream, level, message[:8000]))
+
+    def console_line(self, revision: str, replica: str, stream: str, line: str) -> tuple[str, str]:
+        """Parse and record one raw line of a replica; returns (level, message)."""
+        ts, level, message, exc = parse_console_line(line, stream)
+        self.console(ts, revision, replica, stream, level, message)
+        if exc is not None:
+            self.exception(ts, revision, replica, exc["type"], exc["message"], exc["problem_id"])
+        return level, message
+
+    # -------------------------------------------------------------- writer thread
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="telemetry-writer", daemon=True)
+        self._thread.start()
+
+    def _drain(self, q: collections.deque) -> list[tuple]:
+        out = []
+        while q:
+            out.append(q.popleft())
+        return out
+
+    def _write_once(self) -> None:
+        reqs, excs, cons = (
+            self._drain(self._requests),
+            self._drain(self._exceptions),
+            self._drain(self._console),
+        )
+        now = time.time()
+        if not (reqs or excs or cons) and now - self._last_meta < 1.0:
+            return
+        with self._conn:
+            if reqs:
+                self._conn.executemany(
+                    "INSERT INTO requests (ts, revision, replica, route, method, path, status, duration_ms,"
+                    " via) VALUES (?,?,?,?,?,?,?,?,?)",
+                    reqs,
+                )
+            if excs:
+                self._conn.executemany(
+                    "INSERT INTO exceptions (ts, revision, replica, type, message, problem_id)"
+                    " VALUES (?,?,?,?,?,?)",
+                    excs,
+                )
+            if cons:
+                self._conn.executemany(
+                    "INSERT INTO console (ts, revision, replica, stream, level, message)"
+                    " VALUES (?,?,?,?,?,?)",
+                    cons,
+                )
+            self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_flush', ?)", (now,))
+            self._flushes += 1
+            if self._flushes % 500 == 0:
+                self._conn.execute(
+                    "DELETE FROM console WHERE id < (SELECT MAX(id) FROM console) - ?", (MAX_CONSOLE_ROWS,)
+                )
+        self._last_meta = now
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.flush_interval_s)
+            self._wake.clear()
+            try:
+                self._write_once()
+            except sqlite3.Error:
+                time.sleep(self.flush_interval_s)  # e.g. a reader holding a lock; retry next round
+            with self._flushed:
+                self._generation += 1
+                self._flushed.notify_all()
+        self._write_once()
+
+    def flush(self, timeout_s: float = 5.0) -> None:
+        """Block until everything recorded before this call is on disk (tests, `flush` API)."""
+        if self._thread is None or not self._thread.is_alive():
+            self._write_once()
+            return
+        with self._flushed:
+            target = self._generation + 2  # the round in progress may have drained before our records
+            self._wake.set()
+            deadline = time.monotonic() + timeout_s
+            while self._generation < target and time.monotonic() < deadline:
+                self._wake.set()
+                self._flushed.wait(0.05)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        else:
+            self._write_once()
+        self._conn.close()
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    ts: float
+    revision: str
+    replica: str
+    route: str
+    method: str
+    path: str
+    status: int
+    duration_ms: float
+    via: str
+
+
+class TelemetryReader:
+    """Queries over the store by time window and revision; safe to use from any process."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._conn: sqlite3.Connection | None = None
+
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            if not self.path.exists():
+                connect(self.path).close()  # an empty store: queries return nothing rather than fail
+            self._conn = connect(self.path, readonly=True)
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @staticmethod
+    def _filter(revisions: Iterable[str] | None) -> tuple[str, list[Any]]:
+        if revisions is None:
+            return "", []
+        names = list(revisions)
+        return f" AND revision IN ({','.join('?' * len(names))})", names
+
+    def requests(
+        self, since: float, until: float, revisions: Iterable[str] | None = None, *, via: str | None = None
+    ) -> list[RequestRow]:
+        extra, args = self._filter(revisions)
+        if via is not None:
+            extra += " AND via = ?"
+            args.append(via)
+        rows = (
+            self._db()
+            .execute(
+                "SELECT ts, revision, replica, route, method, path, status, duration_ms, via FROM requests"
+                f" WHERE ts >= ? AND ts < ?{extra} ORDER BY ts",
+                [since, until, *args],
+            )
+            .fetchall()
+        )
+        return [RequestRow(*r) for r in rows]
+
+    def stats(
+        self, since: float, until: float, revisions: Sequence[str] | None = None, slow_ms: float = 2000.0
+    ) -> dict[str, dict[str, Any]]:
+        """Per revision: requests, errors_5xx, slow, p50/p95/p99 (ms)."""
+        extra, args = self._filter(revisions)
+        rows = (
+            self._db()
+            .execute(
+                "SELECT revision, status, duration_ms, item_count FROM requests"
+                f" WHERE ts >= ? AND ts < ?{extra}",
+                [since, until, *args],
+            )
+            .fetchall()
+        )
+        durations: dict[str, list[float]] = collections.defaultdict(list)
+        counts: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0, 0])
+        for revision, status, duration, items in rows:
+            c = counts[revision]
+            c[0] += items
+            c[1] += items if status >= 500 else 0
+            c[2] += items if duration >= slow_ms else 0
+            durations[revision].append(duration)
+        out: dict[str, dict[str, Any]] = {}
+        for name in list(revisions or []) + [r for r in counts if r not in (revisions or [])]:
+            d = sorted(durations.get(name, []))
+            c = counts.get(name, [0, 0, 0])
+            out[name] = {
+                "requests": c[0],
+                "errors_5xx": c[1],
+                "slow": c[2],
+                "p50_ms": percentile(d, 0.5),
+                "p95_ms": percentile(d, 0.95),
+                "p99_ms": percentile(d, 0.99),
+            }
+        return out
+
+    def slowest(self, since: float, until: float, top: int = 10) -> list[RequestRow]:
+        rows = (
+            self._db()
+            .execute(
+                "SELECT ts, revision, replica, route, method, path, status, duration_ms, via FROM requests"
+                " WHERE ts >= ? AND ts < ? ORDER BY duration_ms DESC LIMIT ?",
+                (since, until, top),
+            )
+            .fetchall()
+        )
+        return [RequestRow(*r) for r in rows]
+
+    def exceptions(self, since: float, until: float, limit: int = 100) -> list[tuple]:
+        return (
+            self._db()
+            .execute(
+                "SELECT ts, revision, replica, type, message, problem_id FROM exceptions"
+                " WHERE ts >= ? AND ts < ? ORDER BY ts DESC LIMIT ?",
+                (since, until, limit),
+            )
+            .fetchall()
+        )
+
+    def console(self, revision: str | None = None, tail: int = 100, level: str | None = None) -> list[tuple]:
+        """The last `tail` lines (oldest first) of a revision or the whole app, optionally one level."""
+        clauses, args = [], []
+        if revision is not None:
+            clauses.append("revision = ?")
+            args.append(revision)
+        if level is not None:
+            clauses.append("level = ?")
+            args.append(level.upper())
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = (
+            self._db()
+            .execute(
+                "SELECT ts, revision, replica, stream, level, message FROM console"
+                f"{where} ORDER BY id DESC LIMIT ?",
+                [*args, tail],
+            )
+            .fetchall()
+        )
+        return rows[::-1]
+
+    def last_flush(self) -> float | None:
+        row = self._db().execute("SELECT value FROM meta WHERE key = 'last_flush'").fetchone()
+        return float(row[0]) if row else None

@@ -1,0 +1,299 @@
+"""Fakes at the Azure HTTP boundary only: a credential, an azure-core transport, and the REST examples.
+
+The adapters under test run the real SDK clients (pipeline, serialisation, LRO polling, paging); only
+the bytes on the wire are canned. Routes answer with bodies taken from the official examples in
+`tests/azure/examples/` (copied from Azure/azure-rest-api-specs, see SOURCES.md there), so a test fails
+when the SDK or the adapter stops understanding what Azure actually sends.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+EXAMPLES = Path(__file__).parent / "examples"
+SUB = "00000000-1111-2222-3333-444444444444"
+ARM = "https://arm.test.invalid"
+LOGS = "https://logs.test.invalid"
+
+
+def example(relpath: str) -> dict[str, Any]:
+    """One official REST example (request parameters and responses), as JSON."""
+    return json.loads((EXAMPLES / relpath).read_text())
+
+
+def example_body(relpath: str, status: str = "200") -> Any:
+    return example(relpath)["responses"][status].get("body")
+
+
+def fake_jwt(claims: dict[str, Any]) -> str:
+    """An unsigned JWT-shaped string: the adapters only ever decode claims, never verify."""
+
+    def b64(d: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(d).encode()).decode().rstrip("=")
+
+    return f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(claims)}.c2ln"
+
+
+# --------------------------------------------------------------------------- credential
+
+
+@dataclass
+class FakeCredential:
+    """Stands in for DefaultAzureCredential: records the scopes asked for, hands out fake JWTs."""
+
+    claims: dict[str, Any] = field(
+        default_factory=lambda: {
+            "upn": "oncall@contoso.example",
+            "oid": "11111111-0000-0000-0000-000000000001",
+            "tid": "22222222-0000-0000-0000-000000000002",
+            "idtyp": "user",
+        }
+    )
+    scopes: list[str] = field(default_factory=list)
+    error: Exception | None = None
+
+    def get_token(self, *scopes: str, **_: Any):
+        from azure.core.credentials import AccessToken
+
+        if self.error is not None:
+            raise self.error
+        self.scopes.extend(scopes)
+        exp = int(time.time()) + 3600
+        aud = scopes[0].removesuffix("/.default") if scopes else ""
+        return AccessToken(fake_jwt({**self.claims, "aud": aud, "exp": exp}), exp)
+
+
+# --------------------------------------------------------------------------- transport
+
+
+def _make_response_class():
+    from azure.core.rest import HttpResponse
+    from azure.core.utils import case_insensitive_dict
+
+    class FakeResponse(HttpResponse):
+        """azure.core.rest.HttpResponse over canned bytes (public ABC only)."""
+
+        def __init__(self, request, status: int, body: bytes, headers: dict[str, str]):
+            self._request = request
+            self._status = status
+            self._body = body
+            self._headers = case_insensitive_dict(headers)
+            self._closed = False
+
+        request = property(lambda self: self._request)
+        status_code = property(lambda self: self._status)
+        headers = property(lambda self: self._headers)
+        reason = property(lambda self: "OK" if self._status < 400 else "Error")
+        content_type = property(lambda self: self._headers.get("content-type"))
+        is_closed = property(lambda self: self._closed)
+        is_stream_consumed = property(lambda self: True)
+        url = property(lambda self: self._request.url)
+        content = property(lambda self: self._body)
+
+        @property
+        def encoding(self):
+            return "utf-8"
+
+        @encoding.setter
+        def encoding(self, value):  # the SDKs may set it
+            pass
+
+        def text(self, encoding=None):
+            return self._body.decode(encoding or "utf-8")
+
+        def json(self):
+            return json.loads(self._body) if self._body else None
+
+        def read(self):
+            return self._body
+
+        def iter_raw(self, **_):
+            yield self._body
+
+        def iter_bytes(self, **_):
+            yield self._body
+
+        def raise_for_status(self):
+            from azure.core.exceptions import HttpResponseError
+
+            if self._status >= 400:
+                raise HttpResponseError(response=self)
+
+        def close(self):
+            self._closed = True
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *args):
+            self.close()
+
+        # legacy pipeline-transport surface some data-plane SDKs (storage) still call
+        def body(self):
+            return self._body
+
+        def stream_download(self, pipeline, **_):
+            return iter([self._body])
+
+    return FakeResponse
+
+
+@dataclass
+class Recorded:
+    method: str
+    url: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+    def form(self) -> dict[str, list[str]]:
+        return parse_qs(self.body.decode())
+
+    @property
+    def api_version(self) -> str | None:
+        return (self.query.get("api-version") or [None])[0]
+
+
+Reply = tuple[int, Any, dict[str, str]]
+Handler = Callable[[Recorded], Reply]
+
+
+class FakeAzure:
+    """Routes (method, path regex) to canned replies and records every request the SDK sent."""
+
+    def __init__(self) -> None:
+        self.routes: list[tuple[str, re.Pattern[str], list[Handler | Reply]]] = []
+        self.requests: list[Recorded] = []
+
+    def on(self, method: str, path_regex: str, *replies: Handler | Reply) -> FakeAzure:
+        """Answer a route; several replies are served in order, the last one repeats."""
+        self.routes.append((method.upper(), re.compile(path_regex, re.I), list(replies)))
+        return self
+
+    def calls(self, method: str | None = None, path_regex: str | None = None) -> list[Recorded]:
+        return [
+            r
+            for r in self.requests
+            if (method is None or r.method == method.upper())
+            and (path_regex is None or re.search(path_regex, r.path, re.I))
+        ]
+
+    def transport(self):
+        from azure.core.pipeline.transport import HttpTransport
+
+        fake = self
+        response_cls = _make_response_class()
+
+        class FakeTransport(HttpTransport):
+            def send(self, request, **kwargs):
+                return fake._dispatch(request, response_cls)
+
+            def open(self):
+                pass
+
+            def close(self):
+                pass
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *args):
+                pass
+
+        return FakeTransport()
+
+    def _dispatch(self, request, response_cls):
+        parts = urlsplit(request.url)
+        # azure.core.rest.HttpRequest has .content; the legacy pipeline request (ACR, storage) has .body
+        body = getattr(request, "content", None)
+        if body is None:
+            body = getattr(request, "body", None)
+        if body is None:
+            body = getattr(request, "data", None) or b""
+        if isinstance(body, dict):  # a legacy form body (the ACR token exchange), encoded as requests does
+            body = urlencode(
+                {k: v.encode() if isinstance(v, str) else v for k, v in body.items() if v is not None}
+            )
+        if isinstance(body, str):
+            body = body.encode()
+        elif not isinstance(body, bytes):  # a stream or generator
+            body = b"".join(body) if body else b""
+        rec = Recorded(
+            method=request.method.upper(),
+            url=request.url,
+            path=parts.path,
+            query=parse_qs(parts.query),
+            headers=dict(request.headers),
+            body=body,
+        )
+        self.requests.append(rec)
+        for method, pattern, replies in self.routes:
+            if method == rec.method and pattern.fullmatch(rec.path):
+                reply = replies.pop(0) if len(replies) > 1 else replies[0]
+                status, payload, headers = reply(rec) if callable(reply) else reply
+                break
+        else:
+            status, payload, headers = 599, {"error": {"code": "NoFakeRoute", "message": rec.url}}, {}
+        if isinstance(payload, bytes | str):
+            raw = payload.encode() if isinstance(payload, str) else payload
+            headers = {"content-type": "application/xml", **headers}
+        else:
+            raw = b"" if payload is None else json.dumps(payload).encode()
+            headers = {"content-type": "application/json", **headers}
+        return response_cls(request, status, raw, headers)
+
+
+def ok(body: Any = None, headers: dict[str, str] | None = None, status: int = 200) -> Reply:
+    return (status, body, headers or {})
+
+
+def arm_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Reply:
+    return (status, {"error": {"code": code, "message": message}}, headers or {})
+
+
+RG_PATH = rf"/subscriptions/{SUB}/resourceGroups/apex-rg-prod"
+APP_PATH = RG_PATH + r"/providers/Microsoft\.App/containerApps/apex-backend-prod"
+
+
+def iter_examples(folder: str) -> Iterator[Path]:
+    yield from sorted((EXAMPLES / folder).glob("*.json"))
+
+
+# --------------------------------------------------------------------------- assertions
+
+
+def assert_plain(value: Any, path: str = "result") -> None:
+    """No SDK object anywhere: only apexops dataclasses, builtins and aware UTC datetimes."""
+    import dataclasses
+    from datetime import datetime, timedelta
+
+    module = type(value).__module__
+    assert not module.startswith("azure"), f"{path} is an SDK object ({type(value)!r})"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        assert module.startswith("apexops."), f"{path}: {type(value)!r} is not an apexops type"
+        for f in dataclasses.fields(value):
+            assert_plain(getattr(value, f.name), f"{path}.{f.name}")
+    elif isinstance(value, dict):
+        assert type(value) is dict, f"{path} is a {type(value)!r}, not a plain dict"
+        for k, v in value.items():
+            assert type(k) is str, f"{path} has a non-str key {k!r}"
+            assert_plain(v, f"{path}[{k!r}]")
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            assert_plain(v, f"{path}[{i}]")
+    elif isinstance(value, datetime):
+        assert value.utcoffset() == timedelta(0), f"{path} is not an aware UTC datetime: {value!r}"
+    else:
+        assert value is None or type(value) in (str, int, float, bool), f"{path}: {type(value)!r}"

@@ -1,0 +1,170 @@
+"""The hash-chained ledger: verify() names each edited, missing or reordered line and artifact."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from pathlib import Path
+
+import pytest
+
+from apexops.errors import LedgerError
+from apexops.ledger import GENESIS, Ledger, file_digest, line_digest
+
+
+def make_run(out: Path, n: int) -> dict:
+    run_dir = f"runs/2026-01-01/run{n}"
+    (out / run_dir / "evidence").mkdir(parents=True)
+    files = {f"{run_dir}/run{n}.ipynb": f"notebook {n}", f"{run_dir}/evidence/log.txt": f"log {n}"}
+    for rel, text in files.items():
+        (out / rel).write_text(text)
+    return {
+        "run_id": f"r{n}",
+        "procedure": "00-preflight",
+        "outcome": "succeeded",
+        "run_dir": run_dir,
+        "artifacts": {rel: file_digest(out / rel) for rel in files},
+    }
+
+
+@pytest.fixture
+def ledger(tmp_path) -> Ledger:
+    led = Ledger(tmp_path / "outputs")
+    for n in range(1, 6):
+        led.append(make_run(led.outputs, n))
+    return led
+
+
+def lines(led: Ledger) -> list[str]:
+    return led.path.read_text().splitlines()
+
+
+def write(led: Ledger, rows: list[str]) -> None:
+    led.path.write_text("".join(r + "\n" for r in rows))
+
+
+def kinds(led: Ledger) -> list[tuple[str, str]]:
+    return [(p.kind, p.subject) for p in led.verify().problems]
+
+
+def test_appends_form_a_chain_with_a_head(ledger):
+    rows = lines(ledger)
+    entries = [json.loads(r) for r in rows]
+    assert [e["seq"] for e in entries] == [1, 2, 3, 4, 5]
+    assert entries[0]["prev"] == GENESIS
+    assert all(entries[i]["prev"] == line_digest(rows[i - 1]) for i in range(1, 5))
+    head = json.loads(ledger.head_path.read_text())
+    assert head == {"count": 5, "digest": line_digest(rows[-1])}
+    report = ledger.verify()
+    assert report.ok and report.lines == 5 and report.artifacts == 10
+    assert report.head_digest == head["digest"]
+
+
+def test_an_edited_middle_line_is_named(ledger):
+    rows = lines(ledger)
+    rows[2] = rows[2].replace('"succeeded"', '"failed"')
+    write(ledger, rows)
+    assert kinds(ledger) == [("line-edited", "line 3 (run r3)")]
+
+
+def test_an_edited_last_line_is_named_thanks_to_the_head(ledger):
+    rows = lines(ledger)
+    rows[-1] = rows[-1].replace('"succeeded"', '"failed"')
+    write(ledger, rows)
+    assert kinds(ledger) == [("line-edited", "line 5 (run r5)")]
+
+
+def test_a_deleted_middle_line_is_named(ledger):
+    rows = lines(ledger)
+    del rows[1]
+    write(ledger, rows)
+    problems = ledger.verify().problems
+    assert [(p.kind, p.subject) for p in problems] == [("line-missing", "line 2")]
+    assert "after run r1" in problems[0].detail and "run r3" in problems[0].detail
+
+
+def test_deleted_last_lines_are_named(ledger):
+    write(ledger, lines(ledger)[:3])
+    assert kinds(ledger) == [("line-missing", "lines 4-5")]
+
+
+def test_a_deleted_first_line_is_named(ledger):
+    write(ledger, lines(ledger)[1:])
+    assert kinds(ledger) == [("line-missing", "line 1")]
+
+
+def test_reordered_lines_are_named(ledger):
+    rows = lines(ledger)
+    rows[1], rows[2] = rows[2], rows[1]
+    write(ledger, rows)
+    found = kinds(ledger)
+    assert {k for k, _ in found} == {"line-reordered"}
+    assert ("line-reordered", "line 2 (run r3)") in found and ("line-reordered", "line 3 (run r2)") in found
+
+
+def test_a_line_that_is_not_json_is_named(ledger):
+    rows = lines(ledger)
+    rows[3] = rows[3][:-1]
+    write(ledger, rows)
+    assert ("line-invalid", "line 4") in kinds(ledger)
+
+
+def test_an_edited_artifact_byte_is_named(ledger):
+    path = ledger.outputs / "runs/2026-01-01/run2/evidence/log.txt"
+    data = bytearray(path.read_bytes())
+    data[0] ^= 1
+    path.write_bytes(bytes(data))
+    problems = ledger.verify().problems
+    assert [(p.kind, p.subject) for p in problems] == [
+        ("artifact-edited", "runs/2026-01-01/run2/evidence/log.txt")
+    ]
+    assert "run r2" in problems[0].detail
+
+
+def test_a_missing_or_added_artifact_is_named(ledger):
+    (ledger.outputs / "runs/2026-01-01/run4/run4.ipynb").unlink()
+    (ledger.outputs / "runs/2026-01-01/run1/evidence/planted.txt").write_text("not from the run")
+    assert sorted(kinds(ledger)) == [
+        ("artifact-missing", "runs/2026-01-01/run4/run4.ipynb"),
+        ("artifact-unrecorded", "runs/2026-01-01/run1/evidence/planted.txt"),
+    ]
+    assert ledger.verify(artifacts=False).ok  # the chain itself is intact
+
+
+def test_a_missing_head_is_reported(ledger):
+    ledger.head_path.unlink()
+    assert kinds(ledger) == [("head-missing", "ledger.head")]
+
+
+def test_after_a_deletion_the_next_append_keeps_the_gap_visible(ledger):
+    write(ledger, lines(ledger)[:-1])  # someone deletes the last line...
+    ledger.append(make_run(ledger.outputs, 6))  # ...and the next run is appended
+    assert ("line-missing", "line 5") in kinds(ledger)
+
+
+def test_find_by_prefix(ledger):
+    assert ledger.find("r3")["run_id"] == "r3"
+    with pytest.raises(LedgerError, match="no run 'zz'"):
+        ledger.find("zz")
+    with pytest.raises(LedgerError, match="matches 5 runs"):
+        ledger.find("r")
+
+
+def _append_many(outputs: str, worker: int) -> None:
+    led = Ledger(Path(outputs))
+    for i in range(10):
+        led.append({"run_id": f"w{worker}-{i}", "artifacts": {}})
+
+
+def test_parallel_appends_from_several_processes_keep_one_chain(tmp_path):
+    out = tmp_path / "outputs"
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_append_many, args=(str(out), w)) for w in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(30)
+        assert p.exitcode == 0
+    led = Ledger(out)
+    assert len(led.entries()) == 40
+    assert led.verify().ok

@@ -1,0 +1,83 @@
+"""Procedure 00-preflight: the committed notebook through the runner on `local`, and its checks."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from apexops.preflight import Preflight, PreflightFailed
+from apexops.runner import run_procedure
+from apexops.settings import load_settings
+
+pytestmark = pytest.mark.notebook
+
+
+def statuses(result) -> dict[str, str]:
+    return result.facts["preflight"]["checks"]
+
+
+def test_preflight_on_local_without_a_running_sandbox_warns_but_succeeds(tmp_path):
+    r = run_procedure("00", env="local", outputs=tmp_path / "out")
+    assert r.outcome == "succeeded", r.error
+    checks = statuses(r)
+    assert r.facts["preflight"]["verdict"] == "WARN"
+    assert checks["sandbox"] == "WARN"  # not running, but it can start
+    assert checks["python"] == checks["packages"] == checks["notebook kernel"] == "PASS"
+    assert checks["identity"] == "SKIPPED" and checks["database settings"] == "PASS"
+    html = r.html_path.read_text()
+    assert "apexops sandbox up" in html and "VERDICT: WARN" in html
+
+
+def test_require_sandbox_turns_a_stopped_sandbox_into_a_failed_run(tmp_path):
+    r = run_procedure("00", env="local", parameters={"require_sandbox": True}, outputs=tmp_path / "out")
+    assert r.outcome == "failed"
+    assert r.error.startswith("PreflightFailed: 1 required check(s) failed: sandbox.")
+    assert "apexops sandbox up" in r.error
+    assert statuses(r)["sandbox"] == "FAIL"
+
+
+@pytest.mark.sandbox
+def test_preflight_against_a_running_sandbox_passes(tmp_path):
+    testing = pytest.importorskip("apexops.sandbox.testing")
+    with testing.running_sandbox(tmp_path / "sandbox") as (settings, _env):
+        r = run_procedure("00", env="local", parameters={"require_sandbox": True}, outputs=tmp_path / "out")
+        assert r.outcome == "succeeded", r.error
+        checks = statuses(r)
+        assert checks["sandbox"] == checks["identity"] == checks["database reachable"] == "PASS"
+        # the database check read the alembic revision the sandbox was seeded with
+        assert f"alembic revision {settings.sandbox.baseline_migration}" in r.html_path.read_text()
+
+
+def test_a_sandbox_port_taken_by_another_program_is_a_failure(monkeypatch):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        monkeypatch.setenv("APEXOPS_SANDBOX_PORT", str(busy.getsockname()[1]))
+        checks = Preflight(load_settings("local"))
+        (sandbox,) = checks.target()
+    assert sandbox.status == "FAIL" and "is in use by another program" in sandbox.detail
+    assert sandbox.required and checks.verdict().status == "FAIL"
+
+
+def test_azure_prerequisites_fail_with_the_fix(monkeypatch):
+    monkeypatch.delenv("AZURE_SUBSCRIPTION_ID", raising=False)
+    checks = Preflight(load_settings("staging"), which=lambda _cmd: None)
+    tools = {c.name: c for c in checks.tools()}
+    assert tools["az CLI"].status == "WARN" and not tools["az CLI"].required
+    assert "install" in tools["az CLI"].hint
+    subscription, group = checks.target()
+    assert subscription.status == "FAIL" and "$AZURE_SUBSCRIPTION_ID is not set" in subscription.detail
+    assert "az account show" in subscription.hint
+    assert group.status == "SKIPPED"
+    verdict = checks.verdict()
+    assert verdict.status == "FAIL" and verdict.reasons[0] == "1 required check(s) failed"
+    with pytest.raises(PreflightFailed) as err:
+        checks.raise_if_failed()
+    assert "subscription" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_tools_found_pass(monkeypatch):
+    checks = Preflight(load_settings("staging"), which=lambda cmd: f"/usr/bin/{cmd}")
+    tools = {c.name: c for c in checks.tools()}
+    assert tools["az CLI"].status == "PASS" and tools["sqlcmd"].detail == "/usr/bin/sqlcmd"

@@ -1,0 +1,23 @@
+"""Left branch
+
+Revision ID: b002a
+Revises: b001
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "b002a"
+down_revision = 'b001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("thing", sa.Column("left_col", sa.Integer, nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("thing") as batch:
+        batch.drop_column("left_col")

@@ -1,0 +1,5 @@
+"""Alembic env of the partial fixture history."""
+
+from apexops.migrations.alembic_env import run
+
+run(None)

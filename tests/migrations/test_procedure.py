@@ -1,0 +1,98 @@
+"""Procedure 20's object: parameters refused before anything changes, preconditions, the dry-run verdict.
+
+The Environment is the real sandbox wiring (`connect("local")`) pointed at a SQLite file through
+APEXOPS_SANDBOX_DATABASE_URL; these steps only touch the database port, so no sandbox process is needed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from apexops.environment import connect
+from apexops.errors import ConfigError, SecretInParameterError
+from apexops.migrations.plan import check_preconditions
+from apexops.migrations.procedure import MigrationProcedure
+from apexops.settings import load_settings
+
+
+@pytest.fixture
+def local_env(tmp_path, monkeypatch, upgrade_to):
+    import sqlalchemy as sa
+
+    url = f"sqlite:///{tmp_path / 'apex.db'}"
+    engine = sa.create_engine(url)
+    upgrade_to(engine, "0002")
+    engine.dispose()
+    monkeypatch.setenv("APEXOPS_SANDBOX_DATABASE_URL", url)
+    return connect("local")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "names"),
+    [
+        ({"downgrade_to": "-1", "kill_session": 7}, "downgrade_to, kill_session"),
+        ({"allow_stamp": True, "target": "0003"}, "allow_stamp, target"),
+    ],
+)
+def test_one_change_per_run(local_env, kwargs, names):
+    with pytest.raises(ConfigError, match=f"one change per run: {names}"):
+        MigrationProcedure(local_env, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "parameter"),
+    [
+        ({"kill_session": "abc"}, "kill_session"),
+        ({"kill_session": -3}, "kill_session"),
+        ({"acknowledge": "MIG-012"}, "acknowledge"),
+        ({"migrations_dir": "/nonexistent/history"}, "migrations_dir"),
+        ({"lock_timeout_ms": -1}, "lock_timeout_ms"),
+    ],
+)
+def test_bad_parameters_are_refused_naming_the_parameter(local_env, kwargs, parameter):
+    with pytest.raises(ConfigError, match=parameter):
+        MigrationProcedure(local_env, **kwargs)
+
+
+def test_a_downgrade_target_above_the_current_revision_is_refused_before_anything_runs(local_env):
+    proc = MigrationProcedure(local_env, downgrade_to="0003")
+    with pytest.raises(ConfigError, match="downgrade_to '0003' is not a revision below the current one"):
+        proc.plan()
+
+
+def test_dry_run_verdict_names_the_change_and_its_approval_phrase(local_env):
+    proc = MigrationProcedure(local_env, lock_timeout_ms=1000)
+    assert proc.state().pending_ids == ("0003",)
+    assert proc.approval_phrase == "MIGRATE apex-db-local TO 0003"
+    assert proc.plan().lint.verdict == "PASS"
+    verdict = proc.verdict()
+    assert verdict.status == "SKIPPED"
+    assert 'approval="MIGRATE apex-db-local TO 0003"' in verdict.reasons[1]
+    assert proc.facts()["heads_before"] == ["0002"] and proc.facts()["migration_verdict"] == "SKIPPED"
+    verdict.raise_for_failure()  # SKIPPED is not a failure
+
+
+def test_stamp_and_kill_runs_have_their_own_phrases(local_env):
+    assert (
+        MigrationProcedure(local_env, kill_session=4242).approval_phrase
+        == "KILL SESSION 4242 ON apex-db-local"
+    )
+    stamp_run = MigrationProcedure(local_env, allow_stamp=True)
+    assert (
+        stamp_run.approval_phrase == "STAMP apex-db-local AS NOTHING"
+    )  # versioned already: nothing to stamp
+    assert stamp_run.verdict().status == "FAIL"
+
+
+def test_production_requires_a_backup_reference_and_refuses_a_secret_in_it():
+    prod = load_settings("prod")
+    missing = check_preconditions(prod)
+    assert missing.verdict == "FAIL"
+    assert missing.require(dry_run=True) is False  # a dry run reports it
+    with pytest.raises(ConfigError, match="backup_reference is required for prod"):
+        missing.require(dry_run=False)
+    ok = check_preconditions(prod, backup_reference="apex-db-prod-2024-07-02T14-00.bacpac")
+    assert ok.verdict == "PASS" and ok.require() is True
+    with pytest.raises(SecretInParameterError, match="backup_reference"):
+        check_preconditions(prod, backup_reference="https://st.blob.core.windows.net/b/x.bacpac?sv=1&sig=abc")
+    assert check_preconditions(load_settings("local")).verdict == "PASS"  # the sandbox needs none
