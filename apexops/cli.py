@@ -331,7 +331,7 @@ def _register_extension(name: str, spec: str) -> None:
             raise
         command = typer.main.get_command(sub)
         try:
-            command.main(args=list(ctx.args), prog_name=f"apexops {name}", standalone_mode=False)
+            rc = command.main(args=list(ctx.args), prog_name=f"apexops {name}", standalone_mode=False)
         except ApexopsError as err:
             raise _fail(err) from None
         except typer.Exit:
@@ -349,6 +349,8 @@ def _register_extension(name: str, spec: str) -> None:
             if isinstance(exc, click.exceptions.Abort):
                 raise typer.Exit(130) from None
             raise
+        if isinstance(rc, int) and rc:  # standalone_mode=False returns the group's exit code
+            raise typer.Exit(rc)
 
 
 for _name, _spec in EXTENSIONS.items():

@@ -233,10 +233,15 @@ class Deployments(Protocol):
     ):
         ...
 
-    def what_if(self, template: dict[str, Any], parameters: dict[str, Any], *, name: str = "main") -> (
-        WhatIfResult
-    ):
-        """Predicted changes with full resource payloads."""
+    def what_if(
+        self,
+        template: dict[str, Any],
+        parameters: dict[str, Any],
+        *,
+        name: str = "main",
+        mode: str = "Incremental",
+    ) -> WhatIfResult:
+        """Predicted changes with full resource payloads; mode Complete also predicts deletions."""
         ...
 
     def create_or_update(
@@ -246,7 +251,9 @@ class Deployments(Protocol):
         *,
         name: str = "main",
         on_progress: ProgressCallback | None = None,
+        mode: str = "Incremental",
     ) -> DeploymentResult:
+        """Deploy and wait, reporting each resource operation as it finishes."""
         ...
 
     def get(self, name: str = "main") -> DeploymentResult | None:

@@ -21,7 +21,7 @@ from apexops.azure._clients import AzureClients
 from apexops.azure._convert import parse_time
 from apexops.azure._errors import arm_error, map_azure_errors
 from apexops.azure._lro import wait
-from apexops.errors import NotFoundError, TargetError
+from apexops.errors import ConfigError, NotFoundError, TargetError
 from apexops.models import (
     DeploymentOperation,
     DeploymentResult,
@@ -128,9 +128,13 @@ class AzureDeployments:
     def _errors(self, action: str, name: str = "main") -> AbstractContextManager[None]:
         return map_azure_errors(action, self._s, deployment=name)
 
-    def _body(self, template: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
-        return {"properties": {"mode": "Incremental", "template": template,
-                               "parameters": arm_parameters(parameters)}}
+    @staticmethod
+    def _body(
+        template: dict[str, Any], parameters: dict[str, Any], mode: str = "Incremental"
+    ) -> dict[str, Any]:
+        if mode not in ("Incremental", "Complete"):
+            raise ConfigError(f"deployment mode {mode!r} is not valid.", hint="use Incremental or Complete.")
+        return {"properties": {"mode": mode, "template": template, "parameters": arm_parameters(parameters)}}
 
     def validate(self, template: dict[str, Any], parameters: dict[str, Any], *, name: str = "main") -> (
         DeploymentValidation
@@ -161,10 +165,15 @@ class AzureDeployments:
             diagnostics=diagnostics,
         )
 
-    def what_if(self, template: dict[str, Any], parameters: dict[str, Any], *, name: str = "main") -> (
-        WhatIfResult
-    ):
-        body = self._body(template, parameters)
+    def what_if(
+        self,
+        template: dict[str, Any],
+        parameters: dict[str, Any],
+        *,
+        name: str = "main",
+        mode: str = "Incremental",
+    ) -> WhatIfResult:
+        body = self._body(template, parameters, mode)
         body["properties"]["whatIfSettings"] = {"resultFormat": "FullResourcePayloads"}
         with self._errors(f"what-if of deployment {name}", name):
             poller = self._c.deployments().deployments.begin_what_if(
@@ -180,6 +189,7 @@ class AzureDeployments:
         *,
         name: str = "main",
         on_progress: ProgressCallback | None = None,
+        mode: str = "Incremental",
     ) -> DeploymentResult:
         from azure.core.exceptions import HttpResponseError
 
@@ -202,7 +212,7 @@ class AzureDeployments:
 
         with self._errors(f"create deployment {name}", name):
             poller = self._c.deployments().deployments.begin_create_or_update(
-                self._rg, name, self._body(template, parameters), **self._c.lro_kwargs()
+                self._rg, name, self._body(template, parameters, mode), **self._c.lro_kwargs()
             )
             try:
                 doc = wait(poller, f"deployment {name}", on_progress, self._c.progress_interval_s,

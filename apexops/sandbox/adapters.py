@@ -364,6 +364,9 @@ class SandboxDatabase:
 class SandboxDeployments:
     """`az deployment group ...` against the sandbox resource group."""
 
+    #: a sandbox deployment that runs longer than this is reported as it stands (still Running)
+    DEPLOY_TIMEOUT_S = 600.0
+
     def __init__(self, client: ControlClient, *, poll_s: float = 0.05) -> None:
         self._c, self._poll_s = client, poll_s
 
@@ -439,11 +442,10 @@ class SandboxDeployments:
         name: str = "main",
         on_progress: ProgressCallback | None = None,
         mode: str = "Incremental",
-        timeout_s: float = 600.0,
     ) -> DeploymentResult:
         self._c.call("deploy_start", template=template, parameters=parameters, name=name, mode=mode)
         seen = 0
-        deadline = time.monotonic() + timeout_s
+        deadline = time.monotonic() + self.DEPLOY_TIMEOUT_S
         while True:
             r = self._c.call("deploy_get", name=name)
             done = [o for o in r["operations"] if o["provisioning_state"] != "Running"]

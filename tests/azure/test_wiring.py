@@ -159,9 +159,9 @@ def test_azure_adapters_have_exactly_the_port_signatures(monkeypatch):
     _check_against_ports("azure", exact=True)
 
 
-def test_sandbox_adapters_accept_every_port_call(monkeypatch):
-    """Same port calls on both targets (the sandbox may add keyword-only extras, e.g. deployment mode)."""
-    _check_against_ports("sandbox", exact=False)
+def test_sandbox_adapters_have_exactly_the_port_signatures(monkeypatch):
+    """Same signatures on both targets, so a notebook cannot write a call that only one target accepts."""
+    _check_against_ports("sandbox", exact=True)
 
 
 def test_every_example_is_listed_in_sources_and_is_the_verbatim_copy():
