@@ -34,6 +34,7 @@ __all__ = ["EXTENSIONS", "app", "main"]
 #: sub-command groups owned by other modules: name -> "module:typer_app", imported lazily
 EXTENSIONS: dict[str, str] = {
     "sandbox": "apexops.sandbox.cli:app",
+    "rehearse": "apexops.release.cli:app",
 }
 
 OUTCOME_STYLE = {

@@ -19,6 +19,7 @@
     ├── MigrationError                a migration cannot be planned, linted, applied or verified
     ├── VerificationError             a read-back did not match what was written
     ├── RolloutError                  a canary was rolled back, or a rollout stopped for a person to decide
+    ├── ReleaseError                  a release (90) stopped before 100% on the new revision
     ├── RunError                      the procedure runner could not execute or record a run
     └── LedgerError                   the ledger or an artifact does not verify
 
@@ -41,6 +42,7 @@ __all__ = [
     "MigrationError",
     "NotFoundError",
     "NotSupportedError",
+    "ReleaseError",
     "RolloutError",
     "RunError",
     "SecretInParameterError",
@@ -149,6 +151,11 @@ class VerificationError(ApexopsError):
 
 class RolloutError(ApexopsError):
     """A canary was rolled back (traffic is at the baseline) or a rollout stopped for a person to decide."""
+
+
+class ReleaseError(ApexopsError):
+    """A release did not reach 100% on the new revision; the message says where it stopped and where the
+    traffic is."""
 
 
 class RunError(ApexopsError):

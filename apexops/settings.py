@@ -178,6 +178,9 @@ class CanaryPolicy(_Model):
     stability_window_s: float = Field(default=86400, ge=0)
     #: confidence of the SLO evidence the canary judge requires before it promotes a stage
     promote_confidence: float = Field(default=0.95, gt=0.5, lt=1)
+    #: sandbox only: synthetic user requests per second sent through the ingress while stages run, so a
+    #: rehearsal canary has traffic to be judged on (0: none; staging and prod judge real users)
+    synthetic_load_rps: float = Field(default=0.0, ge=0, le=1000)
 
     @model_validator(mode="after")
     def _stages(self) -> CanaryPolicy:

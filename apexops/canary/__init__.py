@@ -8,6 +8,11 @@
 
 The judgement has no I/O and no clock (time and telemetry are passed in). It imports scipy, so
 `import apexops` does not import this package; the runner's names load on first use.
+
+Procedure 50 around the runner: `apexops.canary.shift.TrafficShift` (resolve, preconditions, plan, gate,
+stages with the live chart and the sandbox's synthetic users, escalation, the old revision after the
+stability window, facts and verdict), with `resolve`, `load`, `report`, `escalation`, `stability` and
+`approvals` as its parts. Procedure 60 lives in `apexops.rollback`.
 """
 
 from __future__ import annotations

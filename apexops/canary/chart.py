@@ -4,7 +4,9 @@ Four panels sharing the time axis, so an engineer reads a decision at a glance: 
 revision; 5xx share per revision; slow share per revision (requests at or above the SLO's latency, i.e.
 "P95 < 2 s" as "under 5% slow"); and the harm e-values against their threshold (log scale), with the
 canary's traffic weight and a marker at every stage change and at the decision. Counts are cumulative
-since the stage start, as the judge uses them. plotly is imported here only, when a chart is made.
+since the stage start, as the judge uses them. The 5xx and slow panels also carry the promotion gate:
+the canary's anytime-valid upper bound (dotted) against the SLO limit (dashed red); the gate passes when
+the bound is below the limit. plotly is imported here only, when a chart is made.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ class RolloutChart:
             self._live = LiveChart(fig)
         self._last: PollRecord | None = None
         self._stage: int | None = None
+        #: the largest observed rate per panel (row -> %), so a 100% bound early on does not flatten it
+        self._top: dict[int, float] = {}
 
     def _add(self, name: str, x: Any, y: Any, row: int, *, secondary: bool = False, **style: Any) -> None:
         trace = next((t for t in self.figure.data if t.name == name), None)
@@ -60,10 +64,8 @@ class RolloutChart:
 
     def update(self, record: PollRecord) -> None:
         n, x = record.numbers, record.at
-        if record.stage_index != self._stage:
-            self.figure.add_vline(
-                x=x, line_dash="dot", annotation_text=f"stage {record.stage_index + 1}: {record.weight}%"
-            )
+        new_stage = record.stage_index != self._stage
+        if new_stage:
             self._stage, self._last = record.stage_index, None
         last = self._last
         dt = (record.at - last.at).total_seconds() if last else record.elapsed_s
@@ -71,8 +73,25 @@ class RolloutChart:
             req = n.get(f"{role}_requests") or 0
             before = (last.numbers.get(f"{role}_requests") or 0) if last else 0
             self._add(f"{role} req/s", x, max(0, req - before) / dt if dt > 0 else None, 1)
-            self._add(f"{role} 5xx %", x, 100 * (n.get(f"{role}_5xx") or 0) / req if req else None, 2)
-            self._add(f"{role} slow %", x, 100 * (n.get(f"{role}_slow") or 0) / req if req else None, 3)
+            for row, kind in ((2, "5xx"), (3, "slow")):
+                value = 100 * (n.get(f"{role}_{kind}") or 0) / req if req else None
+                self._add(f"{role} {kind} %", x, value, row)
+                if value is not None:
+                    self._top[row] = max(self._top.get(row, 0.0), value)
+        for row, check, kind in ((2, "slo_errors", "5xx"), (3, "slo_latency", "slow")):
+            limit, upper = n.get(f"{check}_limit"), n.get(f"{check}_upper")
+            if limit is None:
+                continue
+            self._add(f"SLO {kind} limit", x, 100 * limit, row, line={"dash": "dash", "color": "red"})
+            self._add(
+                f"canary {kind} bound",
+                x,
+                100 * upper if upper is not None else None,
+                row,
+                line={"dash": "dot"},
+            )
+            top = max(4 * 100 * limit, 1.15 * self._top.get(row, 0.0))
+            self.figure.update_yaxes(range=[0, top], row=row, col=1)
         for check, label in (("harm_errors", "e 5xx"), ("harm_latency", "e slow")):
             if f"{check}_e_value" in n:
                 self._add(label, x, n[f"{check}_e_value"], 4)
@@ -81,6 +100,14 @@ class RolloutChart:
         self._add(
             "canary weight %", x, record.weight, 4, secondary=True, line={"shape": "hv", "color": "gray"}
         )
+        if new_stage:  # after the traces: plotly leaves markers out of subplots that are still empty
+            from datetime import timedelta
+
+            self.figure.add_vline(
+                x=x - timedelta(seconds=record.elapsed_s),
+                line_dash="dot",
+                annotation_text=f"stage {record.stage_index + 1}: {record.weight}%",
+            )
         if record.verdict in ("ROLLBACK", "PROMOTE", "INCONCLUSIVE"):
             self.figure.add_vline(
                 x=x,

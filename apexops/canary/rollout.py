@@ -143,6 +143,8 @@ class Rollout:
         lock_dir: Path | None = None,
         run_id: str = "",
         guard: bool = True,
+        on_stage: Callable[[int, int], None] | None = None,
+        lock: DeploymentLock | None = None,
     ) -> None:
         self.app, self.telemetry = env.app, env.telemetry
         self.env_name, self.app_name = env.settings.environment, env.settings.app.name
@@ -152,6 +154,12 @@ class Rollout:
         self.safe = split(canary, baseline, 0)
         self.clock, self.sleep, self.on_poll = clock, sleep, on_poll
         self.evidence_dir, self.run_id, self.guard = evidence_dir, run_id, guard
+        #: called with (stage index, canary weight) just BEFORE a stage's traffic list is written, so a
+        #: caller can record "traffic may have moved" before it has (a kernel death right after the write
+        #: must not leave a record saying nothing moved)
+        self.on_stage = on_stage
+        #: a lock the caller already holds for this app (then run() does not take its own)
+        self.lock = lock
         if lock_dir is None:
             from apexops.kernel import outputs_root
 
@@ -166,7 +174,7 @@ class Rollout:
                 f"from_stage {from_stage} is not a stage of the policy ({len(self.policy.stages)} stages).",
                 hint="use 0 to start from the first.",
             )
-        with DeploymentLock(self.lock_dir, env=self.env_name, app=self.app_name, run_id=self.run_id):
+        with self._locked():
             self._check_start()
             run = _Run(traffic=self.app.get_traffic())
             with TrafficGuard(
@@ -186,6 +194,14 @@ class Rollout:
                             ) from exc
                         guard.disarm("restored after an exception")
                     raise
+
+    def _locked(self) -> Any:
+        """The deployment lock for the run: the caller's when it holds one, else our own."""
+        if self.lock is not None and self.lock.held:
+            import contextlib
+
+            return contextlib.nullcontext(self.lock)
+        return DeploymentLock(self.lock_dir, env=self.env_name, app=self.app_name, run_id=self.run_id)
 
     def _check_start(self) -> None:
         """Refuse to start from an unknown state: both revisions active, the baseline serving everything."""
@@ -210,6 +226,8 @@ class Rollout:
         decision: Decision | None = None
         for index in range(from_stage, len(self.policy.stages)):
             weight = self.policy.stages[index].weight
+            if self.on_stage is not None:
+                self.on_stage(index, weight)
             guard.arm(f"stage {index + 1}: {self.canary}={weight}")
             run.split = True
             run.traffic = write_traffic(self.app, split(self.canary, self.baseline, weight))
@@ -339,7 +357,7 @@ class Rollout:
 
     def rollback(self, reason: str) -> list[TrafficWeight]:
         """A person's decision: the baseline back to 100, read back (idempotent)."""
-        with DeploymentLock(self.lock_dir, env=self.env_name, app=self.app_name, run_id=self.run_id):
+        with self._locked():
             return write_traffic(self.app, self.safe)
 
     def _save(

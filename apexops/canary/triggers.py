@@ -19,7 +19,7 @@ from typing import Any
 from apexops.models import TelemetryBucket
 from apexops.settings import RollbackTriggers
 
-__all__ = ["TriggerReport", "TriggerResult", "evaluate_triggers"]
+__all__ = ["TriggerReport", "TriggerResult", "bucket_size_s", "evaluate_triggers"]
 
 
 @dataclass(frozen=True)
@@ -169,3 +169,13 @@ def evaluate_triggers(
             _sustained("p95", p95, triggers.p95_ms, triggers.p95_window_s, step, lambda x: f"{x:.0f} ms"),
         ),
     )
+
+
+def bucket_size_s(triggers: RollbackTriggers) -> float:
+    """The bucket size to evaluate the triggers with: five buckets per window, between 1 s and 60 s.
+
+    Fine enough to see where a sustained run starts and ends (production's 5-minute windows get App
+    Insights' PT1M buckets), coarse enough for a day of telemetry in one chart.
+    """
+    window = min(triggers.error_window_s, triggers.p95_window_s)
+    return float(max(1.0, min(60.0, window / 5.0)))

@@ -46,31 +46,14 @@ def registry_rows(registries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
     return rows
 
 
-_NUMBERS = re.compile(r"\d+(\.\d+)?(ms|s)\b")
 _READINESS = re.compile(r"GET /health/ready (5\d\d)")
 
 
 def _log_rows(lines: Sequence[LogLine]) -> list[dict[str, Any]]:
-    """Log lines as rows, consecutive repeats folded into one row with a count (probe lines repeat)."""
-    rows: list[dict[str, Any]] = []
-    last_key: tuple[str, str, str] | None = None
-    for line in lines:
-        message = scrub_text(line.message)
-        key = (line.replica, line.level, _NUMBERS.sub("…", message))
-        if rows and key == last_key:
-            rows[-1]["repeated"] += 1
-            continue
-        rows.append(
-            {
-                "time": line.timestamp.isoformat(timespec="seconds"),
-                "replica": line.replica,
-                "level": line.level,
-                "message": message,
-                "repeated": 1,
-            }
-        )
-        last_key = key
-    return rows
+    """Log lines as rows, the same folding and scrubbing as procedure 80 (one place decides what shows)."""
+    from apexops.troubleshoot.logs import log_rows
+
+    return log_rows(lines)
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,17 @@ def _delta(before: Any, after: Any, path: str = "") -> list[dict[str, Any]]:
     return [{"path": path, "change_type": kind, "before": before, "after": after}]
 
 
+def _merge_readonly(props: dict[str, Any], readonly: Mapping[str, Any]) -> None:
+    """Add read-only properties (fqdn, vaultUri ...) at any depth, as ARM's reference() returns them."""
+    for key, value in readonly.items():
+        if isinstance(value, Mapping) and isinstance(props.get(key), Mapping):
+            merged = dict(props[key])
+            _merge_readonly(merged, value)
+            props[key] = merged
+        else:
+            props.setdefault(key, value)
+
+
 # ---------------------------------------------------------------------------------------------- the group
 class ResourceGroup:
     """The resource group's inventory and deployment history, persisted in one JSON file."""
@@ -313,8 +324,7 @@ class ResourceGroup:
                 hint="deploy it before reading its properties.",
             )
         props = dict(res.get("properties") or {})
-        for k, v in self._readonly_props(res).items():
-            props.setdefault(k, v)
+        _merge_readonly(props, self._readonly_props(res))
         return props
 
     async def _run(self, name: str, template: dict, parameters: dict, mode: str) -> None:
@@ -448,57 +458,12 @@ class ResourceGroup:
 
 
 def baseline_template(settings: Any) -> dict[str, Any]:
-    """An ARM template of the runbook's resources, named from settings (what the sandbox RG starts with).
+    """The runbook's resources as the sandbox resource group starts with them: the APEX template of
+    procedure 10 (apexops/infra/templates/apex.json) with the environment's baseline bound as defaults.
 
-    Procedure 10 may deploy this template unchanged (what-if: NoChange everywhere) or a variant of it.
+    Deploying it unchanged is a what-if of NoChange everywhere, so procedure 10's first dry run on a fresh
+    sandbox reads like production's: nothing to do.
     """
-    s = settings
-    resources = []
-    for res in s.expected_resources:
-        name = res.name
-        if res.type == "Microsoft.Sql/servers/databases":
-            server = next(
-                (r.name for r in s.expected_resources if r.type == "Microsoft.Sql/servers"), s.database.server
-            )
-            name = f"{server}/{res.name}"
-        resources.append(
-            {
-                "type": res.type,
-                "apiVersion": "2024-01-01",
-                "name": name,
-                "location": "[parameters('location')]",
-                "tags": {"environment": "[parameters('environment')]", "application": "apex"},
-                "properties": {},
-            }
-        )
-    outputs = {
-        "containerAppFqdn": {
-            "type": "string",
-            "value": f"[reference(resourceId('Microsoft.App/containerApps', "
-            f"'{s.app.name}')).configuration.ingress.fqdn]",
-        },
-        "storageAccountName": {"type": "string", "value": s.storage.account},
-        "keyVaultName": {"type": "string", "value": s.key_vault.name},
-    }
-    sql = next((r.name for r in s.expected_resources if r.type == "Microsoft.Sql/servers"), None)
-    if sql:
-        outputs["sqlServerFqdn"] = {
-            "type": "string",
-            "value": f"[reference(resourceId('Microsoft.Sql/servers', '{sql}')).fullyQualifiedDomainName]",
-        }
-    kv = next((r.name for r in s.expected_resources if r.type == "Microsoft.KeyVault/vaults"), None)
-    if kv:
-        outputs["keyVaultUri"] = {
-            "type": "string",
-            "value": f"[reference(resourceId('Microsoft.KeyVault/vaults', '{kv}')).vaultUri]",
-        }
-    return {
-        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-        "contentVersion": "1.0.0.0",
-        "parameters": {
-            "location": {"type": "string", "defaultValue": "[resourceGroup().location]"},
-            "environment": {"type": "string", "defaultValue": s.environment},
-        },
-        "resources": resources,
-        "outputs": outputs,
-    }
+    from apexops.infra.template import baseline_template as apex_baseline
+
+    return apex_baseline(settings)

@@ -25,7 +25,8 @@ Any other fault comes from a YAML file (`ImageCatalogue.add_from_file`), persist
 
 Keys per tag: description, plus any FaultProfile field (error_rate, error_type, error_routes, latency_ms,
 latency_share, latency_routes, crash_at_start, crash_message, readiness_fail, slow_start_s, degrade_s,
-crash_after_requests, seed). Route globs match the route template or the path (`*` crosses `/`).
+crash_after_requests, faults_after_requests, seed). Route globs match the route template or the path
+(`*` crosses `/`).
 
 Digests are sha256 over (repository, tag, profile), so a tag's digest changes exactly when what it does
 changes, and creation times of built-in tags are fixed (older tags are older) so listings are stable.
@@ -90,6 +91,9 @@ class FaultProfile:
     degrade_s: float = 0.0
     #: when > 0, the process exits after this many matched requests (to exercise restarts)
     crash_after_requests: int = 0
+    #: when > 0, the first this-many matched requests of each replica are served without errors or added
+    #: latency: a fault that appears under sustained load (e.g. after the smoke tests), not at once
+    faults_after_requests: int = 0
     #: mixed with the replica name, so runs are reproducible while replicas differ
     seed: int = 0
 
@@ -114,6 +118,8 @@ class FaultProfile:
             out.append(f"starts {self.slow_start_s:g} s late")
         if self.crash_after_requests > 0:
             out.append(f"exits after {self.crash_after_requests} requests")
+        if out and self.faults_after_requests > 0:
+            out.append(f"only after the first {self.faults_after_requests} requests of each replica")
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -194,7 +200,7 @@ def _check_field(key: str, raw: Any, source: str, where: str) -> Any:
         if not isinstance(raw, bool):
             raise bad("true or false")
         return raw
-    if key in ("crash_after_requests", "seed"):
+    if key in ("crash_after_requests", "faults_after_requests", "seed"):
         if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
             raise bad("a whole number >= 0")
         return raw

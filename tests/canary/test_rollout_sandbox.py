@@ -152,7 +152,10 @@ def test_a_second_run_is_refused_and_a_killed_run_is_restored_by_its_guard(sandb
         os.killpg(child.pid, signal.SIGKILL)  # a kernel death: nothing runs in the child any more
         child.wait(timeout=10)
         deadline = time.monotonic() + 20
-        while effective(env.app.get_traffic()) != {baseline: 100}:
+        # the guard writes the traffic, then the journal: wait for both, in that order
+        while effective(env.app.get_traffic()) != {baseline: 100} or (
+            read_journal(journal_path).get("state") == "armed"
+        ):
             assert time.monotonic() < deadline, (
                 f"the guard did not restore the traffic: {read_journal(journal_path)}"
             )

@@ -78,7 +78,7 @@ def test_smoke_tests_pass_on_the_new_revision_by_default(sandbox):
     _settings, env = sandbox
     target = resolve_target(env.app)
     assert target.kind == "revision" and target.revision == env.app.show().latest_revision_name
-    with SmokeSession.for_environment(env, target, latency_requests=80, latency_concurrency=8) as session:
+    with SmokeSession.for_environment(env, target, latency_requests=80, latency_concurrency=2) as session:
         report = session.run_all()
     assert report.verdict == "PASS", report.rows()
     assert report.revision == target.revision

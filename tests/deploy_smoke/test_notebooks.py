@@ -116,7 +116,7 @@ def test_30_again_with_the_same_image_says_what_exists_and_creates_nothing(sandb
 def test_40_passes_on_the_good_revision_and_cleans_up(sandbox):
     _settings, env, _ = sandbox
     latest = env.app.show().latest_revision_name
-    result = _run(sandbox, "40-smoke-tests", latency_requests=80, latency_concurrency=8)
+    result = _run(sandbox, "40-smoke-tests", latency_requests=80, latency_concurrency=2)
     assert result.outcome == "succeeded", result.error
     assert result.facts["smoke_verdict"] == {"revision": latest, "verdict": "PASS"}
     checks = result.facts["smoke"]["checks"]

@@ -59,6 +59,7 @@ class FaultInjector:
         self.rng = rng or random.Random(int.from_bytes(seed[:8], "big"))
         self.started = clock()
         self.matched_requests = 0
+        self.matched_before_faults = 0
         self.active = not profile.is_healthy
 
     def error_rate_now(self) -> float:
@@ -67,6 +68,13 @@ class FaultInjector:
         if p.degrade_s <= 0:
             return p.error_rate
         return p.error_rate * min(1.0, max(0.0, self.clock() - self.started) / p.degrade_s)
+
+    def warming_up(self) -> bool:
+        """True while the first `faults_after_requests` matched requests pass clean (counts this one)."""
+        if self.matched_before_faults >= self.profile.faults_after_requests:
+            return False
+        self.matched_before_faults += 1
+        return True
 
     def decide(self, route: str, path: str) -> Decision:
         """What to do to this request before it is served. Unmatched routes are never touched."""
@@ -78,6 +86,8 @@ class FaultInjector:
         if not (hit_err or hit_lat):
             return _NONE
         r_err, r_lat = self.rng.random(), self.rng.random()
+        if self.warming_up():
+            return _NONE
         error = hit_err and r_err < self.error_rate_now()
         delay = p.latency_ms / 1000.0 if hit_lat and p.latency_ms > 0 and r_lat < p.latency_share else 0.0
         return Decision(delay_s=delay, error=error) if (error or delay) else _NONE

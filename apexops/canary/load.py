@@ -1,0 +1,120 @@
+"""Synthetic user traffic while a sandbox canary is judged: without users, a rehearsal canary has nothing
+to be judged on and could never be promoted (no data is never a pass).
+
+The rate comes from the canary policy (`synthetic_load_rps`: a few dozen requests per second on the local
+sandbox, 0 for staging and prod, which are judged on their real users) or from procedure 50's parameter.
+The requests are the load generator's (`apexops.sandbox.loadgen`): authenticated with a sandbox token,
+loopback only, API routes only (the faults of the rehearsal images are injected on /api/*, so the canary
+is judged on the requests a fault would hurt, not on health probes), bounded in rate and duration, and
+stopped however the stages end (promotion, rollback, exception, interrupt).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from apexops.errors import ConfigError
+
+if TYPE_CHECKING:
+    from apexops.sandbox.loadgen import LoadGenerator, LoadResult
+    from apexops.settings import CanaryPolicy, Settings
+
+__all__ = ["DEFAULT_RATE", "LoadSummary", "load_duration_s", "resolve_load_rps", "synthetic_load"]
+
+#: parameter value meaning "the policy's rate for this environment"
+DEFAULT_RATE = -1.0
+MAX_RATE = 1000.0
+
+
+def resolve_load_rps(settings: Settings, requested: float, *, policy: CanaryPolicy | None = None) -> float:
+    """The synthetic load for this run in requests/s; ConfigError (naming the parameter) when invalid.
+
+    -1 means the policy's `synthetic_load_rps`; 0 means none; a positive rate is allowed on the sandbox
+    only (a load generator must never be pointed at a real environment).
+    """
+    policy = policy or settings.canary
+    try:
+        rate = float(requested)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"synthetic_load_rps must be a number (got {requested!r}).",
+            hint="pass -1 for the policy's rate, 0 for none, or a rate in requests/s.",
+        ) from None
+    if rate == DEFAULT_RATE:
+        rate = policy.synthetic_load_rps
+    if not 0 <= rate <= MAX_RATE:
+        raise ConfigError(
+            f"synthetic_load_rps {requested!r} is outside -1 (policy default), 0 (none) .. {MAX_RATE:g}.",
+            hint="pass -1, 0, or a rate in requests/s such as 120.",
+        )
+    if rate > 0 and settings.target != "sandbox":
+        raise ConfigError(
+            f"synthetic_load_rps {rate:g}: synthetic load is for the sandbox only, {settings.environment} "
+            f"runs on {settings.target}.",
+            hint="pass synthetic_load_rps=0 (the canary is judged on real users there).",
+        )
+    return rate
+
+
+def load_duration_s(policy: CanaryPolicy, *, from_stage: int = 0) -> float:
+    """Long enough for every remaining stage at its maximum, one extension included; never above an hour.
+
+    The generator stops by itself after this, so a lost handle cannot leave traffic running forever.
+    """
+    stages = policy.stages[from_stage:]
+    worst = sum(s.max_duration_s for s in stages) + max((s.max_duration_s for s in stages), default=0)
+    return float(min(3600.0, worst + 30.0))
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    """What the synthetic users sent and got back: the ground truth next to the telemetry."""
+
+    rate: float
+    sent: int
+    completed: int
+    transport_errors: int
+    by_revision: dict[str, int]
+    errors_5xx_by_revision: dict[str, int]
+
+    @classmethod
+    def of(cls, rate: float, result: LoadResult) -> LoadSummary:
+        return cls(
+            rate,
+            result.sent,
+            result.completed,
+            result.transport_errors,
+            {k or "?": v for k, v in sorted(result.by_revision.items())},
+            {k or "?": v for k, v in sorted(result.errors_by_revision.items())},
+        )
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "rate_rps": self.rate,
+            "sent": self.sent,
+            "completed": self.completed,
+            "transport_errors": self.transport_errors,
+            "by_revision": self.by_revision,
+            "errors_5xx_by_revision": self.errors_5xx_by_revision,
+        }
+
+
+@contextlib.contextmanager
+def synthetic_load(
+    settings: Settings, rate: float, duration_s: float, *, seed: int | None = None
+) -> Iterator[LoadGenerator | None]:
+    """Send `rate` req/s through the sandbox ingress while the block runs; stopped on any exit."""
+    if rate <= 0:
+        yield None
+        return
+    from apexops.sandbox import loadgen
+
+    gen = loadgen.for_sandbox(settings, rate=rate, duration_s=duration_s, seed=seed)
+    gen.start()
+    try:
+        yield gen
+    finally:
+        gen.stop()

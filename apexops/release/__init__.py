@@ -1,0 +1,55 @@
+"""Procedure 90 and `apexops rehearse`: the whole release as one audited run of child runs.
+
+    plan = plan_release(settings, ReleaseInputs(env="local", dry_run=False, image_tag="v1.2.3"))
+    release = Release(plan, plan.approvals("RELEASE v1.2.3 TO local"), env=target)
+    result = release.run()        # 20 → 30 → 40 → 50 (→ 60), each a run of its own linked to this one
+    result.verdict.raise_for_failure()
+
+`apexops.release.chain` holds the decisions as pure functions (what each child gets, when the chain stops,
+when 60 runs, the verdict); `orchestrator` runs them; `timeline` and `view` show them; `scenarios` and
+`rehearse` drive the sandbox rehearsals. Nothing heavy is imported until used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from apexops.release.chain import ReleaseVerdict
+    from apexops.release.orchestrator import Release, ReleaseEvent, ReleaseResult
+    from apexops.release.plan import Approvals, ReleaseInputs, ReleasePlan, plan_release
+    from apexops.release.timeline import ChildRecord
+
+__all__ = [
+    "Approvals",
+    "ChildRecord",
+    "Release",
+    "ReleaseEvent",
+    "ReleaseInputs",
+    "ReleasePlan",
+    "ReleaseResult",
+    "ReleaseVerdict",
+    "plan_release",
+]
+
+_LAZY = {
+    "Approvals": "apexops.release.plan",
+    "ReleaseInputs": "apexops.release.plan",
+    "ReleasePlan": "apexops.release.plan",
+    "plan_release": "apexops.release.plan",
+    "ReleaseVerdict": "apexops.release.chain",
+    "Release": "apexops.release.orchestrator",
+    "ReleaseEvent": "apexops.release.orchestrator",
+    "ReleaseResult": "apexops.release.orchestrator",
+    "ChildRecord": "apexops.release.timeline",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'apexops.release' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

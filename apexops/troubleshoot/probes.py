@@ -1,0 +1,234 @@
+"""Checks run from the app side: the database, blob storage and the network, as the replica reaches them.
+
+Three small Python scripts, each run in a replica through `run_in_app` (so Azure shows MANUAL rows with
+the exact commands). They read the replica's own configuration, the same environment the app reads:
+
+- database: the runbook's `engine.connect()` / `SELECT 1` (`apexops.migrations.connectivity.CHECK_SCRIPT`);
+- blob: the runbook's "Accessible containers" listing plus a write probe (a probe blob written and deleted,
+  as the app's own readiness check does), through the app's client when present, else the sandbox store;
+- network: a TCP connect to each endpoint the replica is configured with (the runbook's `nc -zv`), or the
+  equivalent for local endpoints (a Unix socket, a database file, a blob folder). Endpoints the replica is
+  not configured with are SKIPPED, never guessed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from apexops.troubleshoot.execs import ExecOutcome, run_in_app
+
+if TYPE_CHECKING:
+    from apexops.ports import ContainerApp
+    from apexops.settings import Settings
+
+__all__ = [
+    "BLOB_SCRIPT",
+    "NETWORK_SCRIPT",
+    "blob_from_app",
+    "database_from_app",
+    "nc_commands",
+    "network_from_app",
+    "network_rows",
+]
+
+BLOB_OK = "Blob write probe successful:"
+
+BLOB_SCRIPT = f"""
+import os, uuid
+try:
+    from apex.azure.blob_storage import BlobStorageClient
+    client = BlobStorageClient()
+    print("Accessible containers:", client.list_containers())
+    raise SystemExit(0)
+except ImportError:
+    pass
+from apexops.sandbox.blobstore import FolderBlobStore
+store = FolderBlobStore(os.environ["APEX_BLOB_ROOT"])
+print("Accessible containers:", [c.name for c in store.list_containers()])
+container = os.environ.get("AZURE_STORAGE_CONTAINER_UPLOADS", "uploads")
+problem = store.check_writable(container)
+if problem:
+    print("Blob write probe failed:", problem)
+    raise SystemExit(1)
+print("{BLOB_OK}", container)
+""".strip()
+
+NETWORK_SCRIPT = """
+import json, os, socket, urllib.parse
+out = []
+def probe(name, target, fn):
+    try:
+        out.append({"endpoint": name, "target": target, "status": "PASS", "detail": fn()})
+    except Exception as exc:
+        out.append({"endpoint": name, "target": target, "status": "FAIL",
+                    "detail": type(exc).__name__ + ": " + str(exc)[:200]})
+def tcp(host, port):
+    def go():
+        with socket.create_connection((host, port), timeout=3):
+            return "TCP connect succeeded"
+    return go
+def unix(path):
+    def go():
+        s = socket.socket(socket.AF_UNIX)
+        s.settimeout(3)
+        try:
+            s.connect(path)
+        finally:
+            s.close()
+        return "Unix socket connect succeeded"
+    return go
+def readable(path):
+    def go():
+        with open(path, "rb") as f:
+            f.read(16)
+        return "database file readable"
+    return go
+def writable(path):
+    def go():
+        if not os.path.isdir(path):
+            raise FileNotFoundError(path)
+        if not os.access(path, os.W_OK):
+            raise PermissionError(path + " is not writable")
+        return "blob folder writable"
+    return go
+url = os.environ.get("APEX_DATABASE_URL", "")
+u = urllib.parse.urlsplit(url) if url else None
+if u and u.scheme.startswith("sqlite"):
+    path = url.split(":///", 1)[1]
+    probe("database", path, readable(path))
+elif u and u.hostname:
+    port = u.port or (1433 if "mssql" in u.scheme else 5432)
+    probe("database", u.hostname + ":" + str(port), tcp(u.hostname, port))
+elif u and urllib.parse.parse_qs(u.query).get("host", [""])[0].startswith("/"):
+    sock = urllib.parse.parse_qs(u.query)["host"][0] + "/.s.PGSQL." + str(u.port or 5432)
+    probe("database", sock, unix(sock))
+elif os.environ.get("AZURE_SQL_SERVER"):
+    host = os.environ["AZURE_SQL_SERVER"]
+    probe("database", host + ":1433", tcp(host, 1433))
+else:
+    out.append({"endpoint": "database", "target": "", "status": "SKIPPED", "detail": "not configured"})
+if os.environ.get("APEX_BLOB_ROOT"):
+    probe("blob storage", os.environ["APEX_BLOB_ROOT"], writable(os.environ["APEX_BLOB_ROOT"]))
+elif os.environ.get("AZURE_STORAGE_ACCOUNT"):
+    host = os.environ["AZURE_STORAGE_ACCOUNT"] + ".blob.core.windows.net"
+    probe("blob storage", host + ":443", tcp(host, 443))
+else:
+    out.append({"endpoint": "blob storage", "target": "", "status": "SKIPPED", "detail": "not configured"})
+endpoint = os.environ.get("AZURE_OPENAI_ENDPOINT", "")
+if endpoint:
+    e = urllib.parse.urlsplit(endpoint)
+    port = e.port or (443 if e.scheme == "https" else 80)
+    probe("azure openai", e.hostname + ":" + str(port), tcp(e.hostname, port))
+else:
+    out.append({"endpoint": "azure openai", "target": "", "status": "SKIPPED",
+                "detail": "AZURE_OPENAI_ENDPOINT is not set in the replica"})
+print("APEXOPS-NETWORK " + json.dumps(out))
+""".strip()
+
+
+def database_from_app(
+    app: ContainerApp, settings: Settings, *, revision: str | None = None, timeout_s: float = 30.0
+) -> ExecOutcome:
+    """The runbook's `python3 -c '... engine.connect()'` in a replica (SELECT 1)."""
+    from apexops.migrations.connectivity import CHECK_SCRIPT, SUCCESS
+
+    return run_in_app(
+        app,
+        settings,
+        ["python3", "-c", CHECK_SCRIPT],
+        check="database: SELECT 1 from the app",
+        revision=revision,
+        success=lambda out: SUCCESS in out,
+        timeout_s=timeout_s,
+    )
+
+
+def blob_from_app(
+    app: ContainerApp, settings: Settings, *, revision: str | None = None, timeout_s: float = 30.0
+) -> ExecOutcome:
+    """The runbook's container listing from the app, plus a write probe (written and deleted)."""
+    return run_in_app(
+        app,
+        settings,
+        ["python3", "-c", BLOB_SCRIPT],
+        check="blob: list + write probe from the app",
+        revision=revision,
+        success=lambda out: "Accessible containers:" in out,
+        timeout_s=timeout_s,
+    )
+
+
+def network_from_app(
+    app: ContainerApp, settings: Settings, *, revision: str | None = None, timeout_s: float = 30.0
+) -> ExecOutcome:
+    return run_in_app(
+        app,
+        settings,
+        ["python3", "-c", NETWORK_SCRIPT],
+        check="network from the app",
+        revision=revision,
+        success=lambda out: "APEXOPS-NETWORK" in out,
+        timeout_s=timeout_s,
+    )
+
+
+def nc_commands(settings: Settings) -> list[tuple[str, str]]:
+    """The runbook's `nc -zv` tests from the container app to SQL, storage and OpenAI (Azure names)."""
+    from urllib.parse import urlsplit
+
+    from apexops import azcli
+
+    server = next(
+        (r.name for r in settings.expected_resources if r.type == "Microsoft.Sql/servers"),
+        settings.database.server.split(".")[0],
+    )
+    sql = (
+        settings.database.server
+        if settings.database.server.endswith(".windows.net")
+        else f"{server}.database.windows.net"
+    )
+    host = urlsplit(settings.openai.endpoint).hostname or ""
+    openai = host if host.endswith(".azure.com") else f"{settings.openai.name}.openai.azure.com"
+    targets = [
+        ("database", f"{sql} 1433"),
+        ("blob storage", f"{settings.storage.account}.blob.core.windows.net 443"),
+        ("azure openai", f"{openai} 443"),
+    ]
+    return [(name, azcli.containerapp_exec(settings, f"nc -zv {t}")) for name, t in targets]
+
+
+def network_rows(outcome: ExecOutcome, settings: Settings) -> list[dict[str, Any]]:
+    """One row per endpoint: the replica's own results, or MANUAL rows with the runbook's nc commands."""
+    if outcome.status == "MANUAL":
+        return [
+            {"status": "MANUAL", "endpoint": name, "target": "", "detail": cmd.replace(" \\\n  ", " ")}
+            for name, cmd in nc_commands(settings)
+        ]
+    marker = "APEXOPS-NETWORK "
+    line = next((x for x in outcome.output.splitlines() if x.startswith(marker)), None)
+    if line is None:
+        return [
+            {
+                "status": "FAIL",
+                "endpoint": "(probe)",
+                "target": outcome.revision,
+                "detail": outcome.output.strip()[-300:] or "no output",
+                "hint": outcome.hint,
+            }
+        ]
+    try:
+        results = json.loads(line[len(marker) :])
+    except ValueError:
+        return [
+            {
+                "status": "FAIL",
+                "endpoint": "(probe)",
+                "target": outcome.revision,
+                "detail": "unreadable probe output",
+            }
+        ]
+    return [
+        {"status": r["status"], "endpoint": r["endpoint"], "target": r["target"], "detail": r["detail"]}
+        for r in results
+    ]

@@ -1,0 +1,333 @@
+"""Procedure 80 as one object a notebook steps through: the runbook's Common Troubleshooting.
+
+Logs (tail, level), the log analyzer (known failure text -> next procedure), a one-off command in a replica
+(gated: the approval phrase names the command and the revision), the three Application Insights queries,
+network connectivity from the app side, and database performance. Every step reads; only the exec step can
+change something, so it is the only one behind a gate. A step whose source fails is a FAIL row with the
+error's hint, never an exception that hides the steps after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from apexops import azcli
+from apexops.errors import ApexopsError, ConfigError, NotFoundError
+from apexops.troubleshoot import insights, manual
+from apexops.troubleshoot.execs import ExecOutcome, pick_revision, run_in_app, split_command
+from apexops.troubleshoot.logs import Analysis, analyze, evidence_from, log_rows, normalise_level
+from apexops.troubleshoot.probes import nc_commands, network_from_app, network_rows
+
+if TYPE_CHECKING:
+    from apexops.environment import Environment
+    from apexops.migrations.diagnostics import Diagnostic
+
+__all__ = ["TroubleshootVerdict", "Troubleshooter"]
+
+MAX_TAIL = 5000
+
+
+@dataclass(frozen=True)
+class TroubleshootVerdict:
+    """PASS (nothing found) or WARN (findings, each with its next step); troubleshooting does not fail."""
+
+    status: Literal["PASS", "WARN"]
+    reasons: tuple[str, ...]
+
+
+def _error_row(check: str, exc: ApexopsError) -> dict[str, Any]:
+    return {"status": "FAIL", "check": check, "detail": exc.message, "hint": exc.hint or ""}
+
+
+class Troubleshooter:
+    def __init__(
+        self,
+        env: Environment,
+        *,
+        revision: str = "",
+        tail: int = 100,
+        level: str = "",
+        window_minutes: float = 60,
+        command: str = "",
+        dry_run: bool = True,
+        analyze_tail: int = 1000,
+        exec_timeout_s: float = 30.0,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.env, self.settings = env, env.settings
+        if not isinstance(tail, int) or not 1 <= tail <= MAX_TAIL:
+            raise ConfigError(f"tail {tail!r} is out of range.", hint=f"use 1..{MAX_TAIL} lines.")
+        if not 0 < float(window_minutes) <= 7 * 24 * 60:
+            raise ConfigError(
+                f"window_minutes {window_minutes!r} is out of range.",
+                hint="use more than 0 and at most 10080 (7 days); the runbook uses 60.",
+            )
+        self.level = normalise_level(level)
+        self.tail, self.window_minutes = tail, float(window_minutes)
+        self.command = command.strip()
+        self.argv = split_command(self.command) if self.command else []
+        self.dry_run = bool(dry_run)
+        self.analyze_tail = max(analyze_tail, tail)
+        self.exec_timeout_s = exec_timeout_s
+        self._now = now
+        self.revision = revision.strip()
+        if self.revision:
+            try:
+                self.env.app.get_revision(self.revision)
+            except NotFoundError as exc:
+                names = ", ".join(r.name for r in self.env.app.list_revisions()[-8:])
+                raise ConfigError(
+                    f"revision {self.revision!r} does not exist.",
+                    hint=f"use one of: {names} (or '' for the whole app).",
+                ) from exc
+        self.until = now()
+        self.since = self.until - timedelta(minutes=self.window_minutes)
+        self.analysis: Analysis | None = None
+        self.exec_outcome: ExecOutcome | None = None
+        self.network: list[dict[str, Any]] = []
+        self.problems: list[str] = []
+        self.error_rates: list[dict[str, Any]] = []
+        self.db: list[Diagnostic] = []
+
+    @property
+    def scope(self) -> str:
+        return self.revision or f"{self.settings.app.name} (all revisions)"
+
+    # ------------------------------------------------------------------ 1. logs
+
+    def logs(self) -> list[dict[str, Any]]:
+        try:
+            lines = self.env.telemetry.console_logs(self.revision or None, tail=self.tail, level=self.level)
+        except ApexopsError as exc:
+            self.problems.append(f"console logs: {exc.message}")
+            return [_error_row("console logs", exc)]
+        return log_rows(lines)
+
+    def logs_command(self) -> str:
+        return azcli.containerapp_logs_show(self.settings, revision=self.revision or None, tail=self.tail)
+
+    # ------------------------------------------------------------------ 2. analyzer
+
+    def analyze(self) -> Analysis:
+        """Rules over the last `analyze_tail` lines (all levels), the window's exceptions and the
+        revisions' provisioning errors."""
+        lines, exceptions, revisions = [], [], []
+        try:
+            lines = self.env.telemetry.console_logs(self.revision or None, tail=self.analyze_tail)
+        except ApexopsError as exc:
+            self.problems.append(f"console logs: {exc.message}")
+        try:
+            exceptions = [
+                e
+                for e in self.env.telemetry.exceptions(self.since, self.until, limit=500)
+                if not self.revision or e.revision == self.revision
+            ]
+        except ApexopsError as exc:
+            self.problems.append(f"exceptions: {exc.message}")
+        try:
+            revisions = [
+                r for r in self.env.app.list_revisions() if not self.revision or r.name == self.revision
+            ]
+        except ApexopsError as exc:
+            self.problems.append(f"revisions: {exc.message}")
+        self.analysis = analyze(evidence_from(lines, exceptions, revisions))
+        return self.analysis
+
+    # ------------------------------------------------------------------ 3. exec
+
+    @property
+    def exec_revision(self) -> str:
+        if self.revision:
+            return self.revision
+        try:
+            return pick_revision(self.env.app) or ""
+        except ApexopsError:
+            return ""
+
+    @property
+    def exec_phrase(self) -> str:
+        return f"EXEC {self.command or '<command>'} IN {self.exec_revision or self.settings.app.name}"
+
+    def exec_plan(self) -> list[dict[str, Any]]:
+        if not self.command:
+            return []
+        return [
+            {
+                "command": self.command,
+                "argv": " | ".join(self.argv),
+                "revision": self.exec_revision,
+                "approval phrase": self.exec_phrase,
+            }
+        ]
+
+    def exec_command_text(self) -> str:
+        return azcli.containerapp_exec(
+            self.settings, self.command or "python3 --version", revision=self.exec_revision or None
+        )
+
+    def run_command(self) -> ExecOutcome | None:
+        """Run the command in one replica (after the gate); None when no command was given."""
+        if not self.argv:
+            return None
+        self.exec_outcome = run_in_app(
+            self.env.app,
+            self.settings,
+            self.argv,
+            check=self.command,
+            revision=self.exec_revision or None,
+            timeout_s=self.exec_timeout_s,
+        )
+        return self.exec_outcome
+
+    # ------------------------------------------------------------------ 4. App Insights queries
+
+    def error_rate(self) -> list[dict[str, Any]]:
+        try:
+            names = [self.revision] if self.revision else None
+            stats = self.env.telemetry.request_stats(self.since, self.until, revisions=names)
+        except ApexopsError as exc:
+            self.problems.append(f"request telemetry: {exc.message}")
+            return [_error_row("error rate", exc)]
+        t = self.settings.rollback_triggers
+        self.error_rates = insights.error_rate_rows(stats, fail_pct=100 * t.error_rate)
+        return self.error_rates
+
+    def slowest(self, top: int = 10) -> list[dict[str, Any]]:
+        try:
+            records = self.env.telemetry.slowest_requests(self.since, self.until, top=top * 5)
+        except ApexopsError as exc:
+            self.problems.append(f"request telemetry: {exc.message}")
+            return [_error_row("slowest requests", exc)]
+        if self.revision:
+            records = [r for r in records if r.revision == self.revision]
+        return insights.slowest_rows(records[:top])
+
+    def exceptions(self, limit: int = 20) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        try:
+            records = [
+                e
+                for e in self.env.telemetry.exceptions(self.since, self.until, limit=500)
+                if not self.revision or e.revision == self.revision
+            ]
+        except ApexopsError as exc:
+            self.problems.append(f"exceptions: {exc.message}")
+            return [_error_row("exceptions", exc)], []
+        return insights.exception_rows(records, limit=limit), insights.exception_groups(records)
+
+    def kql(self, name: str) -> str:
+        window = insights.window_text(self.window_minutes)
+        return manual.app_insights_query(self.settings, name, window=window)
+
+    # ------------------------------------------------------------------ 5. network
+
+    def network_check(self) -> list[dict[str, Any]]:
+        outcome = network_from_app(self.env.app, self.settings, revision=self.exec_revision or None)
+        self.network = network_rows(outcome, self.settings)
+        return self.network
+
+    def network_commands(self) -> str:
+        head = (
+            "# the runbook's checks on Azure (the rows above ran in the replica)"
+            if self.env.target == "sandbox"
+            else "# the runbook's checks"
+        )
+        return "\n".join([head, *(cmd for _, cmd in nc_commands(self.settings))])
+
+    # ------------------------------------------------------------------ 6. database performance
+
+    def database(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        """Long-running queries, blocking sessions and size (SQL Server DMVs / pg_stat_activity)."""
+        from apexops.migrations import diagnostics as d
+
+        try:
+            engine = self.env.database.engine()
+        except ApexopsError as exc:
+            self.problems.append(f"database: {exc.message}")
+            return [("Database", [_error_row("connect", exc)])]
+        out = []
+        steps = (
+            ("Long-running queries", d.long_running_queries),
+            ("Blocking sessions", d.blocking_sessions),
+            ("Database size", d.database_size),
+        )
+        for name, fn in steps:
+            try:
+                diag = fn(engine)
+                self.db.append(diag)
+                out.append((name, diag.rows()))
+            except Exception as exc:  # a driver error is a finding of this step, not the end of the run
+                message = str(getattr(exc, "message", exc)).splitlines()[0][:300]
+                self.problems.append(f"{name.lower()}: {message}")
+                out.append(
+                    (
+                        name,
+                        [
+                            {
+                                "status": "FAIL",
+                                "check": name,
+                                "detail": message,
+                                "hint": "check the database from 20-database-migration",
+                            }
+                        ],
+                    )
+                )
+        return out
+
+    # ------------------------------------------------------------------ outcome
+
+    def verdict(self) -> TroubleshootVerdict:
+        reasons: list[str] = []
+        if self.analysis is not None and self.analysis.primary is not None:
+            for f in self.analysis.findings:
+                reasons.append(
+                    f"{f.rule.id} {f.rule.title} ({f.count}×) → {f.rule.next_procedure}: {f.rule.hint}"
+                )
+        for row in self.error_rates:
+            if row["status"] in ("WARN", "FAIL") and row["revision"] != "(all)":
+                counts = f"{row['ErrorCount (5xx)']}/{row['TotalCount']}"
+                reasons.append(
+                    f"error rate {row['ErrorRate %']}% on {row['revision']} "
+                    f"({counts} in {self.window_minutes:g} min)"
+                )
+        for row in self.network:
+            if row["status"] == "FAIL" and row["endpoint"] == "(probe)":
+                where = row["target"] or "the app"
+                reasons.append(f"network: the probe did not run in {where} ({row['detail']})")
+            elif row["status"] == "FAIL":
+                reasons.append(f"network: {row['endpoint']} unreachable from the app ({row['detail']})")
+        for diag in self.db:
+            if diag.applicable and diag.blockers:
+                reasons.append(
+                    f"database: blocking session(s) {', '.join(map(str, diag.blockers))} → "
+                    "20-database-migration (kill_session)"
+                )
+        if self.exec_outcome is not None and self.exec_outcome.status == "FAIL":
+            reasons.append(
+                f"exec '{self.command}' failed in {self.exec_outcome.revision or 'the app'}: "
+                f"{self.exec_outcome.output.strip()[-160:]}"
+            )
+        reasons += [f"could not read {p}" for p in self.problems]
+        if not reasons:
+            return TroubleshootVerdict(
+                "PASS", (f"nothing found for {self.scope} in the last {self.window_minutes:g} min",)
+            )
+        return TroubleshootVerdict("WARN", tuple(reasons))
+
+    def facts(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"scope": self.scope, "window_minutes": self.window_minutes}
+        if self.analysis is not None:
+            out.update(self.analysis.facts())
+        if self.exec_outcome is not None:
+            out["exec"] = {
+                "command": self.command,
+                "revision": self.exec_outcome.revision,
+                "status": self.exec_outcome.status,
+                "exit_code": self.exec_outcome.exit_code,
+            }
+        if self.network:
+            out["network"] = {r["endpoint"]: r["status"] for r in self.network}
+        out["troubleshoot_verdict"] = self.verdict().status
+        return out

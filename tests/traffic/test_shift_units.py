@@ -1,0 +1,258 @@
+"""Procedure 50's library logic without a sandbox: which revisions, what to do, rates, approvals, records,
+the stability step and the chart. Ports are small in-memory stand-ins where a call needs one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from apexops.canary.approvals import NoGate, approval_for, phrases
+from apexops.canary.chart import RolloutChart
+from apexops.canary.escalation import EscalationDecision
+from apexops.canary.load import load_duration_s, resolve_load_rps
+from apexops.canary.report import ShiftVerdict, stage_rows, verdict_for
+from apexops.canary.resolve import find_promotion, resolve_shift
+from apexops.canary.rollout import PollRecord
+from apexops.canary.shift import TrafficShift
+from apexops.canary.stability import check_stability
+from apexops.canary.triggers import bucket_size_s
+from apexops.errors import ApprovalRequired, ConfigError, RolloutError
+from apexops.models import Revision, TelemetryBucket, TrafficWeight
+from apexops.settings import RollbackTriggers, load_settings
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+APP = "app"
+
+
+def rev(name: str, *, minutes: int = 0, active: bool = True, **kw) -> Revision:
+    base = dict(
+        name=name,
+        active=active,
+        traffic_weight=0,
+        replicas=1,
+        provisioning_state="Provisioned",
+        health_state="Healthy",
+        running_state="Running",
+        created_time=T0 + timedelta(minutes=minutes),
+        fqdn="",
+        url="",
+        image=f"reg/apex:{name}",
+    )
+    return Revision(**{**base, **kw})
+
+
+REVS = [rev("app--v1", minutes=0), rev("app--v2", minutes=1), rev("app--v3", minutes=2)]
+
+
+def traffic(**weights: int) -> list[TrafficWeight]:
+    return [TrafficWeight(f"app--{k}", w) for k, w in weights.items()]
+
+
+# ----------------------------------------------------------------------------- resolve
+
+
+def test_the_latest_revision_is_shifted_from_the_one_serving_everything():
+    r = resolve_shift(app=APP, revisions=REVS, traffic=traffic(v2=100, v3=0), latest="app--v3")
+    assert (r.canary, r.baseline, r.action) == ("app--v3", "app--v2", "shift")
+
+
+def test_revisions_may_be_named_by_suffix_and_unknown_names_name_the_parameter():
+    r = resolve_shift(
+        app=APP,
+        revisions=REVS,
+        traffic=traffic(v1=100),
+        latest="app--v3",
+        revision="v2",
+        baseline_revision="v1",
+    )
+    assert (r.canary, r.baseline, r.action) == ("app--v2", "app--v1", "shift")
+    with pytest.raises(ConfigError, match="parameter baseline_revision"):
+        resolve_shift(
+            app=APP, revisions=REVS, traffic=traffic(v1=100), latest="app--v3", baseline_revision="v9"
+        )
+
+
+def test_a_canary_already_at_100_has_nothing_to_shift_and_remembers_its_old_revision():
+    r = resolve_shift(
+        app=APP, revisions=REVS, traffic=traffic(v3=100), latest="app--v3", previous_baseline="app--v2"
+    )
+    assert (r.action, r.baseline) == ("none", "app--v2")
+    assert "already serves 100%" in r.reason
+
+
+@pytest.mark.parametrize(
+    ("weights", "kw", "words"),
+    [
+        ({"v1": 50, "v2": 50}, {}, "no single revision serves 100%"),
+        ({"v2": 100}, {"revision": "v2"}, "already serves 100%"),
+        ({"v1": 100}, {"revision": "v2", "baseline_revision": "v2"}, "same revision"),
+        ({"v1": 90, "v3": 10}, {"baseline_revision": "v1"}, "stages start from the baseline only"),
+    ],
+)
+def test_split_or_contradictory_states_are_refused_or_skipped(weights, kw, words):
+    r = resolve_shift(app=APP, revisions=REVS, traffic=traffic(**weights), latest="app--v3", **kw)
+    assert r.action in ("refuse", "none") and words in r.reason
+
+
+def test_the_promotion_is_found_in_the_ledger_only_when_that_run_moved_the_traffic():
+    entries = [
+        {"procedure": "50-traffic-shifting", "environment": "local",
+         "facts": {"canary": {"revision": "app--v3", "verdict": "promoted", "baseline": "app--v2",
+                              "promoted_at": "2026-03-01T12:05:00+00:00"}}},
+        {"procedure": "50-traffic-shifting", "environment": "local",  # a re-run: nothing moved
+         "facts": {"canary": {"revision": "app--v3", "verdict": "promoted", "baseline": None}}},
+        {"procedure": "50-traffic-shifting", "environment": "prod",
+         "facts": {"canary": {"revision": "app--v3", "verdict": "promoted",
+                              "promoted_at": "2026-03-02T00:00:00+00:00"}}},
+    ]  # fmt: skip
+    assert find_promotion(entries, env="local", revision="app--v3") == (T0 + timedelta(minutes=5), "app--v2")
+    assert find_promotion(entries, env="local", revision="app--v2") == (None, None)
+
+
+# ----------------------------------------------------------------------------- parameters
+
+
+def test_the_synthetic_load_comes_from_the_policy_and_never_reaches_a_real_environment():
+    local, prod = load_settings("local"), load_settings("prod")
+    assert resolve_load_rps(local, -1) == local.canary.synthetic_load_rps > 0
+    assert resolve_load_rps(local, 0) == 0 and resolve_load_rps(local, 42.5) == 42.5
+    assert resolve_load_rps(prod, -1) == 0
+    with pytest.raises(ConfigError, match="synthetic load is for the sandbox only"):
+        resolve_load_rps(prod, 10)
+    with pytest.raises(ConfigError, match="synthetic_load_rps"):
+        resolve_load_rps(local, -5)
+    with pytest.raises(ConfigError, match="synthetic_load_rps"):
+        resolve_load_rps(local, 5000)
+
+
+def test_the_load_outlasts_every_stage_with_one_extension_but_never_an_hour():
+    local, prod = load_settings("local").canary, load_settings("prod").canary
+    stages = [s.max_duration_s for s in local.stages]
+    assert load_duration_s(local) == sum(stages) + max(stages) + 30
+    assert load_duration_s(local, from_stage=2) == 2 * stages[2] + 30
+    assert load_duration_s(prod) == 3600
+
+
+def test_a_wrong_on_inconclusive_is_refused_before_anything_is_read():
+    env = SimpleNamespace(settings=load_settings("local"), app=None)
+    with pytest.raises(ConfigError, match="on_inconclusive 'later' is not known"):
+        TrafficShift(env, on_inconclusive="later", record=lambda *_: None)
+
+
+def test_each_gate_takes_only_its_own_phrase():
+    given = "SHIFT TRAFFIC TO a IN local ;  DEACTIVATE b IN local"
+    assert phrases(given) == ["SHIFT TRAFFIC TO a IN local", "DEACTIVATE b IN local"]
+    assert approval_for(given, "DEACTIVATE b IN local") == "DEACTIVATE b IN local"
+    assert (
+        approval_for(given, "DEACTIVATE c IN local") == "SHIFT TRAFFIC TO a IN local; DEACTIVATE b IN local"
+    )
+    assert approval_for("", "X") == "" and NoGate("nothing").check() is False
+
+
+# ----------------------------------------------------------------------------- records and verdict
+
+
+def poll(stage: int, weight: int, verdict: str, elapsed: float, **numbers) -> PollRecord:
+    return PollRecord(
+        T0 + timedelta(seconds=elapsed), stage, weight, elapsed, verdict, f"{verdict} why", numbers
+    )
+
+
+def test_each_stage_is_summarised_by_its_last_poll():
+    rows = stage_rows(
+        [poll(0, 10, "HOLD", 1, canary_requests=5), poll(0, 10, "PROMOTE", 2, canary_requests=9),
+         poll(1, 50, "ROLLBACK", 1, canary_requests=4, canary_5xx=3)]
+    )  # fmt: skip
+    assert [(r["stage"], r["weight"], r["polls"], r["verdict"]) for r in rows] == [
+        (1, 10, 2, "PROMOTE"),
+        (2, 50, 1, "ROLLBACK"),
+    ]
+    assert rows[0]["canary_requests"] == 9 and rows[1]["canary_5xx"] == 3
+
+
+@pytest.mark.parametrize(
+    ("verdict", "status", "raises"),
+    [("promoted", "PASS", False), ("dry_run", "SKIPPED", False), ("rolled_back", "ROLLBACK", True),
+     ("escalated", "INCONCLUSIVE", True), ("interrupted", "FAIL", True)],
+)  # fmt: skip
+def test_only_a_promotion_or_a_dry_run_lets_the_run_succeed(verdict, status, raises):
+    v = verdict_for({"canary": {"verdict": verdict, "reason": "r", "traffic_final": [
+        {"revision": "app--v1", "weight": 100}, {"revision": "app--v2", "weight": 0}]}})  # fmt: skip
+    assert v.status == status and "traffic now: app--v1=100, app--v2=0" in v.reasons
+    if raises:
+        with pytest.raises(RolloutError, match=f"canary {verdict.replace('_', ' ')}: r"):
+            v.raise_for_failure()
+    else:
+        v.raise_for_failure()
+    assert ShiftVerdict("promoted", "x").ok
+
+
+def test_an_escalation_waits_for_a_person_and_records_who_decided():
+    d = EscalationDecision(stage_index=0, reason="stage 1 (10%): max 45 s reached", headless=False)
+    with pytest.raises(ApprovalRequired, match="no decision was made"):
+        d.require()
+    with pytest.raises(ValueError):
+        d.choose("promote", via="code")
+    d.choose("rollback", via="code")
+    assert d.require() == "rollback" and d.to_record()["choice"] == "rollback" and d.to_record()["by"]
+
+
+# ----------------------------------------------------------------------------- stability step
+
+
+class StabilityEnv:
+    def __init__(self, weights: dict[str, int], *, window_s: float = 3600, buckets=()) -> None:
+        settings = load_settings("local")
+        canary = settings.canary.model_copy(update={"stability_window_s": window_s})
+        self.settings = settings.model_copy(update={"canary": canary})
+        self.weights, self.buckets = weights, list(buckets)
+        self.app = SimpleNamespace(
+            get_traffic=lambda: [TrafficWeight(k, v) for k, v in self.weights.items()],
+            get_revision=lambda name: rev(name),
+        )
+        self.telemetry = SimpleNamespace(request_buckets=lambda *a, **k: self.buckets)
+
+
+def test_the_old_revision_waits_for_the_window_and_for_a_quiet_canary():
+    now = T0 + timedelta(hours=2)
+    env = StabilityEnv({"app--v3": 100, "app--v2": 0})
+    kw = {"canary": "app--v3", "old": "app--v2", "now": now}
+    assert check_stability(env, promoted_at=T0, requested=False, **kw).status == "SKIPPED"
+    assert check_stability(env, promoted_at=None, requested=True, **kw).status == "FAIL"
+    early = check_stability(env, promoted_at=now - timedelta(minutes=10), requested=True, **kw)
+    assert early.status == "SKIPPED" and "3000 s left" in early.reason
+    assert check_stability(env, promoted_at=T0, requested=True, **kw).ready
+    bad = [TelemetryBucket("app--v3", T0 + timedelta(seconds=2 * i), 10, 5, 0, 100.0) for i in range(7)]
+    noisy = StabilityEnv({"app--v3": 100, "app--v2": 0}, buckets=bad)
+    fired = check_stability(noisy, promoted_at=T0, requested=True, **kw)
+    assert fired.status == "FAIL" and "error_rate" in fired.reason
+    split = StabilityEnv({"app--v3": 50, "app--v2": 50})
+    assert check_stability(split, promoted_at=T0, requested=True, **kw).status == "FAIL"
+
+
+def test_trigger_buckets_are_a_fifth_of_the_window_between_1_and_60_s():
+    assert bucket_size_s(RollbackTriggers(error_window_s=300, p95_window_s=300)) == 60
+    assert bucket_size_s(RollbackTriggers(error_window_s=10, p95_window_s=10)) == 2
+    assert bucket_size_s(RollbackTriggers(error_window_s=2, p95_window_s=300)) == 1
+
+
+# ----------------------------------------------------------------------------- the live chart
+
+
+def test_the_chart_marks_every_stage_from_its_first_poll_and_the_decision():
+    chart = RolloutChart(live=False)
+    numbers = {"canary_requests": 10, "canary_5xx": 0, "baseline_requests": 90, "slo_errors_limit": 0.01,
+               "slo_errors_upper": 0.3, "harm_errors_e_value": 0.5,
+               "harm_errors_threshold": 200.0}  # fmt: skip
+    chart.update(poll(0, 10, "HOLD", 1.0, **numbers))
+    chart.update(poll(0, 10, "PROMOTE", 2.0, **numbers))
+    chart.update(poll(1, 50, "ROLLBACK", 1.0, **numbers))
+    fig = chart.figure.to_plotly_json()
+    labels = [a["text"] for a in fig["layout"]["annotations"]]
+    assert {"stage 1: 10%", "stage 2: 50%", "PROMOTE", "ROLLBACK"} <= set(labels)
+    stage_lines = [s for s in fig["layout"]["shapes"] if s.get("line", {}).get("dash") == "dot"]
+    assert min(s["x0"] for s in stage_lines) == T0  # drawn at the stage start, not at its first poll
+    names = {t["name"] for t in fig["data"]}
+    assert {"canary req/s", "SLO 5xx limit", "canary 5xx bound", "1/α", "canary weight %"} <= names
