@@ -5,6 +5,7 @@ papermill) load on first use so `import apexops` stays fast.
 
     env = apexops.connect("local")          # wired adapters for an environment (sandbox by default)
     apexops.record("new_revision", name)     # a key fact of this run, for the ledger
+    apexops.record_verdict(verdict)          # the run's headline in the ledger and the reviewers' index
     path = apexops.evidence() / "config.json"  # the run's evidence folder
 """
 
@@ -25,7 +26,7 @@ from apexops.errors import (
 
 if TYPE_CHECKING:
     from apexops.environment import Environment, connect
-    from apexops.kernel import evidence, record, run_context
+    from apexops.kernel import evidence, record, record_verdict, run_context
     from apexops.settings import Settings, load_settings
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "evidence",
     "load_settings",
     "record",
+    "record_verdict",
     "run_context",
 ]
 
@@ -51,6 +53,7 @@ _LAZY = {
     "load_settings": "apexops.settings",
     "Settings": "apexops.settings",
     "record": "apexops.kernel",
+    "record_verdict": "apexops.kernel",
     "evidence": "apexops.kernel",
     "run_context": "apexops.kernel",
 }

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -31,10 +32,13 @@ from apexops.errors import ApexopsError
 
 __all__ = ["EXTENSIONS", "app", "main"]
 
-#: sub-command groups owned by other modules: name -> "module:typer_app", imported lazily
-EXTENSIONS: dict[str, str] = {
-    "sandbox": "apexops.sandbox.cli:app",
-    "rehearse": "apexops.release.cli:app",
+#: sub-command groups owned by other modules: name -> ("module:typer_app", help), imported lazily
+EXTENSIONS: dict[str, tuple[str, str]] = {
+    "sandbox": ("apexops.sandbox.cli:app", "The local production stand-in: up, status, down, reset."),
+    "rehearse": (
+        "apexops.release.cli:app",
+        "Rehearse a whole release (90) on the sandbox; --scenario picks what goes wrong.",
+    ),
 }
 
 OUTCOME_STYLE = {
@@ -235,23 +239,35 @@ def runs_list(
     if not entries:
         console.print(f"No runs recorded in {ledger.path}.")
         return
-    table = Table(title=f"Runs in {ledger.outputs}")
-    table.add_column("run", no_wrap=True, min_width=10)
-    for col in ("outcome", "procedure", "env", "operator", "started (UTC)", "duration", "parent"):
-        table.add_column(col, overflow="fold")
+    # ids, outcomes and durations never wrap (they are what people copy and scan); the rest folds when narrow
+    with_parent = any(e.get("parent_run_id") for e in entries)
+    table = Table(
+        title=f"Runs in {ledger.outputs}", box=box.SIMPLE_HEAD, show_edge=False, collapse_padding=True
+    )
+    table.add_column("run", no_wrap=True)
+    table.add_column("outcome", no_wrap=True)
+    table.add_column("procedure", overflow="fold", min_width=14)
+    table.add_column("env", overflow="fold")
+    table.add_column("started (UTC)")  # wraps between date and time when narrow
+    table.add_column("took", no_wrap=True, justify="right")
+    if with_parent:
+        table.add_column("parent", no_wrap=True)  # a prefix: `runs show` takes it
+    table.add_column("operator", overflow="fold")
     for e in entries:
         outcome = str(e.get("outcome"))
         duration = e.get("duration_s")
-        table.add_row(
+        started = str(e.get("started_at", "")).replace("T", " ").removesuffix("+00:00")
+        row = [
             str(e.get("run_id")),
             f"[{OUTCOME_STYLE.get(outcome, '')}]{outcome}[/]",
             str(e.get("procedure")),
             str(e.get("environment")),
-            str(e.get("operator")),
-            str(e.get("started_at", "")).replace("T", " ").removesuffix("+00:00"),
+            started[5:] if len(started) > 5 else started,  # `runs show` has the full timestamp
             "" if duration is None else f"{float(duration):.1f} s",
-            str(e.get("parent_run_id") or ""),
-        )
+            *([str(e.get("parent_run_id") or "")[:6]] if with_parent else []),
+            str(e.get("operator")),
+        ]
+        table.add_row(*row)
     console.print(table)
 
 
@@ -309,12 +325,12 @@ def _load_extension(spec: str) -> typer.Typer:
     return getattr(importlib.import_module(module), attr)
 
 
-def _register_extension(name: str, spec: str) -> None:
+def _register_extension(name: str, spec: str, summary: str) -> None:
     """A placeholder command that imports the real group when invoked and hands it the arguments."""
 
     @app.command(
         name,
-        help=f"{name.capitalize()} commands (from {spec.partition(':')[0]}; see `apexops {name} --help`).",
+        help=summary,
         context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []},
         add_help_option=False,
     )
@@ -354,8 +370,8 @@ def _register_extension(name: str, spec: str) -> None:
             raise typer.Exit(rc)
 
 
-for _name, _spec in EXTENSIONS.items():
-    _register_extension(_name, _spec)
+for _name, (_spec, _summary) in EXTENSIONS.items():
+    _register_extension(_name, _spec, _summary)
 
 
 def main(argv: list[str] | None = None) -> None:

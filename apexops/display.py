@@ -26,6 +26,7 @@ __all__ = [
     "show_table",
     "show_verdict",
     "step_skipped",
+    "verdict_parts",
 ]
 
 #: status -> (text colour, background); PASS/FAIL/SKIPPED/INCONCLUSIVE/WARN and a few synonyms
@@ -199,8 +200,8 @@ def step_skipped(reason: str) -> None:
     _display({"text/html": f"<div>{_badge('SKIPPED')} ({html.escape(reason)})</div>", "text/plain": line})
 
 
-def show_verdict(verdict: Any, reasons: Iterable[Any] | None = None) -> None:
-    """A verdict banner with its reasons (verdicts are data: a status plus why).
+def verdict_parts(verdict: Any, reasons: Iterable[Any] | None = None) -> tuple[str, list[str]]:
+    """(status, reasons) of any procedure's verdict: the one reading both the banner and the ledger use.
 
     `verdict` is a status string, or an object with `.status`/`.verdict`/`.decision` and `.reasons`.
     """
@@ -212,7 +213,15 @@ def show_verdict(verdict: Any, reasons: Iterable[Any] | None = None) -> None:
         )
         if reasons is None:
             reasons = getattr(obj, "reasons", None)
-    reason_list = [str(r) for r in (reasons or [])]
+    return str(verdict), [str(r) for r in (reasons or [])]
+
+
+def show_verdict(verdict: Any, reasons: Iterable[Any] | None = None) -> None:
+    """A verdict banner with its reasons (verdicts are data: a status plus why).
+
+    `verdict` is a status string, or an object with `.status`/`.verdict`/`.decision` and `.reasons`.
+    """
+    verdict, reason_list = verdict_parts(verdict, reasons)
     fg, bg = STATUS_COLOURS.get(verdict.upper(), ("#212121", "#fafafa"))
     items = "".join(f"<li>{html.escape(r)}</li>" for r in reason_list)
     block = (

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from apexops.display import STATUS_COLOURS as _STATUS
 from apexops.ledger import Ledger
 
 __all__ = ["render_index", "write_index"]
@@ -32,22 +33,43 @@ table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{border-bottom:1px solid #e0e0e0;padding:6px 8px;text-align:left;vertical-align:top}
 th{background:#fafafa;position:sticky;top:0}
 .badge{padding:1px 8px;border-radius:3px;font-weight:600;white-space:nowrap}
-.facts{font-family:ui-monospace,monospace;font-size:12px;color:#37474f;max-width:480px}
+.facts{font-family:ui-monospace,monospace;font-size:12px;color:#37474f;max-width:560px;margin-top:4px}
+.facts summary{cursor:pointer;color:#616161} .more{color:#757575}
 .err{color:#b71c1c;font-family:ui-monospace,monospace;font-size:12px}
 code{font-size:12px} tr:target{background:#fffde7} .chain-ok{color:#1b5e20} .chain-bad{color:#b71c1c}
 """
 
 
-def _fmt_facts(facts: dict[str, Any], limit: int = 6) -> str:
-    items = [(k, v) for k, v in facts.items() if k != "redactions"][:limit]
+def _headline(entry: dict[str, Any]) -> str:
+    """What happened, in one line: the recorded verdict (status and first reason), then any error."""
+    verdict = (entry.get("facts") or {}).get("verdict")
+    if isinstance(verdict, dict) and verdict.get("status"):
+        status = str(verdict["status"])
+        fg, bg = _STATUS.get(status.upper(), ("#212121", "#eeeeee"))
+        reasons = verdict.get("reasons") or []
+        first = str(reasons[0]) if reasons else ""
+        if len(first) > 160:
+            first = first[:159] + "…"
+        more = f' <span class="more">(+{len(reasons) - 1} more)</span>' if len(reasons) > 1 else ""
+        return (
+            f'<span class="badge" style="color:{fg};background:{bg}">{html.escape(status)}</span> '
+            f"{html.escape(first)}{more}"
+        )
+    return ""
+
+
+def _fmt_facts(facts: dict[str, Any]) -> str:
+    """Every recorded fact, folded away under the headline (a reviewer opens it when needed)."""
+    items = [(k, v) for k, v in facts.items() if k not in ("redactions", "verdict")]
+    if not items:
+        return ""
     out = []
     for k, v in items:
         text = v if isinstance(v, str) else json.dumps(v, default=str)
-        if len(text) > 60:
-            text = text[:59] + "…"
-        out.append(f"{html.escape(k)}={html.escape(text)}")
-    more = len(facts) - len(items) - ("redactions" in facts)
-    return "<br>".join(out) + (f"<br>(+{more} more)" if more > 0 else "")
+        if len(text) > 200:
+            text = text[:199] + "…"
+        out.append(f"<div><b>{html.escape(k)}</b> {html.escape(text)}</div>")
+    return f'<details class="facts"><summary>{len(items)} fact(s)</summary>{"".join(out)}</details>'
 
 
 def render_index(outputs: Path) -> str:
@@ -87,12 +109,12 @@ def render_index(outputs: Path) -> str:
         rows.append(
             f'<tr id="run-{run_id}">'
             f'<td><span class="badge" style="color:{fg};background:{bg}">{html.escape(outcome)}</span></td>'
-            f"<td>{html.escape(str(e.get('procedure', '')))}{error}</td>"
+            f"<td>{html.escape(str(e.get('procedure', '')))}</td>"
             f"<td>{html.escape(str(e.get('environment', '')))}</td>"
             f"<td>{html.escape(str(e.get('operator', '')))}</td>"
             f"<td>{html.escape(str(e.get('started_at', '')))}</td>"
             f"<td>{'' if duration is None else f'{float(duration):.1f} s'}</td>"
-            f'<td class="facts">{_fmt_facts(e.get("facts") or {})}</td>'
+            f"<td>{_headline(e)}{error}{_fmt_facts(e.get('facts') or {})}</td>"
             f"<td><code>{run_id}</code><br>{'<br>'.join(family)}</td>"
             f"<td>{' · '.join(links)}</td></tr>"
         )
@@ -113,7 +135,8 @@ def render_index(outputs: Path) -> str:
         f"<div class='sub'>{len(entries)} run(s) in <code>{html.escape(str(outputs))}</code> · {chain} · "
         f"generated {generated} · artifact digests: <code>apexops runs verify</code></div>"
         "<table><thead><tr><th>outcome</th><th>procedure</th><th>env</th><th>operator</th>"
-        "<th>started (UTC)</th><th>duration</th><th>key facts</th><th>run</th><th>artifacts</th></tr></thead>"
+        "<th>started (UTC)</th><th>duration</th><th>what happened</th><th>run</th><th>artifacts</th>"
+        "</tr></thead>"
         f"<tbody>{body}</tbody></table></body></html>"
     )
 

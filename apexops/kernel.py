@@ -232,6 +232,15 @@ def record(key: str, value: Any, *, append: bool = False) -> None:
     _write_facts(ctx.run_dir, current)
 
 
+def record_verdict(verdict: Any, reasons: Any = None) -> None:
+    """Record the procedure's verdict as the `verdict` fact: its status and reasons, which the reviewers'
+    index shows as the run's headline (status plus the first reason) instead of raw facts."""
+    from apexops.display import verdict_parts
+
+    status, reason_list = verdict_parts(verdict, reasons)
+    record("verdict", {"status": status, "reasons": reason_list})
+
+
 def facts() -> dict[str, Any]:
     """The facts recorded so far in this run."""
     return read_facts(run_context().run_dir)

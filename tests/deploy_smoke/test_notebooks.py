@@ -68,6 +68,7 @@ def test_30_dry_run_by_default_changes_nothing(sandbox):
     result = _run(sandbox, "30-application-deployment")
     assert result.outcome == "succeeded", result.error
     assert result.facts["deploy_verdict"] == "SKIPPED" and result.facts["plan_action"] == "create"
+    assert result.facts["verdict"]["status"] == "SKIPPED"  # the index's headline
     assert "SKIPPED (dry run: nothing was changed)" in _text(result)
     assert [r.name for r in env.app.list_revisions()] == names
     assert (result.evidence_dir / "current-containerapp-config.json").is_file()
@@ -159,6 +160,7 @@ def test_40_fails_on_a_revision_that_returns_errors_and_still_cleans_up(sandbox)
     assert result.outcome == "failed"
     assert "VerificationError: smoke tests failed on " + bad in result.error
     assert result.facts["smoke_verdict"] == {"revision": bad, "verdict": "FAIL"}
+    assert result.facts["verdict"]["status"] == "FAIL" and result.facts["verdict"]["reasons"]
     checks = result.facts["smoke"]["checks"]
     assert checks["performance: latency baseline"] == "FAIL"
     assert "HTTP 500" in _text(result)

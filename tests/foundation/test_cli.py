@@ -117,10 +117,18 @@ def outputs_copy(runs, tmp_path) -> Path:
     return copy
 
 
-def test_runs_list_show_and_index(outputs_copy, runs):
+def test_runs_list_show_and_index(outputs_copy, runs, monkeypatch):
+    from rich.console import Console
+
+    import apexops.cli
+
+    # an 80-column terminal: run ids and outcomes stay whole (they are what people copy and scan)
+    monkeypatch.setattr(apexops.cli, "console", Console(width=80, highlight=False))
     result = cli.invoke(app, ["runs", "list", "--outputs", str(outputs_copy), "--limit", "50"])
     assert result.exit_code == 0
-    assert runs["01"].run_id[:6] in result.output and "kernel_d" in result.output
+    assert runs["01"].run_id in result.output and "kernel_died" in result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+    monkeypatch.undo()
     prefix = runs["04"].run_id[:6]
     result = cli.invoke(app, ["runs", "show", prefix, "--outputs", str(outputs_copy)])
     assert result.exit_code == 0 and "KERNEL_DIED" in result.output and "04-dies" in result.output

@@ -1,0 +1,50 @@
+"""The reviewers' index: each run's headline is its recorded verdict, the raw facts fold away."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from apexops.display import verdict_parts
+from apexops.index import render_index
+from apexops.ledger import Ledger
+
+
+def _entry(run_id: str, outcome: str, facts: dict, error: str = "") -> dict:
+    return {
+        "run_id": run_id,
+        "procedure": "50-traffic-shifting",
+        "environment": "local",
+        "outcome": outcome,
+        "facts": facts,
+        **({"error": error} if error else {}),
+    }
+
+
+def test_the_verdict_is_the_headline_and_other_facts_fold_away(tmp_path):
+    ledger = Ledger(tmp_path)
+    ledger.append(
+        _entry(
+            "r-promoted",
+            "succeeded",
+            {
+                "verdict": {"status": "PROMOTED", "reasons": ["v1.2.3 serves 100% after 3 stages", "second"]},
+                "stages": [10, 50, 100],
+            },
+        )
+    )
+    error = "TrafficError: the split did not apply"
+    ledger.append(_entry("r-broke", "failed", {"stages": [10]}, error=error))
+    page = render_index(tmp_path)
+    promoted = page[page.index('id="run-r-promoted"') :]
+    assert "PROMOTED</span> v1.2.3 serves 100% after 3 stages" in promoted
+    assert "(+1 more)" in promoted and "<summary>1 fact(s)</summary>" in promoted
+    assert '"verdict"' not in page  # the verdict is not repeated among the raw facts
+    broke = page[page.index('id="run-r-broke"') : page.index('id="run-r-promoted"')]
+    assert "TrafficError: the split did not apply" in broke and "PROMOTED" not in broke
+
+
+def test_verdict_parts_reads_strings_and_verdict_objects_alike():
+    assert verdict_parts("PASS", ["fine"]) == ("PASS", ["fine"])
+    obj = SimpleNamespace(status="ROLLED_BACK", reasons=("errors 12% > 10%",))
+    assert verdict_parts(obj) == ("ROLLED_BACK", ["errors 12% > 10%"])
+    assert verdict_parts(SimpleNamespace(decision="promote")) == ("promote", [])
