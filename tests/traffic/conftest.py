@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,6 +18,8 @@ from types import SimpleNamespace
 import pytest
 
 from apexops.models import AppUpdate
+
+sys.path.insert(0, str(Path(__file__).parent))  # traffic_helpers, imported by name
 
 
 @contextlib.contextmanager

@@ -3,15 +3,16 @@ the documents rendered from the facts, the rollback log, the health check and th
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 
 import httpx
 import pytest
+from traffic_helpers import T0, rev
 
 from apexops.canary.triggers import evaluate_triggers
 from apexops.errors import ConfigError
-from apexops.models import Revision, TelemetryBucket, TrafficWeight
+from apexops.models import TelemetryBucket, TrafficWeight
 from apexops.rollback.chart import trigger_figure
 from apexops.rollback.evidence import RollbackLog, user_impact
 from apexops.rollback.health import check_health
@@ -19,26 +20,6 @@ from apexops.rollback.procedure import RollbackProcedure
 from apexops.rollback.report import communication_draft, rca_template, timeline
 from apexops.rollback.target import previous_from_ledger, resolve_rollback
 from apexops.settings import RollbackTriggers, load_settings
-
-T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-def rev(name: str, minutes: int, **kw) -> Revision:
-    base = dict(
-        name=name,
-        active=True,
-        traffic_weight=0,
-        replicas=1,
-        provisioning_state="Provisioned",
-        health_state="Healthy",
-        running_state="Running",
-        created_time=T0 + timedelta(minutes=minutes),
-        fqdn="",
-        url="",
-        image=f"reg/apex:{name[5:]}",
-    )
-    return Revision(**{**base, **kw})
-
 
 REVS = [rev("app--v1", 0), rev("app--v2", 1, health_state="Unhealthy"), rev("app--v3", 2), rev("app--v4", 3)]
 

@@ -3,10 +3,11 @@ the stability step and the chart. Ports are small in-memory stand-ins where a ca
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from traffic_helpers import T0, rev
 
 from apexops.canary.approvals import NoGate, approval_for, phrases
 from apexops.canary.chart import RolloutChart
@@ -19,28 +20,12 @@ from apexops.canary.shift import TrafficShift
 from apexops.canary.stability import check_stability
 from apexops.canary.triggers import bucket_size_s
 from apexops.errors import ApprovalRequired, ConfigError, RolloutError
-from apexops.models import Revision, TelemetryBucket, TrafficWeight
+from apexops.models import TelemetryBucket, TrafficWeight
 from apexops.settings import RollbackTriggers, load_settings
 
-T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 APP = "app"
 
 
-def rev(name: str, *, minutes: int = 0, active: bool = True, **kw) -> Revision:
-    base = dict(
-        name=name,
-        active=active,
-        traffic_weight=0,
-        replicas=1,
-        provisioning_state="Provisioned",
-        health_state="Healthy",
-        running_state="Running",
-        created_time=T0 + timedelta(minutes=minutes),
-        fqdn="",
-        url="",
-        image=f"reg/apex:{name}",
-    )
-    return Revision(**{**base, **kw})
 
 
 REVS = [rev("app--v1", minutes=0), rev("app--v2", minutes=1), rev("app--v3", minutes=2)]
