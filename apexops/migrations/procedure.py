@@ -360,7 +360,7 @@ class MigrationProcedure:
         if self._verification is not None and self._verification.verdict == "FAIL":
             reasons += self._verification.reasons()
             hint = hint or "see verify: reconcile the schema with alembic_version, then stamp."
-        if self._connectivity is not None and not self._connectivity.ok:
+        if self._connectivity is not None and self._connectivity.failed:
             reasons.append(f"the app cannot reach the database: {self._connectivity.output.strip()[-200:]}")
             hint = hint or "run 70-emergency, database section."
         if reasons:
@@ -373,7 +373,10 @@ class MigrationProcedure:
                 "SKIPPED",
                 (f"dry run: {self._would()}", f'to apply: dry_run=False, approval="{self.approval_phrase}"'),
             )
-        return MigrationVerdict("PASS", tuple(self._done()))
+        manual = []
+        if self._connectivity is not None and self._connectivity.skipped:
+            manual.append("SELECT 1 from the container app did not run here: run step 8's az command")
+        return MigrationVerdict("PASS", (*self._done(), *manual))
 
     def _change_failure(self) -> tuple[list[str], str]:
         """Why this run's change was refused or failed (or would be, in a dry run); empty when it did not."""

@@ -377,6 +377,15 @@ def test_exec_is_not_supported_and_hints_the_exact_az_command(app, fake):
     assert fake.requests == []
 
 
+def test_select_one_from_the_app_is_a_manual_step_on_azure_not_a_failure(app, fake):
+    from apexops.migrations.connectivity import check_from_app
+
+    result = check_from_app(app, revision=NEW)
+    assert (result.verdict, result.skipped, result.failed) == ("SKIPPED", True, False)
+    assert "not available through the Azure SDK" in result.output
+    assert fake.requests == []
+
+
 def test_a_failed_long_running_update_surfaces_the_operation_error(app, fake):
     fake.on("GET", APP_PATH, ok(app_doc([{"revisionName": OLD, "weight": 100}])))
     fake.on("PATCH", APP_PATH, ok(None, {"Azure-AsyncOperation": ASYNC_OP, "Retry-After": "0"}, status=202))

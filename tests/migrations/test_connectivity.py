@@ -23,6 +23,7 @@ def test_select_one_from_a_running_replica_and_failures_are_not_passes(tmp_path)
 
         missing = check_from_app(env.app, revision="apex-backend-local--nope")
         assert not missing.ok and missing.exit_code is None and "nope" in missing.output
+        assert missing.verdict == "FAIL" and missing.failed and not missing.skipped
 
         broken = check_from_app(env.app, python="false")  # a command that fails inside the replica
         assert not broken.ok and broken.exit_code not in (0, None)

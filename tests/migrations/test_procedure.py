@@ -72,6 +72,31 @@ def test_dry_run_verdict_names_the_change_and_its_approval_phrase(local_env):
     verdict.raise_for_failure()  # SKIPPED is not a failure
 
 
+def test_a_target_that_cannot_exec_into_a_replica_is_not_a_failed_migration(local_env):
+    """Azure has no SDK exec: step 8 becomes the az command to run, not a FAIL of the whole procedure."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from apexops.errors import NotSupportedError
+
+    def no_exec(*_args, **_kw):
+        raise NotSupportedError("running a command inside a replica is not available through the Azure SDK.")
+
+    state = SimpleNamespace(traffic=[], latest_ready_revision_name="app--r", latest_revision_name="app--r")
+    app = SimpleNamespace(exec=no_exec, show=lambda: state)
+    proc = MigrationProcedure(replace(local_env, app=app))
+    proc.plan()
+    assert proc.connectivity().verdict == "SKIPPED"
+    assert proc.verdict().status == "SKIPPED"  # the dry run's own verdict, not FAIL
+
+    refused = SimpleNamespace(exit_code=1, output="refused", revision="app--r", replica="x")
+    app.exec = lambda *_a, **_k: refused
+    proc = MigrationProcedure(replace(local_env, app=app))
+    proc.plan()
+    assert proc.connectivity().verdict == "FAIL"
+    assert proc.verdict().status == "FAIL"  # a replica that cannot reach the database still fails the run
+
+
 def test_stamp_and_kill_runs_have_their_own_phrases(local_env):
     assert (
         MigrationProcedure(local_env, kill_session=4242).approval_phrase
