@@ -58,6 +58,14 @@ def _headline(entry: dict[str, Any]) -> str:
     return ""
 
 
+def _error(entry: dict[str, Any], *, folded: bool) -> str:
+    """The run's error; folded when a verdict already says why (it would repeat it), shown when not."""
+    if not entry.get("error"):
+        return ""
+    text = f'<div class="err">{html.escape(str(entry["error"])[:300])}</div>'
+    return f'<details class="facts"><summary>error</summary>{text}</details>' if folded else text
+
+
 def _fmt_facts(facts: dict[str, Any]) -> str:
     """Every recorded fact, folded away under the headline (a reviewer opens it when needed)."""
     items = [(k, v) for k, v in facts.items() if k not in ("redactions", "verdict")]
@@ -105,16 +113,18 @@ def render_index(outputs: Path) -> str:
         for c in children.get(e.get("run_id", ""), []):
             family.append(f'child <a href="#run-{html.escape(c)}">{html.escape(c)}</a>')
         duration = e.get("duration_s")
-        error = f'<div class="err">{html.escape(str(e["error"])[:300])}</div>' if e.get("error") else ""
+        headline = _headline(e)
+        error = _error(e, folded=bool(headline))
+        started = str(e.get("started_at", "")).replace("T", " ").removesuffix("+00:00")
         rows.append(
             f'<tr id="run-{run_id}">'
             f'<td><span class="badge" style="color:{fg};background:{bg}">{html.escape(outcome)}</span></td>'
             f"<td>{html.escape(str(e.get('procedure', '')))}</td>"
             f"<td>{html.escape(str(e.get('environment', '')))}</td>"
             f"<td>{html.escape(str(e.get('operator', '')))}</td>"
-            f"<td>{html.escape(str(e.get('started_at', '')))}</td>"
+            f"<td>{html.escape(started)}</td>"
             f"<td>{'' if duration is None else f'{float(duration):.1f} s'}</td>"
-            f"<td>{_headline(e)}{error}{_fmt_facts(e.get('facts') or {})}</td>"
+            f"<td>{headline}{error}{_fmt_facts(e.get('facts') or {})}</td>"
             f"<td><code>{run_id}</code><br>{'<br>'.join(family)}</td>"
             f"<td>{' · '.join(links)}</td></tr>"
         )

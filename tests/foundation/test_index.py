@@ -34,13 +34,19 @@ def test_the_verdict_is_the_headline_and_other_facts_fold_away(tmp_path):
     )
     error = "TrafficError: the split did not apply"
     ledger.append(_entry("r-broke", "failed", {"stages": [10]}, error=error))
+    rolled = {"verdict": {"status": "ROLLBACK", "reasons": ["canary 5xx 12% vs baseline 0%"]}}
+    ledger.append(_entry("r-rolled", "failed", rolled, error="RolloutError: canary rolled back"))
     page = render_index(tmp_path)
+    rolled_row = page[page.index('id="run-r-rolled"') : page.index('id="run-r-broke"')]
+    # the verdict already says why: the error is folded under it, not repeated in full view
+    assert rolled_row.index("ROLLBACK</span>") < rolled_row.index("<summary>error</summary>")
     promoted = page[page.index('id="run-r-promoted"') :]
     assert "PROMOTED</span> v1.2.3 serves 100% after 3 stages" in promoted
     assert "(+1 more)" in promoted and "<summary>1 fact(s)</summary>" in promoted
     assert '"verdict"' not in page  # the verdict is not repeated among the raw facts
     broke = page[page.index('id="run-r-broke"') : page.index('id="run-r-promoted"')]
     assert "TrafficError: the split did not apply" in broke and "PROMOTED" not in broke
+    assert "<summary>error</summary>" not in broke  # no verdict: the error is the headline
 
 
 def test_verdict_parts_reads_strings_and_verdict_objects_alike():
