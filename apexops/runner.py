@@ -13,7 +13,10 @@ parameter is only a warning. So the runner:
   after a grace period;
 - stamps its own outcome (succeeded, failed, timed_out, kernel_died, interrupted) into the notebook, an
   outcome cell, the HTML banner and the ledger; scrubs secrets from every artifact; renames the run folder
-  to its final name; appends the ledger line; regenerates `outputs/index.html`.
+  to its final name; appends the ledger line; regenerates `outputs/index.html`;
+- records runs whose process vanished (a child run inside a kernel that died, a runner killed with
+  SIGKILL): each run folder names its owner process, and a run found `_running_` with its owner gone is
+  recorded as `kernel_died` by the next run in the same outputs folder (or `apexops runs recover`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import ast
 import contextlib
 import logging
 import os
+import re
 import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -56,6 +60,8 @@ OUTCOMES = ("succeeded", "failed", "timed_out", "kernel_died", "interrupted")
 #: process exit code per outcome (`apexops run`); 2 and 3 are ConfigError and ApprovalRequired
 EXIT_CODES = {"succeeded": 0, "failed": 1, "timed_out": 4, "kernel_died": 5, "interrupted": 130}
 DEFAULT_CELL_TIMEOUT_S = 600.0
+#: in a run folder while it runs: who runs it, and what is needed to record it if that process vanishes
+OWNER_FILE = ".owner.json"
 INTERRUPT_GRACE_S = 15.0
 
 
@@ -299,6 +305,8 @@ def run_procedure(
         kernel_env["APEXOPS_PARENT_RUN"] = parent
     control = Control(kernel_env=kernel_env, cwd=proc.path.parent.resolve(), progress=progress)
     references = _reference_parameters(proc, params)
+    _write_owner(run_dir, proc=proc, env=env, params=params, seeded=seeded)
+    recover_abandoned(out_root)  # earlier runs in this folder whose process vanished get their record now
 
     say(f"run {run_id}: {proc.slug} on {env} (cell timeout {timeout_s:g} s)")
     exc, interrupted = execute(source_nb, running_nb, params, timeout_s, control, interrupt_grace_s)
@@ -322,9 +330,198 @@ def run_procedure(
         source_digest=file_digest(proc.path),
         references=references,
     )
+    if outcome == "kernel_died":  # child runs inside the dead kernel lost their runner with it
+        for child in recover_abandoned(out_root, parent_run_id=run_id):
+            say(f"recorded child run {child.run_id} ({child.procedure}): {child.outcome}")
     if interrupted:
         raise RunInterrupted(result)
     return result
+
+
+# --------------------------------------------------------------------------- abandoned runs
+
+
+def _process_start(pid: int) -> str | None:
+    """The process's start time (Linux /proc): tells a live owner from a reused pid."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _live(pid: int) -> bool:
+    """Running (a zombie has finished; only its parent's wait is missing)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _write_owner(
+    run_dir: Path, *, proc: Procedure, env: str, params: dict[str, Any], seeded: dict[str, Any]
+) -> None:
+    import json
+
+    pid = os.getpid()
+    owner = {
+        "pid": pid,
+        "pid_start": _process_start(pid),
+        "notebook": str(proc.path.resolve()),
+        "env": env,
+        "parameters": params,  # validated: no secret values, references only
+        "seeded": seeded,
+    }
+    (run_dir / OWNER_FILE).write_text(json.dumps(owner, default=str), encoding="utf-8")
+
+
+def _owner_gone(owner: dict[str, Any]) -> bool:
+    """The process that wrote the owner file has ended (a reused pid has another start time)."""
+    pid = int(owner.get("pid") or 0)
+    if pid <= 0:
+        return True
+    if not Path("/proc").is_dir():  # no /proc: only kill(0) can tell
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+    return not _live(pid) or owner.get("pid_start") not in (None, _process_start(pid))
+
+
+def recover_abandoned(outputs: Path | None = None, *, parent_run_id: str | None = None) -> list[RunResult]:
+    """Record every `_running_` run in `outputs` whose owner process is gone, as `kernel_died`.
+
+    Without this a child run of a kernel that died (90-release's children run inside its kernel) or a run
+    whose `apexops run` was SIGKILLed would never reach the ledger. `parent_run_id` limits it to that run's
+    children. Runs whose owner is alive (another operator's run in progress) are left alone.
+    """
+    import json
+
+    from apexops.settings import load_settings
+
+    out_root = kernel.outputs_root(outputs)
+    results: list[RunResult] = []
+    for run_dir in sorted(out_root.glob("runs/*/*_running_*")):
+        try:
+            owner = json.loads((run_dir / OWNER_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # not ours to judge (being created, or from an older apexops)
+        seeded = owner.get("seeded") or {}
+        if parent_run_id and seeded.get("parent_run_id") != parent_run_id:
+            continue
+        if not _owner_gone(owner):
+            continue
+        claim = run_dir.with_name(run_dir.name.replace("_running_", "_recovering_", 1))
+        try:
+            run_dir.rename(claim)  # atomic: of two runs recovering at once, one records it
+        except OSError:
+            continue
+        (claim / OWNER_FILE).unlink(missing_ok=True)
+        _stop_orphaned_kernel(str(seeded.get("run_id") or ""))  # it would write on after the record
+        proc = _procedure_of(owner, seeded)
+        env = str(owner.get("env") or seeded.get("env") or "local")
+        params = dict(owner.get("parameters") or {})
+        running_nb = claim / f"{run_dir.name}.ipynb"
+        control = Control(kernel_env={}, cwd=claim)
+        control.cell_index = _running_cell(running_nb)
+        parent = seeded.get("parent_run_id")
+        error = (
+            f"abandoned: the process that ran it (pid {owner.get('pid')}"
+            + (f", inside parent run {parent}" if parent else "")
+            + ") is gone; recorded afterwards from the notebook as saved after its last finished cell."
+        )
+        try:
+            result = _record(
+                proc=proc,
+                env=env,
+                settings=load_settings(env),
+                params=params,
+                out_root=out_root,
+                run_dir=claim,
+                running_nb=running_nb,
+                seeded_nb=_seeded_notebook(proc, seeded),
+                seeded=seeded,
+                outcome="kernel_died",
+                error=error,
+                ended=_now(),
+                control=control,
+                source_digest=file_digest(proc.path) if proc.path.exists() else "",
+                references=_reference_parameters(proc, params),
+            )
+        except Exception as exc:  # never let an old run block a new one: put it back for the next try
+            log.warning("could not record abandoned run %s: %r", seeded.get("run_id"), exc)
+            with contextlib.suppress(OSError):
+                claim.rename(run_dir)
+                (run_dir / OWNER_FILE).write_text(json.dumps(owner, default=str), encoding="utf-8")
+            continue
+        results.append(result)
+    return results
+
+
+def _stop_orphaned_kernel(run_id: str, grace_s: float = 5.0) -> None:
+    """End the run's kernel if it outlived its runner (ipykernel notices a dead parent only by polling).
+
+    Only kernel processes: anything else that inherited the run id (a canary's traffic guard, a sandbox
+    started from the notebook) has its own job to finish.
+    """
+    import signal
+    import time
+
+    if not run_id or not Path("/proc").is_dir():
+        return
+    marker = f"APEXOPS_RUN_ID={run_id}".encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                is_kernel = b"ipykernel" in (entry / "cmdline").read_bytes()
+                if is_kernel and marker in (entry / "environ").read_bytes():
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + grace_s
+        while pids and time.monotonic() < deadline:
+            pids = [p for p in pids if _live(p)]
+            time.sleep(0.05)
+        if not pids:
+            return
+
+
+def _procedure_of(owner: dict[str, Any], seeded: dict[str, Any]) -> Procedure:
+    """The run's procedure; if its notebook has since gone, one named from the record (digest left empty)."""
+    path = Path(str(owner.get("notebook") or ""))
+    if path.is_file():
+        return resolve(str(path))
+    pid, _, name = str(seeded.get("procedure") or "unknown").partition("-")
+    return Procedure(id=pid, name=name or pid, path=path)
+
+
+def _running_cell(notebook: Path) -> int | None:
+    """The index of the cell papermill had marked running when the notebook was last saved."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(str(notebook), as_version=4)
+    except Exception:
+        return None
+    for i, cell in enumerate(nb.cells):
+        if (cell.get("metadata", {}).get("papermill") or {}).get("status") == "running":
+            return i
+    return None
+
+
+def _seeded_notebook(proc: Procedure, seeded: dict[str, Any]) -> Any:
+    import nbformat
+
+    nb = nbformat.read(str(proc.path), as_version=4) if proc.path.is_file() else nbformat.v4.new_notebook()
+    nb.metadata["apexops"] = {**dict(nb.metadata.get("apexops") or {}), **seeded}
+    return nb
 
 
 def _record(
@@ -351,6 +548,7 @@ def _record(
 
     problems: list[str] = []
     run_id = seeded["run_id"]
+    (run_dir / OWNER_FILE).unlink(missing_ok=True)
     started = datetime.fromisoformat(seeded["started_at"])
     duration = max(0.0, (ended - started).total_seconds())
     try:
@@ -377,7 +575,7 @@ def _record(
     counts["notebook"] = redactor.total - before
 
     # final name: the outcome is part of it
-    final_dir = run_dir.with_name(run_dir.name.replace("_running_", f"_{outcome}_"))
+    final_dir = run_dir.with_name(re.sub(r"_(running|recovering)_", f"_{outcome}_", run_dir.name, count=1))
     try:
         run_dir.rename(final_dir)
     except OSError as exc:

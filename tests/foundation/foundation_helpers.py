@@ -50,3 +50,16 @@ def kernel_children() -> list[int]:
         if ppid == me and b"ipykernel" in cmdline and state != "Z":
             found.append(int(entry.name))
     return found
+
+
+def kernels_of(run_id: str) -> list[int]:
+    """Live processes started for this run (its kernel carries APEXOPS_RUN_ID in its environment)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if f"APEXOPS_RUN_ID={run_id}".encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from foundation_helpers import FIXTURES
+from foundation_helpers import FIXTURES, kernels_of
 from typer.testing import CliRunner
 
 from apexops.cli import app
@@ -74,18 +74,6 @@ def test_bad_parameters_exit_2_before_anything_runs(tmp_path):
     assert not out.exists()
 
 
-def _kernels_of(run_id: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if f"APEXOPS_RUN_ID={run_id}".encode() in (entry / "environ").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
 def test_sigterm_interrupts_records_and_leaves_no_kernel(tmp_path):
     out = tmp_path / "out"
     proc = apexops("run", "03", "-p", "seconds=120", "--outputs", str(out), "--notebooks", str(FIXTURES))
@@ -107,7 +95,7 @@ def test_sigterm_interrupts_records_and_leaves_no_kernel(tmp_path):
     assert entry["facts"]["before"] is True and "after" not in entry["facts"]
     assert Path(out / entry["run_dir"]).name.endswith(f"_interrupted_{run_id}")
     assert f"INTERRUPTED run {run_id}" in stdout
-    assert _kernels_of(run_id) == []
+    assert kernels_of(run_id) == []
 
 
 @pytest.fixture
