@@ -22,6 +22,7 @@ from apexops.migrations.checks_data import (
 )
 from apexops.migrations.checks_locking import (
     mig009_set_not_null,
+    mig010_drop_not_null,
     mig011_type_change,
     mig012_index_offline,
     mig013_drop_index_offline,
@@ -34,6 +35,7 @@ from apexops.migrations.checks_locking import (
     mig020_not_in_transaction,
     mig021_transaction_control,
     mig025_server_named,
+    mig028_identifier_too_long,
     mig030_table_rebuild,
     type_shape,
 )
@@ -50,6 +52,7 @@ CHECKS: dict[str, Check] = {
     "MIG-006": mig006_rename_column,
     "MIG-007": mig007_not_null_without_default,
     "MIG-009": mig009_set_not_null,
+    "MIG-010": mig010_drop_not_null,
     "MIG-011": mig011_type_change,
     "MIG-012": mig012_index_offline,
     "MIG-013": mig013_drop_index_offline,
@@ -65,5 +68,6 @@ CHECKS: dict[str, Check] = {
     "MIG-023": mig023_downgrade_destroys,
     "MIG-025": mig025_server_named,
     "MIG-026": mig026_data_read,
+    "MIG-028": mig028_identifier_too_long,
     "MIG-030": mig030_table_rebuild,
 }

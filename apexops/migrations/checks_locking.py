@@ -1,7 +1,8 @@
 """Rules about locks, transactions and servers: what blocks other sessions or fails mid-flight.
 
-MIG-009 .. MIG-021 (NOT NULL, type changes, offline indexes, validating constraints, backfills, lock timeout,
-transaction control), MIG-025 (SQL Server server-named constraints), MIG-030 (SQLite batch rebuilds).
+MIG-009 .. MIG-021 (NOT NULL and back, type changes, offline indexes, validating constraints, backfills,
+lock timeout, transaction control), MIG-025 (SQL Server server-named constraints), MIG-028 (identifier
+length), MIG-030 (SQLite batch rebuilds).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from apexops.migrations.rules import ACK, BLOCK, INFO, Finding, RevisionContext
 
 __all__ = [
     "mig009_set_not_null",
+    "mig010_drop_not_null",
     "mig011_type_change",
     "mig012_index_offline",
     "mig013_drop_index_offline",
@@ -28,6 +30,7 @@ __all__ = [
     "mig020_not_in_transaction",
     "mig021_transaction_control",
     "mig025_server_named",
+    "mig028_identifier_too_long",
     "mig030_table_rebuild",
     "type_shape",
 ]
@@ -50,6 +53,33 @@ def mig009_set_not_null(ctx: RevisionContext) -> Iterator[Finding]:
         m = re.search(r"ALTER COLUMN (\S+) SET NOT NULL", s.flat, re.I)
         if s.verb == "alter table" and m and not ctx.is_new(s.table):
             yield ctx.find("MIG-009", s.text, source="sql", obj=f"column {s.table}.{ident(m.group(1))}")
+
+
+def mig010_drop_not_null(ctx: RevisionContext) -> Iterator[Finding]:
+    for op in ctx.ops:
+        if op.name != "alter_column" or not op.table or not op.target or ctx.is_new(op.table):
+            continue
+        obj = f"column {ident(op.table)}.{ident(op.target)}"
+        if op.kwargs.get("nullable") is True and op.kwargs.get("existing_nullable") is not True:
+            yield ctx.find("MIG-010", op.source, source="op", obj=obj)
+        elif (
+            ctx.dialect == "mssql"
+            and "type_" in op.kwargs
+            and "nullable" not in op.kwargs
+            and "existing_nullable" not in op.kwargs
+        ):
+            yield ctx.find(
+                "MIG-010",
+                op.source,
+                source="op",
+                obj=obj,
+                reason=f"SQL Server's ALTER COLUMN restates the whole column: without existing_nullable, "
+                f"{ident(op.table)}.{ident(op.target)} becomes nullable if it was NOT NULL",
+            )
+    for s in ctx.statements:
+        m = re.search(r"ALTER COLUMN (\S+) DROP NOT NULL", s.flat, re.I)
+        if s.verb == "alter table" and m and not ctx.is_new(s.table):
+            yield ctx.find("MIG-010", s.text, source="sql", obj=f"column {s.table}.{ident(m.group(1))}")
 
 
 def type_shape(text: str | None) -> tuple[str, tuple[float, ...]] | None:
@@ -377,6 +407,33 @@ def mig025_server_named(ctx: RevisionContext) -> Iterator[Finding]:
             severity=INFO,
             reason="primary keys get server-generated names (PK__...); harmless until one is dropped",
         )
+
+
+#: the longest name each server keeps whole (PostgreSQL counts bytes, NAMEDATALEN - 1)
+_MAX_IDENTIFIER = {"postgresql": 63, "mssql": 128}
+_LITERAL = re.compile(r"'(?:[^']|'')*'")
+_NAME = re.compile(r'"([^"]+)"|\[([^\]]+)\]|\b([A-Za-z_][A-Za-z0-9_$#@]*)\b')
+
+
+def mig028_identifier_too_long(ctx: RevisionContext) -> Iterator[Finding]:
+    limit = _MAX_IDENTIFIER.get(ctx.dialect)
+    if limit is None:
+        return
+    seen: set[str] = set()
+    for s in ctx.statements:
+        for m in _NAME.finditer(_LITERAL.sub("''", s.flat)):
+            name = next(g for g in m.groups() if g is not None)
+            size = len(name.encode()) if ctx.dialect == "postgresql" else len(name)
+            if size > limit and name not in seen:
+                seen.add(name)
+                yield ctx.find(
+                    "MIG-028",
+                    s.text,
+                    source="sql",
+                    obj=f"name {name[:40]}…",
+                    reason=f"{name} is {size} {'bytes' if ctx.dialect == 'postgresql' else 'characters'}, "
+                    f"over {ctx.dialect}'s {limit}: " + rule_why("MIG-028"),
+                )
 
 
 def mig030_table_rebuild(ctx: RevisionContext) -> Iterator[Finding]:

@@ -145,6 +145,16 @@ RULES: dict[str, Rule] = {
             "Atlas MF104/PG303; squawk",
         ),
         Rule(
+            "MIG-010",
+            ACK,
+            "column made nullable",
+            "clients written against NOT NULL may fail on NULL; on SQL Server an ALTER COLUMN that does not "
+            "restate NOT NULL makes the column nullable without saying so",
+            "keep NOT NULL unless every reader handles NULL; on SQL Server pass existing_nullable=False with "
+            "type_= so Alembic restates NOT NULL",
+            "squawk ban-drop-not-null; Alembic ddl/mssql.py warning",
+        ),
+        Rule(
             "MIG-011",
             ACK,
             "column type changed",
@@ -277,6 +287,15 @@ RULES: dict[str, Rule] = {
             "the offline preview cannot run it, so the review is blind to what it will do",
             "move the data step into a separate, reviewed job; keep migrations to DDL and bounded DML",
             "Alembic offline docs; galaxy#20430, dify#24794",
+        ),
+        Rule(
+            "MIG-028",
+            INFO,
+            "identifier too long for the server",
+            "PostgreSQL silently truncates names over 63 bytes (two long names can collide); SQL Server "
+            "refuses names over 128 characters",
+            "shorten the name (MetaData naming_convention keeps generated names short)",
+            "squawk identifier-too-long; SQL Server identifier rules",
         ),
         Rule(
             "MIG-029",

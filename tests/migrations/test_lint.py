@@ -48,6 +48,9 @@ CASES = [
     ("MIG-006", "e006", ACK, "g007", "postgresql"),
     ("MIG-007", "d007", BLOCK, "g007", "postgresql"),
     ("MIG-009", "d009", ACK, "n000", "postgresql"),
+    ("MIG-010", "d010", ACK, "g010", "postgresql"),
+    ("MIG-010", "d010", ACK, "g010", "mssql"),
+    ("MIG-010", "a010", ACK, "g010", "mssql"),
     ("MIG-011", "d011", BLOCK, "n000", "postgresql"),
     ("MIG-011", "a011", ACK, "n000", "mssql"),
     ("MIG-012", "d012", ACK, "g012", "postgresql"),
@@ -65,6 +68,7 @@ CASES = [
     ("MIG-023", "d023", INFO, "g023", "postgresql"),
     ("MIG-025", "d025", ACK, "n000", "mssql"),
     ("MIG-026", "d026", BLOCK, "n000", "postgresql"),
+    ("MIG-028", "d028", INFO, "n000", "postgresql"),
     ("MIG-029", "d029", BLOCK, "g029", "mssql"),
 ]
 
