@@ -21,6 +21,7 @@ from apexops.migrations.checks_data import (
     mig026_data_read,
 )
 from apexops.migrations.checks_locking import (
+    mig008_volatile_default,
     mig009_set_not_null,
     mig010_drop_not_null,
     mig011_type_change,
@@ -51,6 +52,7 @@ CHECKS: dict[str, Check] = {
     "MIG-005": mig005_rename_table,
     "MIG-006": mig006_rename_column,
     "MIG-007": mig007_not_null_without_default,
+    "MIG-008": mig008_volatile_default,
     "MIG-009": mig009_set_not_null,
     "MIG-010": mig010_drop_not_null,
     "MIG-011": mig011_type_change,

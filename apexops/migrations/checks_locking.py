@@ -1,8 +1,8 @@
 """Rules about locks, transactions and servers: what blocks other sessions or fails mid-flight.
 
-MIG-009 .. MIG-021 (NOT NULL and back, type changes, offline indexes, validating constraints, backfills,
-lock timeout, transaction control), MIG-025 (SQL Server server-named constraints), MIG-028 (identifier
-length), MIG-030 (SQLite batch rebuilds).
+MIG-008 .. MIG-021 (defaults computed per row, NOT NULL and back, type changes, offline indexes,
+validating constraints, backfills, lock timeout, transaction control), MIG-025 (SQL Server server-named
+constraints), MIG-028 (identifier length), MIG-030 (SQLite batch rebuilds).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from apexops.migrations.dialects import ident
 from apexops.migrations.rules import ACK, BLOCK, INFO, Finding, RevisionContext
 
 __all__ = [
+    "mig008_volatile_default",
     "mig009_set_not_null",
     "mig010_drop_not_null",
     "mig011_type_change",
@@ -34,6 +35,38 @@ __all__ = [
     "mig030_table_rebuild",
     "type_shape",
 ]
+
+
+#: defaults evaluated per row (not metadata-only when a NOT NULL column is added to existing rows)
+_VOLATILE = {
+    "postgresql": r"\b(random|gen_random_uuid|uuid_generate_v[14]|clock_timestamp|timeofday|nextval)\s*\(",
+    "mssql": r"\b(NEWID|NEWSEQUENTIALID|CRYPT_GEN_RANDOM)\s*\(",
+}
+_ADD_COLUMN = re.compile(r"ALTER TABLE \S+ ADD (?:COLUMN )?([\w\"\[\]]+) (.*)$", re.I)
+
+
+def mig008_volatile_default(ctx: RevisionContext) -> Iterator[Finding]:
+    volatile = _VOLATILE.get(ctx.dialect)
+    if volatile is None:
+        return
+    for s in ctx.statements:
+        m = _ADD_COLUMN.match(s.flat)
+        if not (s.verb == "alter table" and m and m.group(1).upper() != "CONSTRAINT") or ctx.is_new(s.table):
+            continue
+        spec = m.group(2)
+        if not re.search(r"\bNOT NULL\b", spec, re.I) or not re.search(r"\bDEFAULT\b", spec, re.I):
+            continue
+        column = f"{s.table}.{ident(m.group(1))}"
+        call = re.search(volatile, spec, re.I)
+        if call:
+            reason = f"{column} defaults to {call.group(1)}(), evaluated for every existing row: " + rule_why(
+                "MIG-008"
+            )
+            yield ctx.find("MIG-008", s.text, source="sql", obj=f"column {column}", reason=reason)
+        elif ctx.dialect == "mssql" and re.search(r"\((MAX)\)|\b(N?TEXT|IMAGE)\b", spec, re.I):
+            reason = f"{column} is a LOB column: SQL Server adds it NOT NULL with a default as a "
+            reason += "size-of-data operation under a schema-modification lock"
+            yield ctx.find("MIG-008", s.text, source="sql", obj=f"column {column}", reason=reason)
 
 
 def mig009_set_not_null(ctx: RevisionContext) -> Iterator[Finding]:

@@ -136,6 +136,16 @@ RULES: dict[str, Rule] = {
             "squawk adding-required-field; Atlas MF103; SQL Server ALTER TABLE docs",
         ),
         Rule(
+            "MIG-008",
+            ACK,
+            "NOT NULL column added with a default computed per row",
+            "a volatile default (PostgreSQL: random(), gen_random_uuid(), clock_timestamp(), nextval(); "
+            "SQL Server: NEWID()) or a LOB column on SQL Server cannot be a metadata-only change: every row "
+            "is rewritten under an exclusive lock",
+            "add the column nullable (or with a constant default), backfill in batches, then set NOT NULL",
+            "squawk adding-field-with-default; Atlas PG302; SQL Server online NOT NULL rules",
+        ),
+        Rule(
             "MIG-009",
             ACK,
             "existing column made NOT NULL",

@@ -47,6 +47,8 @@ CASES = [
     ("MIG-006", "d006", ACK, "n000", "postgresql"),
     ("MIG-006", "e006", ACK, "g007", "postgresql"),
     ("MIG-007", "d007", BLOCK, "g007", "postgresql"),
+    ("MIG-008", "d008", ACK, "g008", "postgresql"),
+    ("MIG-008", "a008", ACK, "g008", "mssql"),
     ("MIG-009", "d009", ACK, "n000", "postgresql"),
     ("MIG-010", "d010", ACK, "g010", "postgresql"),
     ("MIG-010", "d010", ACK, "g010", "mssql"),
