@@ -317,6 +317,22 @@ def runs_index(outputs: OutputsOpt = None) -> None:
     console.print(f"wrote {write_index(_ledger(outputs).outputs)}", markup=False)
 
 
+@runs_app.command("recover")
+@handles_errors
+def runs_recover(outputs: OutputsOpt = None) -> None:
+    """Record runs whose process vanished (kernel or runner killed) as kernel_died; live runs are left alone.
+
+    Every run does this for its outputs folder before it starts; this is for when no run comes next.
+    """
+    from apexops.runner import recover_abandoned
+
+    recovered = recover_abandoned(_ledger(outputs).outputs)
+    for r in recovered:
+        console.print(f"recorded {r.run_id} ({r.procedure}, {r.env}): {r.outcome}", markup=False)
+    if not recovered:
+        console.print("nothing to recover: no unfinished run whose process is gone.", markup=False)
+
+
 # --------------------------------------------------------------------------- extensions
 
 

@@ -1,5 +1,6 @@
 """Runs whose process vanished are still recorded: a child run inside a kernel that died (90-release's
-children run in its kernel), and a run whose `apexops run` was SIGKILLed (found by the next run)."""
+children run in its kernel), and a run whose `apexops run` was SIGKILLed (`apexops runs recover`; every new
+run in the folder does the same first, see test_a_run_in_progress_elsewhere_is_left_alone for the guard)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import time
 
 import pytest
 from foundation_helpers import FIXTURES, isolate, kernels_of
+from typer.testing import CliRunner
 
+from apexops.cli import app
 from apexops.ledger import Ledger
 from apexops.runner import run_procedure
 
@@ -65,7 +68,7 @@ def test_a_child_run_inside_a_kernel_that_died_is_recorded_and_linked_to_its_par
     _wait_until_gone(child["run_id"])
 
 
-def test_a_run_whose_runner_was_killed_is_recorded_by_the_next_run(tmp_path, monkeypatch):
+def test_a_run_whose_runner_was_killed_is_recorded_by_runs_recover(tmp_path, monkeypatch):
     isolate(monkeypatch, tmp_path)
     out = tmp_path / "outputs"
     runner = _start_long_run(out)
@@ -81,9 +84,12 @@ def test_a_run_whose_runner_was_killed_is_recorded_by_the_next_run(tmp_path, mon
     ledger = Ledger(out)
     assert ledger.entries() == []  # nothing recorded yet: the runner died first
 
-    nxt = run_procedure("01", notebooks=FIXTURES, outputs=out)
+    recovered = CliRunner().invoke(app, ["runs", "recover", "--outputs", str(out)])
 
-    assert nxt.outcome == "succeeded"
+    assert recovered.exit_code == 0
+    assert f"recorded {killed_id} (03-sleeps, local): kernel_died" in recovered.output
+    again = CliRunner().invoke(app, ["runs", "recover", "--outputs", str(out)])
+    assert "nothing to recover" in again.output
     killed = ledger.find(killed_id)
     assert killed["outcome"] == "kernel_died"
     assert killed["error"].startswith("abandoned: the process that ran it")
