@@ -107,12 +107,22 @@ def test_crash_after_counts_matched_requests_only():
 
 def test_simulated_error_looks_like_a_database_timeout():
     exc = simulated_error(FaultProfile(error_rate=1), "/api/v1/projects/")
-    assert type(exc).__name__ == "DatabaseTimeoutError"
+    assert type(exc).__name__ == "DatabaseTimeoutError" and exc.origin == "apex.db.execute"
     assert "/api/v1/projects/" in str(exc) and "simulated" in str(exc)
     assert (
         type(simulated_error(FaultProfile(error_rate=1, error_type="BlobTimeout"), "/x")).__name__
         == "BlobTimeout"
     )
+
+
+def test_a_storage_error_comes_from_the_storage_layer_and_80_recognises_it():
+    from apexops.troubleshoot.logs import LOG_RULES
+
+    exc = simulated_error(FaultProfile(error_rate=1, error_type="BlobWriteError"), "/api/v1/documents/upload")
+    assert type(exc).__module__ == "apex.storage" and exc.origin == "apex.storage.blob.upload"
+    assert "database" not in str(exc)
+    matched = [r.id for r in LOG_RULES if r.pattern.search(f"{type(exc).__name__}: {exc}")]
+    assert matched == ["LOG-005"]  # blob storage access denied or unavailable -> 70-emergency, blob
 
 
 def test_completeness_score_is_deterministic_and_structural(smoke_pdf):

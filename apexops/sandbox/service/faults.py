@@ -33,14 +33,26 @@ def _matches(globs: tuple[str, ...], route: str, path: str) -> bool:
     return any(fnmatchcase(route, g) or fnmatchcase(path, g) for g in globs)
 
 
+#: (words in the exception type) -> (module, origin, what the failing layer says); the database is the default
+_LAYERS = (
+    (("blob", "storage"), "apex.storage", "apex.storage.blob.upload",
+     "blob storage unavailable: the write to the documents container failed"),
+    (("openai", "llm", "model"), "apex.llm", "apex.llm.validate",
+     "the Azure OpenAI deployment did not answer"),
+)  # fmt: skip
+_DATABASE = ("apex.db", "apex.db.execute", "the database did not answer within 30 s")
+
+
 def simulated_error(profile: FaultProfile, route: str) -> Exception:
-    """An exception of the profile's type, as the real service would raise it from its database layer."""
-    cls = type(profile.error_type.rpartition(".")[2], (Exception,), {"__module__": "apex.db"})
-    exc = cls(
-        f"the database did not answer within 30 s while serving {route} "
-        "(simulated by the image's fault profile)"
+    """An exception of the profile's type, raised as the real service's failing layer would raise it (the
+    type's name picks the layer), so logs and 80-troubleshooting see the failure where it would happen."""
+    name = profile.error_type.rpartition(".")[2]
+    module, origin, says = next(
+        (layer[1:] for layer in _LAYERS if any(w in name.lower() for w in layer[0])), _DATABASE
     )
-    exc.origin = "apex.db.execute"  # type: ignore[attr-defined]  # problem_id location
+    cls = type(name, (Exception,), {"__module__": module})
+    exc = cls(f"{says} while serving {route} (simulated by the image's fault profile)")
+    exc.origin = origin  # type: ignore[attr-defined]  # problem_id location
     return exc
 
 
