@@ -35,7 +35,8 @@ def _start_long_run(out) -> subprocess.Popen:
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     runner = subprocess.Popen(cmd, env=os.environ.copy(), **quiet)
     deadline = time.monotonic() + 60
-    while not list(out.glob("runs/*/*_03-sleeps_*_running_*/*.ipynb")):
+    # 03 records "before" in the cell ahead of its long one: once the facts file exists, the kernel is there
+    while not list(out.glob("runs/*/*_03-sleeps_*_running_*/.apexops-facts.json")):
         if runner.poll() is not None or time.monotonic() > deadline:
             runner.kill()
             runner.wait(10)
@@ -73,7 +74,6 @@ def test_a_run_whose_runner_was_killed_is_recorded_by_runs_recover(tmp_path, mon
     out = tmp_path / "outputs"
     runner = _start_long_run(out)
     try:
-        time.sleep(1.0)
         runner.send_signal(signal.SIGKILL)  # no chance to record anything
         runner.wait(10)
     finally:
