@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from executed import notebook_text
 
 from apexops.deploy import Deployment
 from apexops.deploy.apply import traffic_key
@@ -42,16 +43,6 @@ def _run(sandbox, procedure, **parameters):
     return run_procedure(procedure, env="local", parameters=parameters, outputs=outputs)
 
 
-def _text(result) -> str:
-    """Everything the executed notebook shows (text renderings and errors), for content assertions."""
-    nb = json.loads(result.notebook_path.read_text())
-    parts = []
-    for cell in nb["cells"]:
-        for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            parts.append("".join(data.get("text/plain", "")) + "".join(out.get("text", "")))
-            parts.append(str(out.get("evalue", "")))
-    return "\n".join(parts)
 
 
 def _deploy(env, tag):
@@ -69,7 +60,7 @@ def test_30_dry_run_by_default_changes_nothing(sandbox):
     assert result.outcome == "succeeded", result.error
     assert result.facts["deploy_verdict"] == "SKIPPED" and result.facts["plan_action"] == "create"
     assert result.facts["verdict"]["status"] == "SKIPPED"  # the index's headline
-    assert "SKIPPED (dry run: nothing was changed)" in _text(result)
+    assert "SKIPPED (dry run: nothing was changed)" in notebook_text(result)
     assert [r.name for r in env.app.list_revisions()] == names
     assert (result.evidence_dir / "current-containerapp-config.json").is_file()
 
@@ -88,7 +79,7 @@ def test_30_deploys_a_good_tag_as_a_healthy_revision_with_zero_traffic(sandbox):
     rev = env.app.get_revision(new)
     assert rev.healthy and rev.traffic_weight == 0 and rev.image.endswith(":v1.2.3")
     assert traffic_key(env.app.get_traffic()) == traffic_key(traffic)
-    text = _text(result)
+    text = notebook_text(result)
     assert "healthy" in text and "VERDICT: PASS" in text
     # the live status table was updated in place: the saved notebook holds exactly one, its final state
     nb = json.loads(result.notebook_path.read_text())
@@ -110,7 +101,7 @@ def test_30_again_with_the_same_image_says_what_exists_and_creates_nothing(sandb
     assert result.outcome == "succeeded", result.error
     assert result.facts["plan_action"] == "none" and result.facts["revision_created"] is False
     assert result.facts["new_revision"] == latest
-    assert f"revision {latest} already runs image v1.2.3" in _text(result)
+    assert f"revision {latest} already runs image v1.2.3" in notebook_text(result)
     assert [r.name for r in env.app.list_revisions()] == names
 
 
@@ -148,7 +139,7 @@ def test_40_diagnoses_a_token_the_api_refuses(sandbox, parameters, expected):
     result = _run(sandbox, "40", **parameters)
     assert result.outcome == "failed"
     assert result.facts["smoke_verdict"]["verdict"] == "FAIL"
-    text = _text(result)
+    text = notebook_text(result)
     assert "HTTP 401 Unauthorized" in text and expected in text and "server says:" in text
     assert result.facts["smoke"]["checks"]["crud: create project"] == "SKIPPED"
 
@@ -163,7 +154,7 @@ def test_40_fails_on_a_revision_that_returns_errors_and_still_cleans_up(sandbox)
     assert result.facts["verdict"]["status"] == "FAIL" and result.facts["verdict"]["reasons"]
     checks = result.facts["smoke"]["checks"]
     assert checks["performance: latency baseline"] == "FAIL"
-    assert "HTTP 500" in _text(result)
+    assert "HTTP 500" in notebook_text(result)
     cleanup = {k: v for k, v in checks.items() if k.startswith("cleanup")}
     assert (cleanup and all(v == "PASS" for v in cleanup.values())) or cleanup == {"cleanup": "SKIPPED"}
     assert _no_live_smoke_projects(env)
@@ -177,7 +168,7 @@ def test_40_fails_the_latency_baseline_on_a_slow_revision(sandbox):
     checks = result.facts["smoke"]["checks"]
     assert checks["performance: latency baseline"] == "FAIL"
     assert checks["crud: create project"] == "PASS"
-    assert "with 95% confidence it is at least" in _text(result)
+    assert "with 95% confidence it is at least" in notebook_text(result)
     assert _no_live_smoke_projects(env)
 
 
@@ -203,7 +194,7 @@ def test_30_stops_on_a_revision_that_never_gets_healthy(sandbox, tag, timeout, e
     assert result.error.startswith("VerificationError: deployment failed")
     assert "no traffic was moved" in result.error
     assert result.facts["deploy_verdict"] == "FAIL" and result.facts["traffic_unchanged"] is True
-    text = _text(result)
+    text = notebook_text(result)
     assert expected in text and "Recent console logs of" in text and "VERDICT: FAIL" in text
     assert traffic_key(env.app.get_traffic()) == traffic_key(traffic)
 

@@ -7,7 +7,6 @@ One sandbox per database for the module; every test starts from the sandbox base
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import textwrap
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from executed import notebook_text
 
 from apexops.runner import run_procedure
 from apexops.schema import MIGRATIONS_DIR
@@ -157,15 +157,6 @@ def _run(sandbox, **parameters):
     return run_procedure("20-database-migration", env="local", parameters=parameters, outputs=sandbox[2])
 
 
-def _text(result) -> str:
-    nb = json.loads(result.notebook_path.read_text())
-    parts = []
-    for cell in nb["cells"]:
-        for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            parts.append("".join(data.get("text/plain", "")) + "".join(data.get("text/markdown", "")))
-            parts.append("".join(out.get("text", "")) + str(out.get("evalue", "")))
-    return "\n".join(parts)
 
 
 def _version(engine) -> list[str]:
@@ -184,7 +175,7 @@ def _columns(engine, table) -> set[str]:
 def test_dry_run_previews_and_lints_and_changes_nothing(sandbox, db):
     result = _run(sandbox)
     assert result.outcome == "succeeded", result.error
-    text = _text(result)
+    text = notebook_text(result)
     assert "ALTER TABLE users ADD COLUMN last_login_at" in text  # the preview, inline
     assert "MIG-030" in text or "MIG-015" in text  # the findings table, inline
     assert "SKIPPED (dry run: the database was not changed)" in text and "VERDICT: SKIPPED" in text
@@ -205,7 +196,7 @@ def test_clean_upgrade(sandbox, db):
     ledger = up.ledger_line["facts"]  # the facts as the ledger keeps them
     assert ledger["heads_before"] == ["0002"] and ledger["heads_after"] == ["0003"]
     assert ledger["lint"]["findings"] and ledger["acknowledgements"] == []
-    assert "running upgrade 0002 -> 0003: Add user audit log columns" in _text(up)
+    assert "running upgrade 0002 -> 0003: Add user audit log columns" in notebook_text(up)
     assert _version(db) == ["0003"]
 
 
@@ -217,7 +208,7 @@ def test_nothing_pending_then_a_downgrade_with_its_own_lint(sandbox, db):
         run_command(make_config(connection=conn), "upgrade", "head")
     again = _run(sandbox)
     assert again.outcome == "succeeded" and again.facts["migration_verdict"] == "PASS"
-    assert "nothing to do: the database is at 0003" in _text(again)
+    assert "nothing to do: the database is at 0003" in notebook_text(again)
 
     down = _run(
         sandbox,
@@ -229,7 +220,7 @@ def test_nothing_pending_then_a_downgrade_with_its_own_lint(sandbox, db):
     assert down.outcome == "succeeded", down.error
     assert down.facts["heads_after"] == ["0002"] and down.facts["acknowledgements"] == ["MIG-023@0003"]
     assert "column users.last_login_at" in down.facts["data_at_risk"]
-    assert "Data the downgrade destroys" in _text(down)
+    assert "Data the downgrade destroys" in notebook_text(down)
     assert _version(db) == ["0002"]
 
 
@@ -241,7 +232,7 @@ def test_a_blocked_finding_stops_before_any_sql(sandbox, db, histories):
     )
     assert result.outcome == "failed"
     assert "MIG-002@0004" in result.facts["lint"]["blocking"]
-    assert any("BLOCKED, nothing was run" in line for line in _text(result).splitlines())
+    assert any("BLOCKED, nothing was run" in line for line in notebook_text(result).splitlines())
     assert _version(db) == ["0002"] and _columns(db, "audit_logs") == before  # not even 0003 ran
 
 
@@ -254,7 +245,7 @@ def test_an_acknowledged_warning_proceeds(sandbox, db, histories):
     }
     refused = _run(sandbox, **common)
     assert refused.outcome == "failed" and refused.facts["lint"]["blocking"] == ["MIG-018@0004"]
-    assert 'acknowledge="MIG-018@0004"' in _text(refused)
+    assert 'acknowledge="MIG-018@0004"' in notebook_text(refused)
     assert _version(db) == ["0002"]
 
     result = _run(sandbox, acknowledge="MIG-018@0004", **common)
@@ -267,7 +258,7 @@ def test_an_acknowledged_warning_proceeds(sandbox, db, histories):
 def test_multiple_heads_block(sandbox, db, histories):
     result = _run(sandbox, migrations_dir=str(histories["branched"]))
     assert result.outcome == "failed" and "MIG-024" in " ".join(result.facts["lint"]["blocking"])
-    assert "alembic merge heads" in _text(result)
+    assert "alembic merge heads" in notebook_text(result)
     assert _version(db) == ["0002"]
 
 
@@ -277,7 +268,7 @@ def test_missing_version_table_is_flagged_then_stamped_behind_the_gate(sandbox, 
         conn.exec_driver_sql("DROP TABLE alembic_version")
     flagged = _run(sandbox)
     assert flagged.outcome == "failed"
-    assert "matches revision 0002" in _text(flagged) and _version(db) == []
+    assert "matches revision 0002" in notebook_text(flagged) and _version(db) == []
 
     stamped = _run(sandbox, dry_run=False, allow_stamp=True, approval=f"STAMP {DB} AS 0002")
     assert stamped.outcome == "succeeded", stamped.error
@@ -292,7 +283,7 @@ def test_partial_application_is_detected(sandbox, db):
     result = _run(sandbox, dry_run=False, approval=f"MIGRATE {DB} TO 0003")
     assert result.outcome == "failed"
     assert result.facts["partially_applied"] is True and result.facts["verify"] == "FAIL"
-    text = _text(result)
+    text = notebook_text(result)
     assert "objects of 0003 exist" in text and "partly applied" in text
     assert _version(db) == ["0002"] and "user_id" not in _columns(db, "audit_logs")
 
@@ -308,7 +299,7 @@ def test_a_lock_held_by_another_session_fails_fast_and_the_blocker_is_shown_then
         assert failed.facts["execution"]["failure"] == "lock_timeout" and failed.facts["heads_after"] == [
             "0002"
         ]
-        text = _text(failed)
+        text = notebook_text(failed)
         assert "lock timeout in 0003" in text and "idle in transaction" in text and str(pid) in text
 
         killed = _run(sandbox, dry_run=False, kill_session=pid, approval=f"KILL SESSION {pid} ON {DB}")

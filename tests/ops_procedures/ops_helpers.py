@@ -4,7 +4,6 @@ Imported as `ops_helpers` (conftest puts this folder on sys.path, as tests/found
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,18 +12,6 @@ from apexops.errors import NotFoundError, NotSupportedError
 from apexops.models import AppState, AppTemplate, ExecResult, Replica, Revision, TrafficWeight
 
 T0 = datetime(2024, 3, 26, 10, 0, tzinfo=UTC)
-
-
-def notebook_text(result: Any) -> str:
-    """Everything an executed notebook shows (text renderings, streams, errors)."""
-    nb = json.loads(result.notebook_path.read_text())
-    parts = []
-    for cell in nb["cells"]:
-        for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            parts.append("".join(data.get("text/plain", "")) + "".join(out.get("text", "")))
-            parts.append(str(out.get("evalue", "")))
-    return "\n".join(parts)
 
 
 def revision(

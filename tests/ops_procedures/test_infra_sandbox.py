@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from ops_helpers import notebook_text
+from executed import notebook_text
 
 from apexops.infra import InfraProcedure
 from apexops.infra.template import load_template, parameters_for

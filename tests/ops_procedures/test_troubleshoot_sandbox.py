@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from ops_helpers import notebook_text
+from executed import notebook_text
 
 from apexops.models import AppUpdate
 from apexops.runner import run_procedure

@@ -16,6 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from executed import notebook_text
 
 from apexops.models import AppUpdate
 
@@ -51,20 +52,6 @@ def new_revision(env, settings, tag: str, suffix: str, timeout_s: float = 30.0) 
 
 def serving(env) -> dict[str, int]:
     return {t.revision_name: t.weight for t in env.app.get_traffic() if t.weight}
-
-
-def notebook_text(result) -> str:
-    """Everything the executed notebook shows (text renderings, streams, errors)."""
-    nb = json.loads(Path(result.notebook_path).read_text())
-    parts = []
-    for cell in nb["cells"]:
-        if cell["cell_type"] == "markdown" and "apexops-outcome" in cell.get("metadata", {}).get("tags", []):
-            parts.append("".join(cell["source"]))
-        for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            parts.append("".join(data.get("text/plain", "")) + "".join(out.get("text", "")))
-            parts.append(str(out.get("evalue", "")))
-    return "\n".join(parts)
 
 
 def plotly_outputs(result) -> list[dict]:
