@@ -16,7 +16,16 @@ from apexops.errors import ConfigError
 from apexops.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from apexops.ports import BlobStore, ContainerApp, Database, Deployments, Identity, Registry, Telemetry
+    from apexops.ports import (
+        BlobStore,
+        ContainerApp,
+        Database,
+        Deployments,
+        Identity,
+        Registry,
+        Telemetry,
+        Traits,
+    )
 
 __all__ = ["TARGETS", "Environment", "connect"]
 
@@ -34,6 +43,7 @@ class Environment:
     blobs: BlobStore
     database: Database
     deployments: Deployments
+    traits: Traits
 
     @property
     def name(self) -> str:

@@ -11,6 +11,7 @@ the optional `on_progress` callback).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -51,7 +52,27 @@ __all__ = [
     "ProgressCallback",
     "Registry",
     "Telemetry",
+    "Traits",
 ]
+
+@dataclass(frozen=True)
+class Traits:
+    """What a target is, declared by its adapter, so procedures never test `target == ...`.
+
+    Each field is a fact a procedure needs to word a step or choose a manual route; a new difference
+    between targets becomes a new field here (or a port method that may raise NotSupportedError).
+    """
+
+    #: the target's name, for display only ("sandbox", "azure")
+    name: str
+    #: deployments run in an Azure subscription (the subscription id reference must be set)
+    has_subscription: bool
+    #: an ARM deployment of the container app resource changes the running app (False on the sandbox,
+    #: whose resource group is an inventory: procedure 30 deploys revisions)
+    deployments_change_running_app: bool
+    #: `ContainerApp.exec` runs in a local replica process rather than an Azure console session
+    exec_is_local: bool
+
 
 #: called by long-running operations with a short human-readable status line
 ProgressCallback = Callable[[str], None]
@@ -116,6 +137,14 @@ class ContainerApp(Protocol):
 
     def exec(self, revision: str, command: Sequence[str], *, timeout_s: float = 30.0) -> ExecResult:
         """Run a command in the environment of one replica of `revision` (`az containerapp exec`)."""
+        ...
+
+    def scale_revision(self, name: str, min_replicas: int, max_replicas: int | None = None) -> Revision:
+        """Set one revision's replica bounds in place (0 stops it without deactivating it).
+
+        Optional capability: Azure changes scale only through `update` (a new revision), so its adapter
+        raises NotSupportedError whose hint is the manual route.
+        """
         ...
 
 

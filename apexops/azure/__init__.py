@@ -29,6 +29,7 @@ from apexops.azure.deployments import AzureDeployments
 from apexops.azure.identity import AzureIdentity
 from apexops.azure.registry import AzureRegistry
 from apexops.azure.telemetry import AzureTelemetry
+from apexops.ports import Traits
 
 if TYPE_CHECKING:
     from apexops.environment import Environment
@@ -62,4 +63,7 @@ def build_environment(settings: Settings, **client_options: Any) -> Environment:
         blobs=AzureBlobStore(clients),
         database=AzureDatabase(clients),
         deployments=AzureDeployments(clients),
+        traits=Traits(
+            name="azure", has_subscription=True, deployments_change_running_app=True, exec_is_local=False
+        ),
     )

@@ -236,3 +236,12 @@ class AzureContainerApp:
             f"running a command inside a replica of {revision} is not available through the Azure SDK.",
             hint=azcli.containerapp_exec(self._s, list(command), revision=revision, oneline=True),
         )
+
+    def scale_revision(self, name: str, min_replicas: int, max_replicas: int | None = None) -> Revision:
+        """Not available on Azure: in multiple-revision mode scale changes only through `update`."""
+        raise NotSupportedError(
+            f"scaling revision {name} in place is not available on Azure Container Apps.",
+            hint="in multiple-revision mode `az containerapp update --min-replicas 0` creates a new revision "
+            'that takes no traffic; use recovery="restart" (restarts the serving revisions\' replicas), or '
+            "activate a known good revision.",
+        )

@@ -40,7 +40,7 @@ from apexops.models import (
     WhatIfPropertyChange,
     WhatIfResult,
 )
-from apexops.ports import ProgressCallback
+from apexops.ports import ProgressCallback, Traits
 from apexops.sandbox.client import (
     NOT_RUNNING_HINT,
     ControlClient,
@@ -494,4 +494,7 @@ def build_environment(settings: Settings) -> Environment:
         blobs=SandboxBlobStore(paths.blobs),
         database=SandboxDatabase(settings),
         deployments=SandboxDeployments(client),
+        traits=Traits(
+            name="sandbox", has_subscription=False, deployments_change_running_app=False, exec_is_local=True
+        ),
     )
