@@ -230,7 +230,9 @@ def judge(
         found = [default or Finding(Status.PASS, "")]
     status = worst(f.status for f in found)
     deciding = [f.reason for f in found if f.status is status and f.reason]
-    others = [f.reason for f in found if f.status is not status and f.reason and f.status.rank > Status.PASS.rank]
+    others = [
+        f.reason for f in found if f.status is not status and f.reason and f.status.rank > Status.PASS.rank
+    ]
     return Verdict(status, tuple(deciding + others), dict(facts or {}), hint, title, error)
 
 
