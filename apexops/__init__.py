@@ -3,10 +3,11 @@
 The public API a notebook uses, kept small; heavy modules (settings validation, adapters, Azure SDKs,
 papermill) load on first use so `import apexops` stays fast.
 
-    env = apexops.connect("local")          # wired adapters for an environment (sandbox by default)
+    target = apexops.connect("local")        # wired adapters for an environment (sandbox by default)
+    display.show_context(target, apexops.parameters())  # the parameters cell as it ran
     apexops.record("new_revision", name)     # a key fact of this run, for the ledger
-    apexops.record_verdict(verdict)          # the run's headline in the ledger and the reviewers' index
     path = apexops.evidence() / "config.json"  # the run's evidence folder
+    apexops.finish(proc)                     # facts and verdict to the ledger, the banner, stop on FAIL
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from apexops.errors import (
 )
 
 if TYPE_CHECKING:
-    from apexops.environment import Environment, connect
+    from apexops.environment import Environment
     from apexops.kernel import evidence, record, record_verdict, run_context
+    from apexops.procedure import connect, finish, parameters
     from apexops.settings import Settings, load_settings
 
 __all__ = [
@@ -41,14 +43,18 @@ __all__ = [
     "__version__",
     "connect",
     "evidence",
+    "finish",
     "load_settings",
+    "parameters",
     "record",
     "record_verdict",
     "run_context",
 ]
 
 _LAZY = {
-    "connect": "apexops.environment",
+    "connect": "apexops.procedure",
+    "finish": "apexops.procedure",
+    "parameters": "apexops.procedure",
     "Environment": "apexops.environment",
     "load_settings": "apexops.settings",
     "Settings": "apexops.settings",

@@ -28,7 +28,7 @@ def notebooks_dir(path: Path | str | None = None) -> Path:
         return Path(path)
     if env := os.environ.get("APEXOPS_NOTEBOOKS"):
         return Path(env)
-    from apexops.settings import project_root
+    from apexops.settings import project_root  # settings loads pydantic: not for `apexops --help`
 
     return project_root() / "notebooks"
 
@@ -69,11 +69,6 @@ class Procedure:
                 if line.startswith("#"):
                     return line.lstrip("#").strip()
         return self.name.replace("-", " ")
-
-    @property
-    def metadata(self) -> dict[str, Any]:
-        meta = self._json.get("metadata", {}).get("apexops", {})
-        return meta if isinstance(meta, dict) else {}
 
     def parameters(self) -> list[Parameter]:
         """The parameters cell as papermill sees it (names, annotation types, defaults, `# help`)."""

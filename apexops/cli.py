@@ -20,7 +20,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich import box
@@ -28,7 +28,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from apexops.catalog import list_procedures, notebooks_dir, resolve
 from apexops.errors import ApexopsError
+from apexops.kernel import outputs_root
+from apexops.ledger import Ledger
+from apexops.status import style
+
+if TYPE_CHECKING:
+    from apexops.recording import RunResult
 
 __all__ = ["EXTENSIONS", "app", "main"]
 
@@ -41,13 +48,10 @@ EXTENSIONS: dict[str, tuple[str, str]] = {
     ),
 }
 
-OUTCOME_STYLE = {
-    "succeeded": "bold green",
-    "failed": "bold red",
-    "timed_out": "bold yellow",
-    "kernel_died": "bold magenta",
-    "interrupted": "bold",
-}
+
+def _outcome_style(outcome: object) -> str:
+    """The rich style of an outcome: its colour in the one map (apexops.status)."""
+    return f"bold {style(outcome).fg}"
 
 
 def _console(stderr: bool = False) -> Console:
@@ -117,8 +121,6 @@ def procedures(
     notebooks: Annotated[Path | None, typer.Option(help="Notebooks folder.", hidden=True)] = None,
 ) -> None:
     """List the procedures (notebooks) with their parameters and defaults."""
-    from apexops.catalog import list_procedures, notebooks_dir
-
     procs = list_procedures(notebooks)
     if not procs:
         console.print(f"No procedures in {notebooks_dir(notebooks)}.")
@@ -157,8 +159,7 @@ def run(
     notebooks: Annotated[Path | None, typer.Option(help="Notebooks folder.", hidden=True)] = None,
 ) -> None:
     """Run a procedure headless; the exit code reflects the outcome."""
-    from apexops.catalog import resolve
-    from apexops.runner import parse_cli_parameters
+    from apexops.procparams import parse_cli_parameters  # pydantic: only for commands that run
 
     _quiet_libraries()
     proc = resolve(procedure, notebooks)
@@ -186,8 +187,9 @@ def run(
             progress=progress,
             notebooks=notebooks,
         )
-    style = OUTCOME_STYLE.get(result.outcome, "bold")
-    console.print(Text.assemble((result.outcome.upper(), style), f" run {result.run_id}"))
+    console.print(
+        Text.assemble((result.outcome.upper(), _outcome_style(result.outcome)), f" run {result.run_id}")
+    )
     if result.error:
         _print_error(result.error)
     console.print(f"  notebook: {result.notebook_path}", markup=False, soft_wrap=True)
@@ -200,8 +202,9 @@ def run(
     raise typer.Exit(result.exit_code)
 
 
-def _run_recorded(**kwargs: Any) -> Any:
+def _run_recorded(**kwargs: Any) -> RunResult:
     """run_procedure; an interrupted run was recorded before RunInterrupted, so report it like any other."""
+    # the runner's stack (pydantic, psutil, papermill) loads for `apexops run` only, not for `--help`
     from apexops.runner import RunInterrupted, run_procedure
 
     try:
@@ -213,10 +216,7 @@ def _run_recorded(**kwargs: Any) -> Any:
 # --------------------------------------------------------------------------- runs
 
 
-def _ledger(outputs: Path | None) -> Any:
-    from apexops.kernel import outputs_root
-    from apexops.ledger import Ledger
-
+def _ledger(outputs: Path | None) -> Ledger:
     return Ledger(outputs_root(outputs))
 
 
@@ -257,9 +257,9 @@ def runs_list(
         outcome = str(e.get("outcome"))
         duration = e.get("duration_s")
         started = str(e.get("started_at", "")).replace("T", " ").removesuffix("+00:00")
-        row = [
+        row: list[str | Text] = [
             str(e.get("run_id")),
-            f"[{OUTCOME_STYLE.get(outcome, '')}]{outcome}[/]",
+            Text(outcome, style=_outcome_style(outcome)),
             str(e.get("procedure")),
             str(e.get("environment")),
             started[5:] if len(started) > 5 else started,  # `runs show` has the full timestamp
@@ -282,8 +282,11 @@ def runs_show(
     entry = ledger.find(run_id)
     outcome = str(entry.get("outcome"))
     console.print(
-        f"[{OUTCOME_STYLE.get(outcome, 'bold')}]{outcome.upper()}[/] run {entry.get('run_id')} · "
-        f"{entry.get('procedure')} on {entry.get('environment')} by {entry.get('operator')}"
+        Text.assemble(
+            (outcome.upper(), _outcome_style(outcome)),
+            f" run {entry.get('run_id')} · {entry.get('procedure')} on {entry.get('environment')}"
+            f" by {entry.get('operator')}",
+        )
     )
     console.print_json(json.dumps(entry, default=str))
     run_dir = ledger.outputs / str(entry.get("run_dir", ""))
@@ -312,7 +315,7 @@ def runs_verify(
 @handles_errors
 def runs_index(outputs: OutputsOpt = None) -> None:
     """Regenerate outputs/index.html (the reviewers' page)."""
-    from apexops.index import write_index
+    from apexops.index import write_index  # jinja2: only for this command
 
     console.print(f"wrote {write_index(_ledger(outputs).outputs)}", markup=False)
 
@@ -324,7 +327,7 @@ def runs_recover(outputs: OutputsOpt = None) -> None:
 
     Every run does this for its outputs folder before it starts; this is for when no run comes next.
     """
-    from apexops.runner import recover_abandoned
+    from apexops.recovery import recover_abandoned  # psutil, pydantic: only for this command
 
     recovered = recover_abandoned(_ledger(outputs).outputs)
     for r in recovered:

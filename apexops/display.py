@@ -14,10 +14,21 @@ import html
 import json
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from apexops._version import __version__
+from apexops.kernel import run_context, verdict_parts
+from apexops.redact import redact_parameters
+from apexops.status import Status, badge_html, style
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from plotly.graph_objects import Figure
+
+    from apexops.environment import Environment
+    from apexops.settings import Settings
 
 __all__ = [
-    "STATUS_COLOURS",
     "LiveChart",
     "show_chart",
     "show_code",
@@ -29,23 +40,6 @@ __all__ = [
     "verdict_parts",
 ]
 
-#: status -> (text colour, background); PASS/FAIL/SKIPPED/INCONCLUSIVE/WARN and a few synonyms
-STATUS_COLOURS: dict[str, tuple[str, str]] = {
-    "PASS": ("#1b5e20", "#c8e6c9"),
-    "OK": ("#1b5e20", "#c8e6c9"),
-    "SUCCEEDED": ("#1b5e20", "#c8e6c9"),
-    "PROMOTE": ("#1b5e20", "#c8e6c9"),
-    "FAIL": ("#b71c1c", "#ffcdd2"),
-    "FAILED": ("#b71c1c", "#ffcdd2"),
-    "ERROR": ("#b71c1c", "#ffcdd2"),
-    "ROLLBACK": ("#b71c1c", "#ffcdd2"),
-    "WARN": ("#8d5b00", "#ffe0b2"),
-    "WARNING": ("#8d5b00", "#ffe0b2"),
-    "HOLD": ("#8d5b00", "#ffe0b2"),
-    "INCONCLUSIVE": ("#0d47a1", "#bbdefb"),
-    "SKIPPED": ("#424242", "#e0e0e0"),
-    "INFO": ("#263238", "#eceff1"),
-}
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
 
@@ -58,17 +52,6 @@ def _display(bundle: Mapping[str, Any], **kwargs: Any) -> Any:
     return display(dict(bundle), raw=True, **kwargs)
 
 
-def _badge(status: Any) -> str:
-    text = str(status)
-    fg, bg = STATUS_COLOURS.get(text.upper(), ("#212121", "transparent"))
-    if bg == "transparent":
-        return html.escape(text)
-    return (
-        f'<span style="color:{fg};background:{bg};padding:1px 8px;border-radius:3px;font-weight:600">'
-        f"{html.escape(text)}</span>"
-    )
-
-
 def _cell_text(value: Any) -> str:
     if value is None:
         return ""
@@ -79,6 +62,17 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+def _as_dict(row: object) -> dict[str, Any]:
+    """One row as {column: value}: a dataclass (public fields), a mapping, a tuple, or a single value."""
+    if dataclasses.is_dataclass(row) and not isinstance(row, type):
+        return {f.name: getattr(row, f.name) for f in dataclasses.fields(row) if not f.name.startswith("_")}
+    if isinstance(row, Mapping):
+        return {str(k): v for k, v in row.items()}
+    if isinstance(row, Sequence) and not isinstance(row, str):
+        return {f"col{i}": v for i, v in enumerate(row)}
+    return {"value": row}
+
+
 def _rows(rows_or_df: Any) -> tuple[list[str], list[list[Any]]]:
     """Columns and rows from a DataFrame, a list of dicts/dataclasses/tuples, or a mapping."""
     if hasattr(rows_or_df, "to_dict") and hasattr(rows_or_df, "columns"):  # a pandas DataFrame
@@ -86,22 +80,8 @@ def _rows(rows_or_df: Any) -> tuple[list[str], list[list[Any]]]:
         return columns, [list(r) for r in rows_or_df.itertuples(index=False, name=None)]
     if isinstance(rows_or_df, Mapping):
         return ["name", "value"], [[k, v] for k, v in rows_or_df.items()]
-    records = list(rows_or_df or [])
-    columns: list[str] = []
-    dict_rows: list[dict[str, Any]] = []
-    for r in records:
-        if dataclasses.is_dataclass(r) and not isinstance(r, type):
-            d = {f.name: getattr(r, f.name) for f in dataclasses.fields(r) if not f.name.startswith("_")}
-        elif isinstance(r, Mapping):
-            d = dict(r)
-        elif isinstance(r, Sequence) and not isinstance(r, str):
-            d = {f"col{i}": v for i, v in enumerate(r)}
-        else:
-            d = {"value": r}
-        for k in d:
-            if k not in columns:
-                columns.append(str(k))
-        dict_rows.append(d)
+    dict_rows = [_as_dict(r) for r in rows_or_df or []]
+    columns = list(dict.fromkeys(k for d in dict_rows for k in d))
     return columns, [[d.get(c) for c in columns] for d in dict_rows]
 
 
@@ -121,7 +101,12 @@ def _text_table(columns: list[str], rows: list[list[Any]], title: str | None) ->
     return "\n".join(lines)
 
 
-def show_table(rows_or_df: Any, *, status_column: str | None = None, title: str | None = None) -> None:
+def show_table(
+    rows_or_df: pd.DataFrame | Mapping[str, Any] | Iterable[object],
+    *,
+    status_column: str | None = None,
+    title: str | None = None,
+) -> None:
     """A table; values in `status_column` (PASS/FAIL/SKIPPED/INCONCLUSIVE/WARN ...) are coloured."""
     columns, rows = _rows(rows_or_df)
     head = "".join(f'<th style="text-align:left">{html.escape(c)}</th>' for c in columns)
@@ -129,7 +114,7 @@ def show_table(rows_or_df: Any, *, status_column: str | None = None, title: str 
     for row in rows:
         tds = []
         for c, v in zip(columns, row, strict=False):
-            content = _badge(v) if c == status_column and v is not None else html.escape(_cell_text(v))
+            content = badge_html(v) if c == status_column and v is not None else html.escape(_cell_text(v))
             tds.append(f'<td style="text-align:left;vertical-align:top">{content}</td>')
         body.append(f"<tr>{''.join(tds)}</tr>")
     caption = (
@@ -139,18 +124,15 @@ def show_table(rows_or_df: Any, *, status_column: str | None = None, title: str 
     _display({"text/html": table, "text/plain": _text_table(columns, rows, title)})
 
 
-def show_context(env: Any, parameters: Mapping[str, Any] | None = None) -> None:
+def show_context(env: str | Settings | Environment, parameters: Mapping[str, Any] | None = None) -> None:
     """The context cell: where this runs (environment, target, app), as whom, and with which parameters.
 
-    `env` is an environment name, a Settings or an Environment. Parameters are shown redacted.
+    `env` is an environment name, a Settings or an Environment; `parameters` usually
+    `apexops.parameters()` (the parameters cell as it ran). Parameters are shown redacted. Showing writes
+    nothing: `apexops.connect` is what tells the run its environment.
     """
-    from apexops import __version__
-    from apexops.kernel import note_environment, run_context
-    from apexops.redact import redact_parameters
-
-    settings = getattr(env, "settings", None) or (env if hasattr(env, "environment") else None)
+    settings: Any = getattr(env, "settings", None) or (env if hasattr(env, "environment") else None)
     env_name = settings.environment if settings is not None else str(env)
-    note_environment(env_name)
     ctx = run_context()
     rows: list[tuple[str, Any]] = [
         ("environment", env_name),
@@ -184,11 +166,11 @@ def show_code(text: str, language: str = "sql") -> None:
     _display({"text/markdown": f"{fence}{language}\n{text}\n{fence}", "text/plain": text})
 
 
-def show_message(text: str, status: str = "INFO") -> None:
+def show_message(text: str, status: Status | str = Status.INFO) -> None:
     """One status line (e.g. WARN: the sandbox is not running)."""
     _display(
         {
-            "text/html": f"<div>{_badge(status)} {html.escape(text)}</div>",
+            "text/html": f"<div>{badge_html(status)} {html.escape(text)}</div>",
             "text/plain": f"{status}: {text}",
         }
     )
@@ -196,44 +178,30 @@ def show_message(text: str, status: str = "INFO") -> None:
 
 def step_skipped(reason: str) -> None:
     """Say a step did nothing and why: prints `SKIPPED (<reason>)`, e.g. SKIPPED (dry run)."""
-    line = f"SKIPPED ({reason})"
-    _display({"text/html": f"<div>{_badge('SKIPPED')} ({html.escape(reason)})</div>", "text/plain": line})
+    line = f"{Status.SKIPPED} ({reason})"
+    _display(
+        {"text/html": f"<div>{badge_html(Status.SKIPPED)} ({html.escape(reason)})</div>", "text/plain": line}
+    )
 
 
-def verdict_parts(verdict: Any, reasons: Iterable[Any] | None = None) -> tuple[str, list[str]]:
-    """(status, reasons) of any procedure's verdict: the one reading both the banner and the ledger use.
-
-    `verdict` is a status string, or an object with `.status`/`.verdict`/`.decision` and `.reasons`.
-    """
-    if not isinstance(verdict, str):
-        obj = verdict
-        verdict = next(
-            (str(getattr(obj, a)) for a in ("status", "verdict", "decision", "outcome") if hasattr(obj, a)),
-            str(obj),
-        )
-        if reasons is None:
-            reasons = getattr(obj, "reasons", None)
-    return str(verdict), [str(r) for r in (reasons or [])]
-
-
-def show_verdict(verdict: Any, reasons: Iterable[Any] | None = None) -> None:
+def show_verdict(verdict: object, reasons: Iterable[object] | None = None) -> None:
     """A verdict banner with its reasons (verdicts are data: a status plus why).
 
-    `verdict` is a status string, or an object with `.status`/`.verdict`/`.decision` and `.reasons`.
+    `verdict` is a `status.Verdict`, a status word, or an older verdict object (see `verdict_parts`).
     """
-    verdict, reason_list = verdict_parts(verdict, reasons)
-    fg, bg = STATUS_COLOURS.get(verdict.upper(), ("#212121", "#fafafa"))
+    word, reason_list = verdict_parts(verdict, reasons)
+    s = style(word)
     items = "".join(f"<li>{html.escape(r)}</li>" for r in reason_list)
     block = (
-        f'<div style="border-left:6px solid {fg};background:{bg};padding:8px 12px">'
-        f'<div style="font-size:1.3em;font-weight:700;color:{fg}">VERDICT: {html.escape(verdict)}</div>'
+        f'<div style="border-left:6px solid {s.fg};background:{s.bg};padding:8px 12px">'
+        f'<div style="font-size:1.3em;font-weight:700;color:{s.fg}">VERDICT: {html.escape(word)}</div>'
         f"{'<ul>' + items + '</ul>' if items else ''}</div>"
     )
-    text = "\n".join([f"VERDICT: {verdict}", *(f"  - {r}" for r in reason_list)])
+    text = "\n".join([f"VERDICT: {word}", *(f"  - {r}" for r in reason_list)])
     _display({"text/html": block, "text/plain": text})
 
 
-def _figure_bundle(fig: Any) -> dict[str, Any]:
+def _figure_bundle(fig: Figure | Mapping[str, Any]) -> dict[str, Any]:
     data = fig.to_plotly_json() if hasattr(fig, "to_plotly_json") else dict(fig)
     layout = data.get("layout") or {}
     title = layout.get("title")
@@ -251,7 +219,7 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def show_chart(fig: Any) -> None:
+def show_chart(fig: Figure | Mapping[str, Any]) -> None:
     """A plotly figure as the plotly mimetype (renders untrusted; the audit HTML renders it offline)."""
     _display(_figure_bundle(fig))
 
@@ -266,7 +234,7 @@ class LiveChart:
 
     def __init__(
         self,
-        fig: Any = None,
+        fig: Figure | None = None,
         *,
         title: str | None = None,
         xaxis_title: str | None = None,
@@ -311,8 +279,3 @@ class LiveChart:
             trace.x, trace.y = xs, ys
         if redraw:
             self.update()
-
-    def mark(self, x: Any, label: str) -> None:
-        """A vertical marker (a stage start, a rollback) at `x`."""
-        self.figure.add_vline(x=x, line_dash="dot", annotation_text=label)
-        self.update()

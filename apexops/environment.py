@@ -22,7 +22,9 @@ if TYPE_CHECKING:
         Database,
         Deployments,
         Identity,
+        Lifecycle,
         Registry,
+        SyntheticLoad,
         Telemetry,
         Traits,
     )
@@ -32,7 +34,11 @@ __all__ = ["TARGETS", "Environment", "connect"]
 
 @dataclass(frozen=True)
 class Environment:
-    """One environment, wired: its settings and an adapter for every port."""
+    """One environment, wired: its settings, an adapter for every port and its traits.
+
+    `lifecycle` and `load` are optional capabilities: always present, raising NotSupportedError (with the
+    manual step as hint) on a target that lacks them.
+    """
 
     settings: Settings
     target: str
@@ -44,6 +50,8 @@ class Environment:
     database: Database
     deployments: Deployments
     traits: Traits
+    lifecycle: Lifecycle
+    load: SyntheticLoad
 
     @property
     def name(self) -> str:
@@ -68,7 +76,8 @@ def _factory(target: str) -> Callable[[Settings], Environment]:
             f"unknown target {target!r}.", hint=f"set target to one of {', '.join(sorted(TARGETS))}."
         ) from None
     module, _, func = spec.partition(":")
-    return getattr(importlib.import_module(module), func)
+    factory: Callable[[Settings], Environment] = getattr(importlib.import_module(module), func)
+    return factory
 
 
 def connect(env: str = "local", *, settings: Settings | None = None) -> Environment:

@@ -22,7 +22,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
+
+from apexops.status import Outcome
+
+if TYPE_CHECKING:
+    import subprocess
+
+    from nbformat import NotebookNode
 
 __all__ = ["KERNEL_LOG", "KERNEL_NAME", "Control", "classify", "execute"]
 
@@ -46,28 +53,21 @@ class Control:
 
     kernel_env: dict[str, str]
     cwd: Path
-    kernel_log: Any = None
+    kernel_log: IO[bytes] | None = None
     progress: Callable[[str], None] | None = None
     client: Any = None
     cell_index: int | None = None
     step: str = ""
     stop_requested: bool = False
-    process: Any = None
+    process: subprocess.Popen[bytes] | None = None
     _headings: list[str] = field(default_factory=list)
     _code_cells: list[int] = field(default_factory=list)
 
-    def on_cell_start(self, nb: Any, cell: Any, index: int | None) -> None:
+    def on_cell_start(self, nb: NotebookNode, cell: NotebookNode, index: int | None) -> None:
         if self.stop_requested:
             raise _RunInterrupted()
         if not self._headings:
-            heading = ""
-            for c in nb.cells:
-                if c.cell_type == "markdown":
-                    for line in c.source.splitlines():
-                        if line.startswith("#"):
-                            heading = line.lstrip("#").strip()
-                            break
-                self._headings.append(heading)
+            self._headings = _step_names(nb)
             self._code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
         self.cell_index = index
         self.kernel_process()
@@ -83,14 +83,14 @@ class Control:
             with contextlib.suppress(Exception):
                 self.progress(f"[{n}/{len(self._code_cells)}] {self.step or 'cell ' + str(index + 1)}")
 
-    def kernel_process(self) -> Any:
+    def kernel_process(self) -> subprocess.Popen[bytes] | None:
         """The kernel's Popen (kept from the first cell on: nbclient drops its manager at cleanup)."""
         if self.process is None:
             km = getattr(self.client, "km", None)
             self.process = getattr(getattr(km, "provisioner", None), "process", None)
         return self.process
 
-    def _alive(self) -> Any:
+    def _alive(self) -> subprocess.Popen[bytes] | None:
         process = self.kernel_process()
         return process if process is not None and process.poll() is None else None
 
@@ -110,6 +110,17 @@ class Control:
             except OSError:
                 with contextlib.suppress(OSError):
                     process.kill()
+
+
+def _step_names(nb: NotebookNode) -> list[str]:
+    """For each cell, the last markdown heading above it: what progress and errors call the step."""
+    names, heading = [], ""
+    for c in nb.cells:
+        if c.cell_type == "markdown":
+            found = (line.lstrip("#").strip() for line in c.source.splitlines() if line.startswith("#"))
+            heading = next(found, heading)
+        names.append(heading)
+    return names
 
 
 def _engine_class() -> type:
@@ -186,14 +197,19 @@ def _signals_as_interrupts() -> Iterator[None]:
 
 
 def execute(
-    nb: Any,
+    nb: NotebookNode,
     output: Path,
     params: dict[str, Any],
     timeout_s: float,
     control: Control,
     grace_s: float,
 ) -> tuple[BaseException | None, str | None]:
-    """Run papermill in a worker thread; returns (exception raised by papermill, interrupt reason)."""
+    """Run papermill in a worker thread; returns (exception raised by papermill, interrupt reason).
+
+    The wait is a loop of its own, not `polling.poll_until`: a Ctrl-C or SIGTERM lands between two waits
+    and moves it to the next stage (interrupt the kernel, kill it after the grace period, give up 10 s
+    later), which a wait for one condition cannot express.
+    """
     import papermill as pm
     from papermill.engines import papermill_engines
 
@@ -275,7 +291,8 @@ def _drop_noise_only_log(path: Path) -> None:
 
 def classify(
     exc: BaseException | None, interrupted: str | None, control: Control, timeout_s: float
-) -> tuple[str, str | None]:
+) -> tuple[Outcome, str | None]:
+    """How the run ended, and the error to record: from what papermill raised and whether we interrupted."""
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
@@ -283,17 +300,17 @@ def classify(
     if control.cell_index is not None:
         where = f" in cell {control.cell_index + 1}" + (f" (step '{control.step}')" if control.step else "")
     if interrupted:
-        return "interrupted", f"interrupted by {interrupted}{where}"
+        return Outcome.INTERRUPTED, f"interrupted by {interrupted}{where}"
     if exc is None:
-        return "succeeded", None
+        return Outcome.SUCCEEDED, None
     if isinstance(exc, PapermillExecutionError):
         if exc.ename == "KeyboardInterrupt":
-            return "interrupted", f"KeyboardInterrupt{where}"
-        return "failed", f"{exc.ename}: {exc.evalue}".strip()
+            return Outcome.INTERRUPTED, f"KeyboardInterrupt{where}"
+        return Outcome.FAILED, f"{exc.ename}: {exc.evalue}".strip()
     if isinstance(exc, CellTimeoutError):
-        return "timed_out", f"cell timeout: a cell ran longer than {timeout_s:g} s{where}"
+        return Outcome.TIMED_OUT, f"cell timeout: a cell ran longer than {timeout_s:g} s{where}"
     if isinstance(exc, DeadKernelError):
-        return "kernel_died", f"the kernel died{where} (out of memory, os._exit or killed)"
+        return Outcome.KERNEL_DIED, f"the kernel died{where} (out of memory, os._exit or killed)"
     if isinstance(exc, KeyboardInterrupt | _RunInterrupted):
-        return "interrupted", f"interrupted{where}"
-    return "failed", f"{type(exc).__name__}: {exc}".strip()
+        return Outcome.INTERRUPTED, f"interrupted{where}"
+    return Outcome.FAILED, f"{type(exc).__name__}: {exc}".strip()

@@ -23,15 +23,16 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
+from apexops.display import show_message
 from apexops.errors import ApprovalRequired
+from apexops.kernel import operator_identity, record
+from apexops.status import Status
 
 __all__ = ["Gate", "operator_name", "require_approval"]
 
 
 def operator_name() -> str:
     """Who is acting: APEXOPS_OPERATOR, a CI identity, else the OS user."""
-    from apexops.kernel import operator_identity
-
     return operator_identity()[0]
 
 
@@ -66,10 +67,8 @@ class Gate:
 
     def check(self) -> bool:
         """True when approved (go ahead), False in dry-run (skip), else raise ApprovalRequired."""
-        from apexops.display import show_message
-
         if self.dry_run:
-            show_message(f"dry run: '{self.phrase}' is not needed; apply steps are skipped", "SKIPPED")
+            show_message(f"dry run: '{self.phrase}' is not needed; apply steps are skipped", Status.SKIPPED)
             return False
         if not self.approved:
             if self.headless:
@@ -81,12 +80,10 @@ class Gate:
             )
         self._record()
         when = self.approved_at.isoformat(timespec="seconds") if self.approved_at else "?"
-        show_message(f"'{self.phrase}' approved by {self.approved_by} at {when} ({self.via})", "PASS")
+        show_message(f"'{self.phrase}' approved by {self.approved_by} at {when} ({self.via})", Status.PASS)
         return True
 
     def _record(self) -> None:
-        from apexops.kernel import record
-
         record(
             "approvals",
             {
@@ -101,15 +98,13 @@ class Gate:
     # ------------------------------------------------------------------ interactive widget
 
     def _show_widget(self) -> None:
-        from apexops.display import show_message
-
         try:
             import ipywidgets as w
             from IPython.display import display
         except ImportError:
             show_message(
                 f'approval needed: set approval = "{self.phrase}" in the parameters cell and re-run',
-                "WARN",
+                Status.WARN,
             )
             return
         text = w.Text(placeholder=self.phrase, description="Approve:", layout=w.Layout(width="420px"))
@@ -140,20 +135,18 @@ def require_approval(
     Headless, `approval` (a parameter) must equal the phrase. Interactive, an `approval` equal to the phrase
     approves at once; otherwise a text box and an Approve button appear. Dry-run needs no approval.
     """
-    from apexops.display import show_message
-
     if headless is None:
         headless = os.environ.get("APEXOPS_HEADLESS") == "1"
     gate = Gate(expected_phrase, dry_run=dry_run, headless=headless)
     if dry_run:
-        show_message(f"dry run: the gate '{gate.phrase}' will not be needed", "SKIPPED")
+        show_message(f"dry run: the gate '{gate.phrase}' will not be needed", Status.SKIPPED)
         return gate
     if approval and gate.approve(approval, via="parameter"):
-        show_message(f"approval parameter matches '{gate.phrase}'", "PASS")
+        show_message(f"approval parameter matches '{gate.phrase}'", Status.PASS)
         return gate
     if headless:
         detail = "does not match" if approval else "was not given"
-        show_message(f"approval for '{gate.phrase}' {detail}; the next cell will stop the run", "FAIL")
+        show_message(f"approval for '{gate.phrase}' {detail}; the next cell will stop the run", Status.FAIL)
         return gate
     gate._show_widget()
     return gate

@@ -12,20 +12,16 @@ import copy
 import html
 import uuid
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["PLOTLY_MIME", "export_html", "render_html"]
+from apexops.status import style
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
+__all__ = ["PLOTLY_MIME", "banner_html", "render_html"]
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
-
-_OUTCOME_COLOURS = {
-    "succeeded": ("#1b5e20", "#e8f5e9"),
-    "failed": ("#b71c1c", "#ffebee"),
-    "timed_out": ("#e65100", "#fff3e0"),
-    "kernel_died": ("#4a148c", "#f3e5f5"),
-    "interrupted": ("#37474f", "#eceff1"),
-}
 
 _TEMPLATE = r"""
 {%- extends 'lab/index.html.j2' -%}
@@ -76,7 +72,7 @@ def _plotly_preprocessor_class() -> type:
 def banner_html(info: Mapping[str, Any]) -> str:
     """The outcome banner: outcome, run, procedure, environment, operator, time, error."""
     outcome = str(info.get("outcome", "unknown"))
-    fg, bg = _OUTCOME_COLOURS.get(outcome, ("#263238", "#fafafa"))
+    fg, bg = style(outcome).fg, style(outcome).bg  # the one colour map (apexops.status)
     rows = []
     for label, key in (
         ("Run", "run_id"),
@@ -114,7 +110,7 @@ def banner_html(info: Mapping[str, Any]) -> str:
     )
 
 
-def render_html(nb: Any, *, banner: Mapping[str, Any] | None = None) -> str:
+def render_html(nb: NotebookNode, *, banner: Mapping[str, Any] | None = None) -> str:
     """The offline HTML of a notebook node (the node is not modified)."""
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
@@ -131,9 +127,3 @@ def render_html(nb: Any, *, banner: Mapping[str, Any] | None = None) -> str:
     resources = {"apexops_banner": banner_html(banner) if banner else ""}
     body, _ = exporter.from_notebook_node(work, resources=resources)
     return body
-
-
-def export_html(nb: Any, path: Path, *, banner: Mapping[str, Any] | None = None) -> Path:
-    """Write the offline HTML of `nb` to `path`."""
-    path.write_text(render_html(nb, banner=banner), encoding="utf-8")
-    return path

@@ -19,10 +19,13 @@ import json
 import os
 import secrets
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from apexops.status import Verdict
+from apexops.tokens import AccessToken
 
 __all__ = [
     "FACTS_FILE",
@@ -36,6 +39,7 @@ __all__ = [
     "record",
     "run_context",
     "to_jsonable",
+    "verdict_parts",
 ]
 
 #: name of the facts file inside a run folder (the runner reads it, puts the facts in the ledger, removes it)
@@ -146,7 +150,9 @@ def run_context() -> RunContext:
 
 
 def note_environment(env: str) -> None:
-    """Remember the environment a notebook chose, for interactive runs (the runner sets APEXOPS_ENV)."""
+    """Remember the environment a notebook connected to, for interactive runs (the runner sets APEXOPS_ENV).
+
+    `apexops.connect` calls it: the procedure's start, not a display, says where the run goes."""
     global _interactive_env
     _interactive_env = env
 
@@ -158,14 +164,12 @@ def evidence() -> Path:
     return path
 
 
-def to_jsonable(value: Any) -> Any:
+def to_jsonable(value: object) -> Any:
     """Turn a fact into plain JSON data; raise TypeError naming the type when that is not possible.
 
     Dataclasses become dicts without their private fields, and an `AccessToken` becomes its safe repr: a
     fact must never carry a secret into the ledger.
     """
-    from apexops.tokens import AccessToken
-
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
@@ -214,7 +218,7 @@ def _write_facts(run_dir: Path, data: dict[str, Any]) -> None:
     Path(tmp).replace(run_dir / FACTS_FILE)
 
 
-def record(key: str, value: Any, *, append: bool = False) -> None:
+def record(key: str, value: object, *, append: bool = False) -> None:
     """Record a key fact of this run (lands in the ledger line and the run's metadata).
 
     `append=True` keeps a list under `key` and adds `value` to it (e.g. one entry per approval).
@@ -232,11 +236,27 @@ def record(key: str, value: Any, *, append: bool = False) -> None:
     _write_facts(ctx.run_dir, current)
 
 
-def record_verdict(verdict: Any, reasons: Any = None) -> None:
+def verdict_parts(verdict: object, reasons: Iterable[object] | None = None) -> tuple[str, list[str]]:
+    """(status word, reasons) of a verdict: the one reading the banner and the ledger share.
+
+    `verdict` is a `status.Verdict`, a status word, or an older verdict object with `.status` (or
+    `.verdict`/`.decision`/`.outcome`) and `.reasons`, until every procedure returns a `status.Verdict`. The
+    word is kept as given (PROMOTED, ROLLED_BACK): the ledger records what the procedure said.
+    """
+    if isinstance(verdict, Verdict):
+        word, given = str(verdict.status), verdict.reasons
+    elif isinstance(verdict, str):
+        word, given = verdict, ()
+    else:
+        attrs = ("status", "verdict", "decision", "outcome")
+        word = next((str(getattr(verdict, a)) for a in attrs if hasattr(verdict, a)), str(verdict))
+        given = getattr(verdict, "reasons", None) or ()
+    return word, [str(r) for r in (given if reasons is None else reasons)]
+
+
+def record_verdict(verdict: object, reasons: Iterable[object] | None = None) -> None:
     """Record the procedure's verdict as the `verdict` fact: its status and reasons, which the reviewers'
     index shows as the run's headline (status plus the first reason) instead of raw facts."""
-    from apexops.display import verdict_parts
-
     status, reason_list = verdict_parts(verdict, reasons)
     record("verdict", {"status": status, "reasons": reason_list})
 

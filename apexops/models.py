@@ -9,11 +9,12 @@ Times are timezone-aware UTC datetimes.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from typing import TypeAlias
 
 __all__ = [
+    "JSON",
     "AppState",
     "AppTemplate",
     "AppUpdate",
@@ -39,6 +40,10 @@ __all__ = [
     "WhatIfPropertyChange",
     "WhatIfResult",
 ]
+
+
+#: a JSON value as a target returns it (ARM properties and outputs, what-if before/after, app configuration)
+JSON: TypeAlias = "str | int | float | bool | list[JSON] | dict[str, JSON] | None"
 
 
 # --------------------------------------------------------------------------- container app
@@ -83,18 +88,7 @@ class AppUpdate:
     revision_suffix: str | None = None
 
     def is_empty(self) -> bool:
-        return all(
-            v is None
-            for v in (
-                self.image,
-                self.env,
-                self.cpu,
-                self.memory,
-                self.min_replicas,
-                self.max_replicas,
-                self.revision_suffix,
-            )
-        )
+        return all(getattr(self, f.name) is None for f in fields(self))
 
 
 @dataclass(frozen=True)
@@ -114,8 +108,8 @@ class AppState:
     latest_ready_revision_name: str | None
     template: AppTemplate
     traffic: tuple[TrafficWeight, ...]
-    registries: tuple[Mapping[str, Any], ...] = ()
-    raw: Mapping[str, Any] = field(default_factory=dict)
+    registries: tuple[Mapping[str, JSON], ...] = ()
+    raw: Mapping[str, JSON] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -325,8 +319,8 @@ class DeploymentValidation:
 class WhatIfPropertyChange:
     path: str
     change_type: str  # Create | Delete | Modify | Array | NoEffect
-    before: Any = None
-    after: Any = None
+    before: JSON = None
+    after: JSON = None
 
 
 @dataclass(frozen=True)
@@ -338,8 +332,8 @@ class WhatIfChange:
     name: str
     change_type: str
     delta: tuple[WhatIfPropertyChange, ...] = ()
-    before: Mapping[str, Any] | None = None
-    after: Mapping[str, Any] | None = None
+    before: Mapping[str, JSON] | None = None
+    after: Mapping[str, JSON] | None = None
     unsupported_reason: str | None = None
 
 
@@ -366,7 +360,7 @@ class DeploymentOperation:
 class DeploymentResult:
     name: str
     provisioning_state: str  # Succeeded | Failed | Canceled | Running | ...
-    outputs: Mapping[str, Any] = field(default_factory=dict)
+    outputs: Mapping[str, JSON] = field(default_factory=dict)
     operations: Sequence[DeploymentOperation] = ()
     error_message: str | None = None
     timestamp: datetime | None = None

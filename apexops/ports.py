@@ -1,7 +1,10 @@
 """The ports: what a target must offer so that every procedure runs unchanged on the sandbox and on Azure.
 
-Each port is a `typing.Protocol`. The sandbox adapters (`apexops.sandbox.adapters`) and the Azure adapters
-(`apexops.azure`) implement all of them with the same signatures and return types (a test checks it).
+Each port is a `typing.Protocol`. The sandbox adapters and the Azure adapters implement all of them with
+the same signatures and return types; `tests/contract` runs the same behavioural tests on both targets.
+A capability one target lacks (`Lifecycle`, `SyntheticLoad`, `Identity.rehearsal_token`,
+`ContainerApp.scale_revision`) is still a method there: it raises NotSupportedError whose hint is the
+manual step, so procedures never probe with `getattr` nor branch on the target's name.
 Return values are the frozen types of `apexops.models`; failures are the typed errors of `apexops.errors`.
 Mutating calls are synchronous from the caller's point of view: they return when the target has accepted
 and finished the change (long-running operations are polled inside the adapter, reporting progress through
@@ -10,7 +13,7 @@ the optional `on_progress` callback).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -45,15 +48,22 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BlobStore",
+    "ClientCheck",
     "ContainerApp",
     "Database",
     "Deployments",
     "Identity",
+    "Lifecycle",
+    "LoadCounts",
+    "LoadRun",
     "ProgressCallback",
+    "Reachability",
     "Registry",
+    "SyntheticLoad",
     "Telemetry",
     "Traits",
 ]
+
 
 @dataclass(frozen=True)
 class Traits:
@@ -72,6 +82,32 @@ class Traits:
     deployments_change_running_app: bool
     #: `ContainerApp.exec` runs in a local replica process rather than an Azure console session
     exec_is_local: bool
+    #: apexops starts the target itself (`Lifecycle`); otherwise the target is always on and reached
+    #: through its subscription
+    started_by_apexops: bool = False
+
+
+@dataclass(frozen=True)
+class Reachability:
+    """Whether a target apexops starts itself runs now and, if not, whether it could start."""
+
+    running: bool
+    detail: str
+    #: why it cannot start now ("" when it can), and how to remove that
+    blocker: str = ""
+    fix: str = ""
+    #: the command that starts it
+    start: str = ""
+
+
+@dataclass(frozen=True)
+class ClientCheck:
+    """A local prerequisite of a port (a driver, a URL), checked without contacting the target."""
+
+    name: str
+    ok: bool
+    detail: str
+    hint: str = ""
 
 
 #: called by long-running operations with a short human-readable status line
@@ -228,16 +264,22 @@ class Identity(Protocol):
         """A bearer token for `audience` (e.g. api://<client-id>). The value is never printed."""
         ...
 
+    def rehearsal_token(self, audience: str, issued_at: datetime) -> AccessToken:
+        """A one-hour token for `audience` as if issued at `issued_at`, to rehearse an expired token's 401.
+
+        Optional capability: an identity provider that mints its own tokens (Azure AD) cannot backdate
+        one, so its adapter raises NotSupportedError whose hint is the manual route.
+        """
+        ...
+
 
 @runtime_checkable
 class BlobStore(Protocol):
     """Blob storage for uploaded documents."""
 
-    def list_containers(self) -> list[BlobContainerInfo]:
-        ...
+    def list_containers(self) -> list[BlobContainerInfo]: ...
 
-    def blob_exists(self, container: str, path: str) -> bool:
-        ...
+    def blob_exists(self, container: str, path: str) -> bool: ...
 
 
 @runtime_checkable
@@ -252,15 +294,18 @@ class Database(Protocol):
         """A SQLAlchemy engine; credentials are resolved inside, never passed in."""
         ...
 
+    def client_check(self) -> ClientCheck:
+        """The driver and connection settings this side needs, checked without connecting."""
+        ...
+
 
 @runtime_checkable
 class Deployments(Protocol):
     """Resource-group deployments (`az deployment group ...`) and the resource inventory."""
 
-    def validate(self, template: dict[str, Any], parameters: dict[str, Any], *, name: str = "main") -> (
-        DeploymentValidation
-    ):
-        ...
+    def validate(
+        self, template: dict[str, Any], parameters: dict[str, Any], *, name: str = "main"
+    ) -> DeploymentValidation: ...
 
     def what_if(
         self,
@@ -289,8 +334,7 @@ class Deployments(Protocol):
         """The deployment's state, or None if there is no deployment of that name."""
         ...
 
-    def operations(self, name: str = "main") -> list[DeploymentOperation]:
-        ...
+    def operations(self, name: str = "main") -> list[DeploymentOperation]: ...
 
     def cancel(self, name: str = "main") -> bool:
         """Cancel a running deployment; False when nothing was running."""
@@ -298,4 +342,64 @@ class Deployments(Protocol):
 
     def list_resources(self) -> list[ResourceInfo]:
         """The resource group's resources (`az resource list`)."""
+        ...
+
+
+@runtime_checkable
+class Lifecycle(Protocol):
+    """A target apexops starts itself (the sandbox's `apexops sandbox up`).
+
+    Optional capability: an always-on target (Azure) raises NotSupportedError; its reachability is the
+    subscription and the resource group (see `Traits.started_by_apexops`).
+    """
+
+    def reachability(self) -> Reachability:
+        """Is it running; if not, can it start (port free, folder writable)? Never starts anything."""
+        ...
+
+
+class LoadCounts(Protocol):
+    """What synthetic users sent and got back, per revision (the canary's ground truth)."""
+
+    @property
+    def sent(self) -> int: ...
+
+    @property
+    def completed(self) -> int: ...
+
+    @property
+    def transport_errors(self) -> int: ...
+
+    @property
+    def by_revision(self) -> Mapping[str, int]: ...
+
+    @property
+    def errors_by_revision(self) -> Mapping[str, int]: ...
+
+
+class LoadRun(Protocol):
+    """Synthetic load in progress; it stops by itself after its duration."""
+
+    @property
+    def result(self) -> LoadCounts: ...
+
+    def stop(self) -> LoadCounts:
+        """Stop early (in-flight requests finish); returns the counts."""
+        ...
+
+
+@runtime_checkable
+class SyntheticLoad(Protocol):
+    """Synthetic users while a canary is judged, for a target without real users (the sandbox).
+
+    Optional capability: a real environment is judged on its real users, so its adapter raises
+    NotSupportedError from both methods.
+    """
+
+    def ensure_available(self) -> None:
+        """Return when this target accepts synthetic load; contacts nothing (checked before any move)."""
+        ...
+
+    def start(self, rate: float, duration_s: float, *, seed: int | None = None) -> LoadRun:
+        """Send `rate` requests/s through the ingress for at most `duration_s` seconds."""
         ...

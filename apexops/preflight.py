@@ -1,40 +1,37 @@
 """Procedure 00: are the runbook's prerequisites in place for this environment?
 
 The runbook opens with "Azure CLI installed and authenticated, access to the subscription and the resource
-group, a database client". Here each prerequisite is one small check returning a `CheckResult` (PASS, FAIL,
-WARN or SKIPPED, a detail, a hint to the fix); checks that need the target go through the Environment's
-ports, so the same code checks the sandbox and Azure. A check never raises: an error becomes a FAIL with
-the error's hint.
+group, a database client". Here each prerequisite is one small check returning a `CheckResult` (a `Status`,
+a detail, a hint to the fix); checks that need the target go through the Environment's ports and traits,
+so the same code checks the sandbox and Azure. A check never raises: an error becomes a FAIL with the
+error's hint.
 
 Required vs optional: a FAIL of a required check fails the run (the verdict is FAIL). Tools that apexops
-does not need itself (az CLI, sqlcmd: only for the runbook's manual commands) are WARN when missing. On
-`local` a sandbox that is not running but can start is a WARN (`apexops sandbox up`, or any rehearsal,
-starts it); `require_sandbox=True` turns that into a FAIL for runs that need it up right now. A sandbox that
-cannot start (its code missing, its port taken, its folder not writable) is a FAIL.
+does not need itself (az CLI, sqlcmd: only for the runbook's manual commands) are WARN when missing. A
+target apexops starts itself (the sandbox, `Traits.started_by_apexops`) that is not running but can start
+is a WARN (`apexops sandbox up`, or any rehearsal, starts it); `require_sandbox=True` turns that into a
+FAIL for runs that need it up right now. One that cannot start (its port taken, its folder not writable) is
+a FAIL. An always-on target (Azure) is checked through its subscription and resource group instead.
 """
 
 from __future__ import annotations
 
-import importlib
 import importlib.metadata
 import importlib.util
-import os
 import shutil
-import socket
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from apexops.environment import Environment, connect
 from apexops.errors import ApexopsError
-
-if TYPE_CHECKING:
-    from apexops.environment import Environment
-    from apexops.settings import Settings
+from apexops.ports import Reachability, Traits
+from apexops.settings import Settings
+from apexops.status import Status, Verdict
 
 __all__ = ["CheckResult", "Preflight", "PreflightFailed", "Verdict"]
 
-PASS, FAIL, WARN, SKIPPED = "PASS", "FAIL", "WARN", "SKIPPED"
 _PACKAGES = ("papermill", "nbconvert", "nbformat", "ipykernel", "alembic", "sqlalchemy", "plotly", "httpx")
 
 
@@ -45,18 +42,10 @@ class PreflightFailed(ApexopsError):
 @dataclass(frozen=True)
 class CheckResult:
     name: str
-    status: str  # PASS | FAIL | WARN | SKIPPED
+    status: Status
     detail: str
     hint: str = ""
     required: bool = True
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """PASS (ready), WARN (ready, with things to look at) or FAIL (a required check failed)."""
-
-    status: str
-    reasons: tuple[str, ...]
 
 
 def _version(package: str) -> str:
@@ -81,28 +70,20 @@ class Preflight:
         self.require_sandbox = require_sandbox
         self.which = which
         self._environment = environment
-        self._environment_error: BaseException | None = None
-        self._sandbox_running: bool | None = None
+        self._reachability: Reachability | None = None
         self.results: list[CheckResult] = []
-
-    @property
-    def is_sandbox(self) -> bool:
-        return self.settings.target == "sandbox"
 
     # ------------------------------------------------------------------ plumbing
 
     def _env(self) -> Environment:
+        """The wired environment (connecting contacts nothing; the adapters do, on first call)."""
         if self._environment is None:
-            if self._environment_error is not None:
-                raise self._environment_error
-            from apexops.environment import connect
-
-            try:
-                self._environment = connect(self.settings.environment, settings=self.settings)
-            except (ImportError, ApexopsError) as exc:
-                self._environment_error = exc
-                raise
+            self._environment = connect(self.settings.environment, settings=self.settings)
         return self._environment
+
+    @property
+    def traits(self) -> Traits:
+        return self._env().traits
 
     def _keep(self, results: Sequence[CheckResult]) -> list[CheckResult]:
         names = {r.name for r in results}
@@ -114,13 +95,13 @@ class Preflight:
         try:
             return func()
         except ApexopsError as exc:
-            return CheckResult(name, FAIL, exc.message, exc.hint or "", required)
+            return CheckResult(name, Status.FAIL, exc.message, exc.hint or "", required)
         except ImportError as exc:
             return CheckResult(
-                name, FAIL, f"{exc.name or exc} is not installed", "pip install -e '.[dev]'", required
+                name, Status.FAIL, f"{exc.name or exc} is not installed", "pip install -e '.[dev]'", required
             )
         except Exception as exc:
-            return CheckResult(name, FAIL, f"{type(exc).__name__}: {exc}", "", required)
+            return CheckResult(name, Status.FAIL, f"{type(exc).__name__}: {exc}", "", required)
 
     # ------------------------------------------------------------------ step 1: tools and packages
 
@@ -130,7 +111,7 @@ class Preflight:
         out = [
             CheckResult(
                 "parameters",
-                PASS,
+                Status.PASS,
                 f"{s.source or s.environment}: target {s.target}, app {s.app.name}, "
                 f"resource group {s.azure.resource_group}",
             ),
@@ -149,15 +130,22 @@ class Preflight:
     def _python(self) -> CheckResult:
         ok = sys.version_info >= (3, 11)
         detail = f"Python {sys.version.split()[0]} ({sys.executable})"
-        return CheckResult("python", PASS if ok else FAIL, detail, "" if ok else "use Python 3.11 or newer")
+        return CheckResult(
+            "python", Status.PASS if ok else Status.FAIL, detail, "" if ok else "use Python 3.11 or newer"
+        )
 
     def _packages(self) -> CheckResult:
         missing = [p for p in _PACKAGES if importlib.util.find_spec(p) is None]
         if missing:
             return CheckResult(
-                "packages", FAIL, f"missing: {', '.join(missing)}", "pip install -e '.[dev]' in the venv"
+                "packages",
+                Status.FAIL,
+                f"missing: {', '.join(missing)}",
+                "pip install -e '.[dev]' in the venv",
             )
-        return CheckResult("packages", PASS, ", ".join(f"{p} {_version(p)}" for p in _PACKAGES[:4]) + ", …")
+        return CheckResult(
+            "packages", Status.PASS, ", ".join(f"{p} {_version(p)}" for p in _PACKAGES[:4]) + ", …"
+        )
 
     def _kernel(self) -> CheckResult:
         from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
@@ -166,72 +154,66 @@ class Preflight:
             spec = KernelSpecManager().get_kernel_spec("python3")
         except NoSuchKernel:
             return CheckResult(
-                "notebook kernel", FAIL, "no 'python3' kernel", "python -m ipykernel install --sys-prefix"
+                "notebook kernel",
+                Status.FAIL,
+                "no 'python3' kernel",
+                "python -m ipykernel install --sys-prefix",
             )
         exe = spec.argv[0] if spec.argv else "?"
         # jupyter_client runs a bare "python" with the interpreter that starts the kernel
         resolved = sys.executable if exe in ("python", "python3") else exe
-        return CheckResult("notebook kernel", PASS, f"python3 -> {resolved}")
+        return CheckResult("notebook kernel", Status.PASS, f"python3 -> {resolved}")
 
     def _tool(self, name: str, command: str, hint: str) -> CheckResult:
         path = self.which(command)
         if path:
-            return CheckResult(name, PASS, path, required=False)
-        if self.is_sandbox:
-            return CheckResult(name, SKIPPED, "not installed; not needed for the sandbox", required=False)
+            return CheckResult(name, Status.PASS, path, required=False)
+        if not self.traits.has_subscription:
+            detail = f"not installed; not needed for the {self.traits.name}"
+            return CheckResult(name, Status.SKIPPED, detail, required=False)
         return CheckResult(
-            name, WARN, "not installed; apexops uses the SDKs, the runbook's manual commands need it",
+            name, Status.WARN, "not installed; apexops uses the SDKs, the runbook's manual commands need it",
             hint, required=False,
         )  # fmt: skip
 
     # ------------------------------------------------------------------ step 2: target reachable
 
     def target(self) -> list[CheckResult]:
-        """Sandbox: running, or able to start. Azure: the subscription and the resource group."""
-        if self.is_sandbox:
-            return self._keep([self._guard("sandbox", True, self._sandbox)])
+        """A target apexops starts: running, or able to start. Else the subscription and resource group."""
+        if self.traits.started_by_apexops:
+            return self._keep([self._guard(self.traits.name, True, self._lifecycle)])
         subscription = self._guard("subscription", True, self._subscription)
-        if subscription.status == PASS:
+        if subscription.status is Status.PASS:
             group = self._guard("resource group", True, self._resource_group)
         else:
-            group = CheckResult("resource group", SKIPPED, "needs the subscription", required=True)
+            group = CheckResult("resource group", Status.SKIPPED, "needs the subscription", required=True)
         return self._keep([subscription, group])
 
-    def _sandbox(self) -> CheckResult:
-        try:
-            from apexops.sandbox import lifecycle
-        except ImportError as exc:
-            return CheckResult(
-                "sandbox",
-                FAIL,
-                f"the sandbox cannot start: apexops.sandbox.lifecycle is not available ({exc})",
-                "reinstall apexops (pip install -e '.[dev]')",
-            )
-        probe = lifecycle.probe(self.settings)
-        self._sandbox_running = bool(probe.running)
-        if probe.running:
-            return CheckResult("sandbox", PASS, probe.detail)
-        blocker = self._sandbox_blocker()
-        if blocker:
-            return CheckResult("sandbox", FAIL, f"{probe.detail}; cannot start: {blocker[0]}", blocker[1])
-        status = FAIL if self.require_sandbox else WARN
-        return CheckResult("sandbox", status, f"{probe.detail}; it can start", "start it: apexops sandbox up")
+    def _reach(self) -> Reachability:
+        if self._reachability is None:
+            self._reachability = self._env().lifecycle.reachability()
+        return self._reachability
 
-    def _sandbox_blocker(self) -> tuple[str, str] | None:
-        port = self.settings.sandbox_ingress_port()
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                return (
-                    f"port {port} is in use by another program",
-                    "free it, or set APEXOPS_SANDBOX_PORT / sandbox.ingress_port in parameters/local.yaml",
-                )
-        home = self.settings.sandbox_home()
-        existing = next((p for p in [home, *home.parents] if p.exists()), None)
-        if existing is None or not os.access(existing, os.W_OK):
-            return (f"{home} is not writable", "set APEXOPS_SANDBOX_HOME to a writable folder")
-        return None
+    def _lifecycle(self) -> CheckResult:
+        name, r = self.traits.name, self._reach()
+        if r.running:
+            return CheckResult(name, Status.PASS, r.detail)
+        if r.blocker:
+            return CheckResult(name, Status.FAIL, f"{r.detail}; cannot start: {r.blocker}", r.fix)
+        status = Status.FAIL if self.require_sandbox else Status.WARN
+        return CheckResult(name, status, f"{r.detail}; it can start", f"start it: {r.start}")
+
+    def _not_running(self, name: str, detail: str) -> CheckResult | None:
+        """A SKIPPED row for a check that needs a target apexops starts and that is not running."""
+        if not self.traits.started_by_apexops:
+            return None
+        try:
+            reach = self._reach()
+        except ApexopsError:
+            reach = Reachability(False, "", start="")
+        if reach.running:
+            return None
+        return CheckResult(name, Status.SKIPPED, detail, reach.start, required=self.require_sandbox)
 
     def _subscription(self) -> CheckResult:
         var = self.settings.azure.subscription_id_env
@@ -239,123 +221,68 @@ class Preflight:
         if not value:
             return CheckResult(
                 "subscription",
-                FAIL,
+                Status.FAIL,
                 f"${var} is not set",
                 f"export {var}=$(az account show --query id -o tsv) after `az login`",
             )
-        return CheckResult("subscription", PASS, f"${var} = {value}")
+        return CheckResult("subscription", Status.PASS, f"${var} = {value}")
 
     def _resource_group(self) -> CheckResult:
         rg = self.settings.azure.resource_group
         resources = self._env().deployments.list_resources()
         expected = {r.name for r in self.settings.expected_resources}
-        found = {r.name for r in resources}
-        missing = sorted(expected - found)
+        missing = sorted(expected - {r.name for r in resources})
         detail = f"{rg}: {len(resources)} resource(s) readable"
         if missing:
             return CheckResult(
                 "resource group",
-                WARN,
+                Status.WARN,
                 f"{detail}; {len(missing)} expected resource(s) absent: {', '.join(missing[:5])}",
                 "run 10-infrastructure to create or repair them",
             )
-        return CheckResult("resource group", PASS, detail)
+        return CheckResult("resource group", Status.PASS, detail)
 
     # ------------------------------------------------------------------ step 3: identity
 
     def identity(self) -> list[CheckResult]:
         """Which identity acts (az login, managed identity, service principal, or the sandbox's own)."""
-        if self.is_sandbox and not self._running():
-            return self._keep(
-                [CheckResult("identity", SKIPPED, "the sandbox identity is available once it runs",
-                             "apexops sandbox up", required=self.require_sandbox)]
-            )  # fmt: skip
-        return self._keep([self._guard("identity", True, self._identity)])
+        skipped = self._not_running("identity", f"the {self.traits.name} identity is available once it runs")
+        return self._keep([skipped or self._guard("identity", True, self._identity)])
 
     def _identity(self) -> CheckResult:
         who = self._env().identity.whoami()
         tenant = f", tenant {who.tenant_id}" if who.tenant_id else ""
-        return CheckResult("identity", PASS, f"{who.name} ({who.kind}{tenant}) via {who.source or '?'}")
-
-    def _running(self) -> bool:
-        if self._sandbox_running is None:
-            try:
-                from apexops.sandbox import lifecycle
-
-                self._sandbox_running = bool(lifecycle.probe(self.settings).running)
-            except ImportError:
-                self._sandbox_running = False
-        return self._sandbox_running
+        return CheckResult(
+            "identity", Status.PASS, f"{who.name} ({who.kind}{tenant}) via {who.source or '?'}"
+        )
 
     # ------------------------------------------------------------------ step 4: database
 
     def database(self) -> list[CheckResult]:
         """The driver and connection settings; the connection itself when the target is reachable."""
-        if self.is_sandbox:
-            out = [self._guard("database settings", True, self._sandbox_db_settings)]
-            if self._running():
-                out.append(self._guard("database reachable", True, self._db_reachable))
-            else:
-                out.append(CheckResult("database reachable", SKIPPED, "the sandbox is not running",
-                                       "apexops sandbox up", required=self.require_sandbox))  # fmt: skip
-            return self._keep(out)
-        out = [self._guard("database driver", True, self._azure_db_driver)]
-        if out[0].status == PASS:
-            out.append(self._guard("database reachable", True, self._db_reachable))
-        else:
-            out.append(CheckResult("database reachable", SKIPPED, "needs the driver", required=True))
-        return self._keep(out)
+        client = self._guard("database client", True, self._client)
+        reachable = self._not_running("database reachable", f"the {self.traits.name} is not running")
+        if reachable is None and client.status is not Status.PASS:
+            reachable = CheckResult("database reachable", Status.SKIPPED, "needs the driver", required=True)
+        return self._keep([client, reachable or self._guard("database reachable", True, self._db_reachable)])
 
-    def _sandbox_db_settings(self) -> CheckResult:
-        from sqlalchemy.engine import make_url
-
-        url = make_url(self.settings.sandbox_database_url())
-        shown = url.render_as_string(hide_password=True)
-        if url.get_backend_name() == "sqlite":
-            return CheckResult("database settings", PASS, f"SQLite: {url.database}")
-        if url.get_backend_name() == "postgresql" and importlib.util.find_spec("psycopg2") is None:
-            return CheckResult("database settings", FAIL, f"{shown}: psycopg2 is not installed",
-                               "pip install -e '.[dev]'")  # fmt: skip
-        return CheckResult("database settings", PASS, shown)
-
-    def _azure_db_driver(self) -> CheckResult:
-        db = self.settings.database
-        where = f"{db.server}/{db.name}"
-        if db.auth == "url_env":
-            var = db.url_env or "?"
-            if not self.settings.reference(var):
-                hint = f"export {var}=<SQLAlchemy URL> (a secret: never a parameter)"
-                return CheckResult("database driver", FAIL, f"{where}: ${var} is not set", hint)
-            return CheckResult("database driver", PASS, f"{where}: URL from ${var}")
-        if importlib.util.find_spec("pyodbc") is None:
-            return CheckResult(
-                "database driver",
-                FAIL,
-                f"{where}: pyodbc is not installed",
-                "pip install -e '.[mssql]' and install the Microsoft ODBC Driver 18 (msodbcsql18)",
-            )
-        import pyodbc
-
-        drivers = pyodbc.drivers()
-        if db.driver not in drivers:
-            return CheckResult("database driver", FAIL, f"{where}: '{db.driver}' not found (have: "
-                               f"{', '.join(drivers) or 'none'})", "install msodbcsql18")  # fmt: skip
-        return CheckResult("database driver", PASS, f"{where}: {db.driver}, Azure AD token auth")
+    def _client(self) -> CheckResult:
+        c = self._env().database.client_check()
+        return CheckResult(c.name, Status.PASS if c.ok else Status.FAIL, c.detail, c.hint)
 
     def _db_reachable(self) -> CheckResult:
-        from sqlalchemy import text
+        from sqlalchemy import text  # sqlalchemy stays out of `import apexops.preflight`
 
         database = self._env().database
         info = database.info()
-        engine = database.engine()
-        with engine.connect() as conn:
+        with database.engine().connect() as conn:
             try:
                 version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
             except Exception:
                 version = None
         head = f"alembic revision {version}" if version else "no alembic revision yet"
         where = info.database or info.server
-        return CheckResult("database reachable", PASS, f"{info.dialect} {where}: {head}")
+        return CheckResult("database reachable", Status.PASS, f"{info.dialect} {where}: {head}")
 
     # ------------------------------------------------------------------ verdict
 
@@ -364,28 +291,42 @@ class Preflight:
             step()
         return list(self.results)
 
+    def _failed(self) -> list[CheckResult]:
+        return [r for r in self.results if r.status.failed and r.required]
+
     def verdict(self) -> Verdict:
-        failed = [r for r in self.results if r.status == FAIL and r.required]
-        attention = [r for r in self.results if r.status == WARN or (r.status == FAIL and not r.required)]
+        """FAIL when a required check failed; WARN when something needs a look; PASS otherwise."""
+        failed = self._failed()
+        attention = [
+            r for r in self.results if r.status is Status.WARN or (r.status.failed and not r.required)
+        ]
         reasons = [f"{r.name}: {r.detail}" + (f" (HINT: {r.hint})" if r.hint else "") for r in failed]
         reasons += [f"{r.name} ({r.status}): {r.detail}" + (f" (HINT: {r.hint})" if r.hint else "")
                     for r in attention]  # fmt: skip
-        passed = sum(r.status == PASS for r in self.results)
+        hint = "; ".join(f"{r.name}: {r.hint}" for r in failed if r.hint) or "see the table above."
         if failed:
-            return Verdict(FAIL, (f"{len(failed)} required check(s) failed", *reasons))
+            head = f"{len(failed)} required check(s) failed"
+            return Verdict(Status.FAIL, (head, *reasons), hint=hint, error=PreflightFailed)
+        passed = sum(r.status is Status.PASS for r in self.results)
         summary = f"{passed} of {len(self.results)} checks passed; no required check failed"
-        return Verdict(WARN if attention else PASS, (summary, *reasons))
+        return Verdict(Status.WARN if attention else Status.PASS, (summary, *reasons))
 
     def summary(self) -> dict[str, Any]:
-        """For `apexops.record`: the verdict and every check's status."""
-        return {"verdict": self.verdict().status, "checks": {r.name: r.status for r in self.results}}
+        """The verdict and every check's status (JSON-safe)."""
+        return {
+            "verdict": str(self.verdict().status),
+            "checks": {r.name: str(r.status) for r in self.results},
+        }
+
+    def facts(self) -> dict[str, Any]:
+        """What the ledger records of this run (`apexops.record(key, value)` for each key)."""
+        return {"preflight": self.summary()}
 
     def raise_if_failed(self) -> None:
         verdict = self.verdict()
-        if verdict.status == FAIL:
-            failed = [r for r in self.results if r.status == FAIL and r.required]
+        if verdict.status.failed:
+            names = ", ".join(r.name for r in self._failed())
             raise PreflightFailed(
-                f"{len(failed)} required check(s) failed: {', '.join(r.name for r in failed)}.",
-                hint="; ".join(f"{r.name}: {r.hint}" for r in failed if r.hint) or "see the table above.",
+                f"{len(self._failed())} required check(s) failed: {names}.", hint=verdict.hint
             )
         print(f"Preflight {verdict.status}: {verdict.reasons[0]}")

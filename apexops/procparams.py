@@ -7,140 +7,111 @@ reads from the parameters cell: the name must exist, the value must fit the anno
 look like a secret. Each refusal is one line naming the parameter and the fix. Command-line values
 (`-p name=value`) are typed the same way, so `-p dry_run=false` is False and `-p migration=0002` stays a
 string.
+
+The annotation text becomes a Python type (only builtin and `typing` names, checked before it is
+evaluated) and pydantic validates against it: strictly for values from Python callers, leniently (as
+text) for values from the command line.
 """
 
 from __future__ import annotations
 
 import ast
-import contextlib
 import difflib
+import types
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, Optional, Union, get_args, get_origin
 
-from apexops.catalog import Procedure
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from apexops.catalog import Parameter, Procedure
 from apexops.errors import ConfigError
 from apexops.redact import check_parameters
 
 __all__ = ["coerce_cli_value", "parse_cli_parameters", "validate_parameters"]
 
+#: the names an annotation may use; anything else (Any, a custom class) leaves the parameter unchecked
+_TYPES: dict[str, Any] = {
+    "int": int, "float": float, "bool": bool, "str": str, "list": list, "List": list, "Sequence": list,
+    "tuple": tuple, "dict": dict, "Dict": dict, "Mapping": dict, "None": None, "NoneType": type(None),
+    "Literal": Literal, "Optional": Optional,
+}  # fmt: skip
+_ANNOTATION_NODES = (ast.Expression, ast.Name, ast.Load, ast.Subscript, ast.BinOp, ast.BitOr, ast.Constant,
+                     ast.Tuple)  # fmt: skip
+_EXAMPLES: dict[Any, str] = {bool: "true", int: "3", float: "0.5", list: "'[a, b]'", dict: "'{k: v}'"}
+_NONE_WORDS = ("none", "null", "~")
 
-def _alternatives(type_text: str | None, default_text: str) -> list[Any] | None:
-    """The accepted kinds of a parameter: python types, None, or ("literal", values); None = anything."""
+
+def parameter_type(type_text: str | None, default_text: str = "") -> Any:
+    """The type a parameter accepts, from its annotation or else its default's type; None = anything."""
     if not type_text:
         try:
             default = ast.literal_eval(default_text)
         except (ValueError, SyntaxError):
             return None
-        if default is None:
-            return None
-        return [type(default)] if isinstance(default, bool | int | float | str) else None
-    text = type_text.strip().replace("typing.", "")
-    if text.startswith("Optional[") and text.endswith("]"):
-        text = text[len("Optional[") : -1] + " | None"
-    parts, depth, cur = [], 0, ""
-    for ch in text:
-        depth += ch == "["
-        depth -= ch == "]"
-        if ch == "|" and depth == 0:
-            parts.append(cur.strip())
-            cur = ""
-        else:
-            cur += ch
-    parts.append(cur.strip())
-    kinds: list[Any] = []
-    base_types = {
-        "int": int, "float": float, "bool": bool, "str": str, "list": list, "List": list,
-        "Sequence": list, "tuple": list, "dict": dict, "Dict": dict, "Mapping": dict,
-    }  # fmt: skip
-    for part in parts:
-        base = part.split("[", 1)[0].strip()
-        if base in ("None", "NoneType"):
-            kinds.append(None)
-        elif base == "Literal":
-            try:
-                values = ast.literal_eval("(" + part.split("[", 1)[1].rsplit("]", 1)[0] + ",)")
-            except (ValueError, SyntaxError, IndexError):
-                return None
-            kinds.append(("literal", tuple(values)))
-        elif base in base_types:
-            kinds.append(base_types[base])
-        else:
+        return type(default) if isinstance(default, bool | int | float | str) else None
+    try:
+        tree = ast.parse(type_text.strip().replace("typing.", ""), mode="eval")
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if not isinstance(node, _ANNOTATION_NODES) or (isinstance(node, ast.Name) and node.id not in _TYPES):
             return None  # Any, custom types: papermill cannot say, so neither can we
-    return kinds
+    return eval(compile(tree, "<annotation>", "eval"), {"__builtins__": {}}, dict(_TYPES))  # checked above
 
 
-def _accepts(kinds: list[Any], value: Any) -> bool:
-    for kind in kinds:
-        if kind is None and value is None:
-            return True
-        if isinstance(kind, tuple) and value in kind[1]:
-            return True
-        if kind is bool and isinstance(value, bool):
-            return True
-        if kind is int and isinstance(value, int) and not isinstance(value, bool):
-            return True
-        if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
-            return True
-        if kind in (str, list, dict) and isinstance(value, kind):
-            return True
-        if kind is list and isinstance(value, tuple):
-            return True
-    return False
+def _alternatives(tp: Any) -> tuple[Any, ...]:
+    return get_args(tp) if get_origin(tp) in (Union, types.UnionType) else (tp,)
 
 
-def _kinds_text(kinds: list[Any]) -> str:
+def _describe(tp: Any) -> str:
+    """`bool`, `str | None`, `'plan' or 'apply'`: the type as the error messages name it."""
     names = []
-    for k in kinds:
-        if k is None:
+    for alt in _alternatives(tp):
+        if alt is type(None):
             names.append("None")
-        elif isinstance(k, tuple):
-            names.append(" or ".join(repr(v) for v in k[1]))
+        elif get_origin(alt) is Literal:
+            names.append(" or ".join(repr(v) for v in get_args(alt)))
         else:
-            names.append(k.__name__)
+            names.append(getattr(get_origin(alt) or alt, "__name__", str(alt)))
     return " | ".join(names)
 
 
-def coerce_cli_value(name: str, raw: str, type_text: str | None, default_text: str = "") -> Any:
-    """Turn `-p name=raw` into the parameter's type (bool accepts true/false/yes/no/1/0)."""
-    kinds = _alternatives(type_text, default_text)
-    if kinds is None:
-        import yaml
+def _example(tp: Any) -> str:
+    first = next((a for a in _alternatives(tp) if a is not type(None)), str)
+    if get_origin(first) is Literal:
+        return repr(get_args(first)[0])
+    return _EXAMPLES.get(get_origin(first) or first, "<value>")
 
+
+def _fits(tp: Any, value: Any, *, strict: bool) -> tuple[bool, Any]:
+    try:
+        return True, TypeAdapter(tp).validate_python(value, strict=strict)
+    except ValidationError:
+        return False, None
+
+
+def coerce_cli_value(name: str, raw: str, type_text: str | None, default_text: str = "") -> Any:
+    """Turn `-p name=raw` into the parameter's type (bool accepts true/false/yes/no/on/off/1/0)."""
+    tp = parameter_type(type_text, default_text)
+    if tp is None:  # nothing to go by: YAML, like papermill -p
         try:
             return yaml.safe_load(raw) if raw != "" else ""
         except yaml.YAMLError:
             return raw
-    low = raw.strip().lower()
-    for kind in kinds:
-        if kind is None and low in ("none", "null", "~"):
-            return None
-        if isinstance(kind, tuple):
-            for v in kind[1]:
-                if str(v) == raw:
-                    return v
-        if kind is bool and low in ("true", "false", "yes", "no", "1", "0", "on", "off"):
-            return low in ("true", "yes", "1", "on")
-        if kind is int:
-            with contextlib.suppress(ValueError):
-                return int(raw)
-        if kind is float:
-            with contextlib.suppress(ValueError):
-                return float(raw)
-        if kind in (list, dict):
-            import yaml
-
-            with contextlib.suppress(yaml.YAMLError):
-                value = yaml.safe_load(raw)
-                if isinstance(value, kind):
-                    return value
-    if str in kinds:
-        return raw
-    example = {bool: "true", int: "3", float: "0.5", list: "'[a, b]'", dict: "'{k: v}'"}
-    first = next((k for k in kinds if k is not None), str)
-    sample = example.get(first, "<value>") if not isinstance(first, tuple) else repr(first[1][0])
+    if type(None) in _alternatives(tp) and raw.strip().lower() in _NONE_WORDS:
+        return None
+    ok, value = _fits(tp, raw, strict=False)
+    if not ok:  # lists, dicts and non-text Literal values are written as YAML
+        try:
+            ok, value = _fits(tp, yaml.safe_load(raw), strict=False)
+        except yaml.YAMLError:
+            pass
+    if ok:
+        return value
     raise ConfigError(
-        f"parameter {name!r} expects {_kinds_text(kinds)}, got {raw!r}.",
-        hint=f"pass e.g. -p {name}={sample}",
+        f"parameter {name!r} expects {_describe(tp)}, got {raw!r}.",
+        hint=f"pass e.g. -p {name}={_example(tp)}",
     )
 
 
@@ -174,20 +145,23 @@ def validate_parameters(procedure: Procedure, env: str, parameters: Mapping[str,
     if "env" in declared:
         params["env"] = env
     for name, value in params.items():
-        p = declared.get(name)
-        if p is None:
-            close = difflib.get_close_matches(name, list(declared), n=1)
-            known = ", ".join(declared) or "none"
-            raise ConfigError(
-                f"unknown parameter {name!r} for procedure {procedure.slug}.",
-                hint=(f"did you mean {close[0]!r}? " if close else "")
-                + f"known parameters: {known} (see `apexops procedures`).",
-            )
-        kinds = _alternatives(p.type, p.default)
-        if kinds is not None and not _accepts(kinds, value):
-            raise ConfigError(
-                f"parameter {name!r} of {procedure.slug} expects {_kinds_text(kinds)}, "
-                f"got {type(value).__name__} {value!r}.",
-                hint=f"pass a {_kinds_text(kinds)} value for {name} (default {p.default}).",
-            )
+        _check_value(procedure, declared, name, value)
     return params
+
+
+def _check_value(procedure: Procedure, declared: Mapping[str, Parameter], name: str, value: Any) -> None:
+    p = declared.get(name)
+    if p is None:
+        close = difflib.get_close_matches(name, list(declared), n=1)
+        raise ConfigError(
+            f"unknown parameter {name!r} for procedure {procedure.slug}.",
+            hint=(f"did you mean {close[0]!r}? " if close else "")
+            + f"known parameters: {', '.join(declared) or 'none'} (see `apexops procedures`).",
+        )
+    tp = parameter_type(p.type, p.default)
+    if tp is not None and not _fits(tp, value, strict=True)[0]:
+        raise ConfigError(
+            f"parameter {name!r} of {procedure.slug} expects {_describe(tp)}, "
+            f"got {type(value).__name__} {value!r}.",
+            hint=f"pass a {_describe(tp)} value for {name} (default {p.default}).",
+        )

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from apexops.errors import SecretInParameterError
+from apexops.tokens import known_secret_values
 
 __all__ = [
     "REFERENCE_SUFFIXES",
@@ -246,8 +247,6 @@ class Redactor:
     ) -> Redactor:
         """The redactor of one run: secret-named env vars, values behind `*_env` parameters and
         `references` (env var names), and values registered with `apexops.tokens.remember_secret`."""
-        from apexops.tokens import known_secret_values
-
         env = os.environ if environ is None else environ
         secrets: dict[str, str] = {}
         for value in [*known_secret_values(), *extra]:
@@ -342,7 +341,3 @@ class Redactor:
         if new_text != text:
             path.write_text(new_text, encoding="utf-8")
         return self.total - before
-
-    def leaks(self, text: str) -> list[str]:
-        """Sources of known secret values still present in `text` (for a final check)."""
-        return sorted({self._variants[m.group(0)] for m in self._known.finditer(text)}) if self._known else []

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -222,6 +222,10 @@ _SECRET_KEY = re.compile(
 )
 
 
+#: the client id when its reference is unset: the sandbox's identity names its own, Azure's cannot be guessed
+_CLIENT_ID_WHEN_UNSET = {"sandbox": "apex-{environment}-client", "azure": "<client-id>"}
+
+
 class Settings(_Model):
     """Everything a procedure needs to know about one environment."""
 
@@ -256,9 +260,8 @@ class Settings(_Model):
 
     @property
     def client_id(self) -> str:
-        return self.reference(self.auth.client_id_env) or (
-            f"apex-{self.environment}-client" if self.target == "sandbox" else "<client-id>"
-        )
+        unset = _CLIENT_ID_WHEN_UNSET[self.target].format(environment=self.environment)
+        return self.reference(self.auth.client_id_env) or unset
 
     @property
     def api_audience(self) -> str:
@@ -281,7 +284,7 @@ class Settings(_Model):
         return url or f"sqlite:///{self.sandbox_home() / 'apex.db'}"
 
 
-def _refuse_literal_secrets(data: Any, path: str, source: str) -> None:
+def _refuse_literal_secrets(data: object, path: str, source: str) -> None:
     if isinstance(data, dict):
         for k, v in data.items():
             key = f"{path}.{k}" if path else str(k)
@@ -322,9 +325,7 @@ def _one_line(err: ValidationError, source: str) -> ConfigError:
 def load_settings(env: str = "local", *, path: Path | None = None) -> Settings:
     """Load and validate `parameters/<env>.yaml` (or `path`)."""
     if not re.fullmatch(r"[a-z][a-z0-9_-]*", env or ""):
-        raise ConfigError(
-            f"environment {env!r} is not a valid name.", hint="use local, staging or prod."
-        )
+        raise ConfigError(f"environment {env!r} is not a valid name.", hint="use local, staging or prod.")
     file = path or parameters_dir() / f"{env}.yaml"
     try:
         source = str(file.relative_to(project_root()))

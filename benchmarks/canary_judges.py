@@ -60,7 +60,7 @@ from canary_sim import SCENARIOS, Stream, canary_failures_before, served, simula
 from apexops.canary import stats
 from apexops.canary.config import JudgeConfig
 from apexops.canary.evidence import accumulate, harm_share
-from apexops.canary.judge import Verdict, judge
+from apexops.canary.judge import Decision, judge
 from apexops.canary.observation import HarmState, Observation, RevisionSnapshot
 from apexops.settings import load_settings
 
@@ -163,12 +163,12 @@ def run_apexops(
                 _observation(i, stage_index, float(elapsed[i]), stage.weight, counts, previous), cfg
             )
             previous = decision.state
-            if decision.verdict is Verdict.HOLD:
+            if decision.verdict is Decision.HOLD:
                 continue
             at = t0 + float(elapsed[i])
-            if decision.verdict is Verdict.ROLLBACK:
+            if decision.verdict is Decision.ROLLBACK:
                 return Outcome("rollback", at, tuple(schedule)), calls
-            if decision.verdict is Verdict.INCONCLUSIVE:
+            if decision.verdict is Decision.INCONCLUSIVE:
                 return Outcome("inconclusive", at, tuple(schedule)), calls
             state, t0 = decision.state, at
             break

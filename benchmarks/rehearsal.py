@@ -2,7 +2,7 @@
 
     . .venv/bin/activate && python benchmarks/rehearsal.py [--repeat 3]
 
-Each repeat runs `apexops.release.rehearse.rehearse("none")` in-process against a fresh sandbox home on a
+Each repeat runs `apexops.sandbox.rehearsal.rehearse("none")` in-process against a fresh sandbox home on a
 free port (so the sandbox's cold start is included, as on a fresh machine) with a fresh outputs folder:
   rehearsal           from the call to the verdict: sandbox up, images, the 90 run with its four children,
                       the rehearsal's checks (ledger verification included)
@@ -46,9 +46,9 @@ def cell_seconds(notebook: Path) -> float:
 
 def one_run() -> dict[str, float]:
     from apexops.ledger import Ledger
-    from apexops.release.rehearse import rehearse
     from apexops.sandbox import lifecycle
     from apexops.sandbox.daemon import DaemonOptions
+    from apexops.sandbox.rehearsal import rehearse
     from apexops.sandbox.supervisor import free_port
     from apexops.settings import load_settings
 

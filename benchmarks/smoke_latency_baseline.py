@@ -25,9 +25,11 @@ import time
 from scipy.stats import norm
 
 from apexops.smoke.latency import latency_baseline, quantile_ci
+from apexops.status import Status
 
 SIGMA = 0.5  # lognormal shape: a typical API latency spread (P95 is ~2.3x the median)
 THRESHOLD = 500.0
+JUDGED = (Status.PASS, Status.FAIL, Status.INCONCLUSIVE)
 
 
 def draw(rng: random.Random, true_p95: float) -> float:
@@ -35,8 +37,8 @@ def draw(rng: random.Random, true_p95: float) -> float:
     return rng.lognormvariate(mu, SIGMA)
 
 
-def runbook_rule(sample: list[float]) -> str:
-    return "PASS" if sum(1 for x in sample if x < THRESHOLD) >= 8 else "FAIL"
+def runbook_rule(sample: list[float]) -> Status:
+    return Status.PASS if sum(1 for x in sample if x < THRESHOLD) >= 8 else Status.FAIL
 
 
 def main() -> None:
@@ -48,21 +50,21 @@ def main() -> None:
           f" | {'apexops n=300':^24}")
     t0 = time.perf_counter()
     for p95 in scenarios:
-        rb = {"PASS": 0, "FAIL": 0}
-        ours = {n: {"PASS": 0, "FAIL": 0, "INCONCLUSIVE": 0} for n in (100, 300)}
+        rb = dict.fromkeys(JUDGED[:2], 0)
+        ours = {n: dict.fromkeys(JUDGED, 0) for n in (100, 300)}
         for _ in range(reps):
             rb[runbook_rule([draw(rng, p95) for _ in range(10)])] += 1
             for n in (100, 300):
                 ours[n][latency_baseline([draw(rng, p95) for _ in range(n)]).verdict.status] += 1
         good = p95 < THRESHOLD
 
-        def pct(d: dict[str, int], k: str) -> str:
+        def pct(d: dict[Status, int], k: Status) -> str:
             return f"{100 * d[k] / reps:5.1f}%"
 
-        def trio(counts: dict[str, int]) -> str:
-            return " / ".join(pct(counts, k) for k in ("PASS", "FAIL", "INCONCLUSIVE"))
+        def trio(counts: dict[Status, int]) -> str:
+            return " / ".join(pct(counts, k) for k in JUDGED)
 
-        runbook = ("PASS " if good else "PASS!") + pct(rb, "PASS")
+        runbook = ("PASS " if good else "PASS!") + pct(rb, Status.PASS)
         print(f"{p95:>7.0f}ms | {runbook:^18} | {trio(ours[100]):^36} | {trio(ours[300])}")
     print("\n(PASS! = a revision whose true P95 is above 500 ms was passed)")
 

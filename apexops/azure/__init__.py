@@ -15,6 +15,7 @@ Adapters (each takes an `AzureClients`):
     AzureBlobStore      BlobStore      azure-storage-blob
     AzureDatabase       Database       SQLAlchemy + pyodbc (optional `mssql` extra) + Azure AD token
     AzureDeployments    Deployments    azure-mgmt-resource-deployments + azure-mgmt-resource
+    AzureLifecycle, AzureSyntheticLoad: optional capabilities Azure lacks (NotSupportedError with the hint)
 """
 
 from __future__ import annotations
@@ -23,16 +24,17 @@ from typing import TYPE_CHECKING, Any
 
 from apexops.azure._clients import AzureClients
 from apexops.azure.blobs import AzureBlobStore
+from apexops.azure.capabilities import AzureLifecycle, AzureSyntheticLoad
 from apexops.azure.containerapp import AzureContainerApp
 from apexops.azure.database import AzureDatabase
 from apexops.azure.deployments import AzureDeployments
 from apexops.azure.identity import AzureIdentity
 from apexops.azure.registry import AzureRegistry
 from apexops.azure.telemetry import AzureTelemetry
+from apexops.environment import Environment
 from apexops.ports import Traits
 
 if TYPE_CHECKING:
-    from apexops.environment import Environment
     from apexops.settings import Settings
 
 __all__ = [
@@ -50,8 +52,6 @@ __all__ = [
 
 def build_environment(settings: Settings, **client_options: Any) -> Environment:
     """Wire every port to its Azure adapter; `client_options` go to `AzureClients` (tests, tuning)."""
-    from apexops.environment import Environment
-
     clients = AzureClients(settings, **client_options)
     return Environment(
         settings=settings,
@@ -64,6 +64,12 @@ def build_environment(settings: Settings, **client_options: Any) -> Environment:
         database=AzureDatabase(clients),
         deployments=AzureDeployments(clients),
         traits=Traits(
-            name="azure", has_subscription=True, deployments_change_running_app=True, exec_is_local=False
+            name="azure",
+            has_subscription=True,
+            deployments_change_running_app=True,
+            exec_is_local=False,
+            started_by_apexops=False,
         ),
+        lifecycle=AzureLifecycle(settings),
+        load=AzureSyntheticLoad(settings),
     )

@@ -10,8 +10,9 @@ stuck in provisioning, ...). azure-core is imported only when an exception is be
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from apexops import azcli
@@ -28,7 +29,7 @@ from apexops.errors import (
 )
 from apexops.settings import Settings
 
-__all__ = ["Service", "arm_error", "map_azure_errors", "translate"]
+__all__ = ["HTTP_RULES", "HttpFailure", "Service", "arm_error", "map_azure_errors", "translate"]
 
 #: which Azure surface a call went to; decides the role named in an authorization hint
 Service = Literal["arm", "logs", "acr", "blob", "aad", "sql"]
@@ -130,6 +131,99 @@ def _not_found_hint(settings: Settings, code: str | None, service: Service, acti
             f"against {azcli.resource_list(settings, oneline=True)}")
 
 
+@dataclass(frozen=True)
+class HttpFailure:
+    """One HTTP error response of an Azure call, as the translation rules see it."""
+
+    action: str
+    settings: Settings
+    service: Service
+    deployment: str
+    status: int
+    code: str | None
+    text: str  # one line: action, code, Azure's message, its details
+    rejected_token: bool  # azure-core raised ClientAuthenticationError
+    retry_after: str | None
+
+
+def _http_failure(
+    exc: Any, action: str, settings: Settings, service: Service, deployment: str, auth: bool
+) -> HttpFailure:
+    code, message, details = arm_error(exc)
+    text = f"{action}: {code + ': ' if code else ''}{message}"
+    if details:
+        text += " | " + " | ".join(details[:5])
+    status = getattr(exc, "status_code", None) or 0
+    retry = _retry_after(exc)
+    return HttpFailure(action, settings, service, deployment, status, code, _one_line(text, 700), auth, retry)
+
+
+def _throttled_hint(f: HttpFailure) -> str:
+    wait = f.retry_after
+    unit = " s" if wait and wait.isdigit() else ""
+    return f"Azure is throttling this identity; wait {wait or 'a minute'}{unit} and retry."
+
+
+def _conflict_hint(f: HttpFailure) -> str:
+    s = f.settings
+    if f.code == "DeploymentActive" or "deployment" in f.action:
+        show = azcli.deployment_group_show(s, name=f.deployment, oneline=True)
+        cancel = azcli.deployment_group_cancel(s, name=f.deployment, oneline=True)
+        stuck = f"if stuck for more than 30 minutes cancel it: {cancel}"
+        return f"a deployment is still running; check it: {show}; {stuck}"
+    state = azcli.containerapp_show(s, query="properties.provisioningState", oneline=True)
+    return f"another operation is in progress on the app; wait until {state} says Succeeded, then retry."
+
+
+def _invalid_hint(f: HttpFailure) -> str:
+    if f.code in {"InvalidTemplateDeployment", "InvalidTemplate"} or "deployment" in f.action:
+        return (f"fix the template errors above and parameters/{f.settings.environment}.bicepparam; "
+                f"make sure the resource group exists: {azcli.group_show(f.settings, oneline=True)}")
+    if f.service == "logs":
+        return "the KQL query was rejected; check table and column names for this App Insights schema."
+    return "correct the request and retry."
+
+
+_THROTTLED = ("toomanyrequests", "throttl")
+_SERVER = "Azure returned a server error; retry in a minute and check https://azure.status.microsoft for an "
+_SERVER += "ongoing incident."
+
+#: (applies?, the error it becomes, its hint), first match wins: the decision table for HTTP error responses
+HttpRule = tuple[Callable[[HttpFailure], bool], type[ApexopsError], Callable[[HttpFailure], str]]
+HTTP_RULES: tuple[HttpRule, ...] = (
+    (lambda f: f.status == 401 or f.rejected_token, AuthenticationError,
+     lambda f: f"the token was rejected; sign in again: {azcli.login()}"),
+    (lambda f: f.status == 429 or (f.code or "").lower().startswith(_THROTTLED), ThrottledError,
+     _throttled_hint),
+    (lambda f: f.status == 403 or f.code in _AUTHZ_CODES, AuthorizationError,
+     lambda f: _authz_hint(f.settings, f.service)),
+    (lambda f: f.status == 404 or f.code in _NOT_FOUND_CODES, NotFoundError,
+     lambda f: _not_found_hint(f.settings, f.code, f.service, f.action)),
+    (lambda f: f.status == 409 or f.code in {"Conflict", "DeploymentActive"}, ConflictError, _conflict_hint),
+    (lambda f: f.code in _INVALID_CODES or 400 <= f.status < 500, InvalidRequestError, _invalid_hint),
+    (lambda f: True, TargetError, lambda f: _SERVER),
+)  # fmt: skip
+
+
+def _no_identity(exc: Any, action: str) -> ApexopsError:
+    text = _one_line(getattr(exc, "message", None) or str(exc), 300)
+    hint = (f"sign in: {azcli.login()} (then az account set --subscription <id>), or set the "
+            "AZURE_CLIENT_ID/AZURE_TENANT_ID variables of a service principal; then re-run this cell.")
+    if "AADSTS65001" in text:
+        hint = ("the APEX API app registration has not consented to this client: pre-authorize the Azure "
+                "CLI (04b07795-8ddb-461a-bbee-02f9e1bf7b46) on it, or use a service principal.")
+    return AuthenticationError(f"{action}: no usable Azure identity ({text}).", hint=hint)
+
+
+def _unreachable(exc: Any, action: str, service: Service) -> ApexopsError:
+    text = _one_line(getattr(exc, "message", None) or str(exc), 200)
+    hint = "check the network path (VPN, proxy, DNS) and retry."
+    if service in ("blob", "sql"):
+        hint = ("the resource sits behind a private endpoint: run from the jump box or VPN (runbook: "
+                "Database Migration step 1), and check the private endpoint is Approved.")
+    return TargetUnavailableError(f"{action}: Azure could not be reached ({text}).", hint=hint)
+
+
 def translate(
     exc: BaseException,
     action: str,
@@ -140,62 +234,19 @@ def translate(
 ) -> ApexopsError | None:
     """The apexops error for an Azure exception, or None when it is not an Azure error."""
     try:
-        from azure.core import exceptions as ace
+        from azure.core import exceptions as ace  # the SDK loads only when an error is translated
     except ImportError:  # pragma: no cover - the SDK is a dependency
         return None
-    if isinstance(exc, ace.ClientAuthenticationError) and getattr(exc, "status_code", None) is None:
-        text = _one_line(getattr(exc, "message", None) or str(exc), 300)
-        hint = f"sign in: {azcli.login()} (then az account set --subscription <id>), or set the " \
-               "AZURE_CLIENT_ID/AZURE_TENANT_ID variables of a service principal; then re-run this cell."
-        if "AADSTS65001" in text:
-            hint = ("the APEX API app registration has not consented to this client: pre-authorize the Azure "
-                    "CLI (04b07795-8ddb-461a-bbee-02f9e1bf7b46) on it, or use a service principal.")
-        return AuthenticationError(f"{action}: no usable Azure identity ({text}).", hint=hint)
+    auth = isinstance(exc, ace.ClientAuthenticationError)
+    if auth and getattr(exc, "status_code", None) is None:
+        return _no_identity(exc, action)
     if isinstance(exc, ace.ServiceRequestError | ace.ServiceResponseError):
-        text = _one_line(getattr(exc, "message", None) or str(exc), 200)
-        hint = "check the network path (VPN, proxy, DNS) and retry."
-        if service in ("blob", "sql"):
-            hint = ("the resource sits behind a private endpoint: run from the jump box or VPN (runbook: "
-                    "Database Migration step 1), and check the private endpoint is Approved.")
-        return TargetUnavailableError(f"{action}: Azure could not be reached ({text}).", hint=hint)
+        return _unreachable(exc, action, service)
     if not isinstance(exc, ace.HttpResponseError):
         return None
-    status = getattr(exc, "status_code", None) or 0
-    code, message, details = arm_error(exc)
-    text = f"{action}: {code + ': ' if code else ''}{message}"
-    if details:
-        text += " | " + " | ".join(details[:5])
-    text = _one_line(text, 700)
-    if status == 401 or isinstance(exc, ace.ClientAuthenticationError):
-        return AuthenticationError(text, hint=f"the token was rejected; sign in again: {azcli.login()}")
-    if status == 429 or (code or "").lower().startswith(("toomanyrequests", "throttl")):
-        wait = _retry_after(exc)
-        return ThrottledError(text, hint=f"Azure is throttling this identity; wait {wait or 'a minute'}"
-                              f"{' s' if wait and wait.isdigit() else ''} and retry.")
-    if status == 403 or code in _AUTHZ_CODES:
-        return AuthorizationError(text, hint=_authz_hint(settings, service))
-    if status == 404 or code in _NOT_FOUND_CODES:
-        return NotFoundError(text, hint=_not_found_hint(settings, code, service, action))
-    if status == 409 or code in {"Conflict", "DeploymentActive"}:
-        if code == "DeploymentActive" or "deployment" in action:
-            show = azcli.deployment_group_show(settings, name=deployment, oneline=True)
-            cancel = azcli.deployment_group_cancel(settings, name=deployment, oneline=True)
-            return ConflictError(text, hint=f"a deployment is still running; check it: {show}; "
-                                 f"if stuck for more than 30 minutes cancel it: {cancel}")
-        return ConflictError(text, hint=(
-            "another operation is in progress on the app; wait until "
-            f"{azcli.containerapp_show(settings, query='properties.provisioningState', oneline=True)} "
-            "says Succeeded, then retry."))
-    if code in _INVALID_CODES or 400 <= status < 500:
-        hint = "correct the request and retry."
-        if code in {"InvalidTemplateDeployment", "InvalidTemplate"} or "deployment" in action:
-            hint = (f"fix the template errors above and parameters/{settings.environment}.bicepparam; "
-                    f"make sure the resource group exists: {azcli.group_show(settings, oneline=True)}")
-        elif service == "logs":
-            hint = "the KQL query was rejected; check table and column names for this App Insights schema."
-        return InvalidRequestError(text, hint=hint)
-    return TargetError(text, hint="Azure returned a server error; retry in a minute and check "
-                       "https://azure.status.microsoft for an ongoing incident.")
+    failure = _http_failure(exc, action, settings, service, deployment, auth)
+    error, hint = next((error, hint) for applies, error, hint in HTTP_RULES if applies(failure))
+    return error(failure.text, hint=hint(failure))
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from apexops.azure._clients import AzureClients
 from apexops.azure._errors import map_azure_errors
 from apexops.errors import ConfigError
 from apexops.models import DatabaseInfo
+from apexops.ports import ClientCheck
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -68,6 +69,27 @@ class AzureDatabase:
     def info(self) -> DatabaseInfo:
         db = self._s.database
         return DatabaseInfo(dialect="mssql", server=db.server, database=db.name, driver=db.driver)
+
+    def client_check(self) -> ClientCheck:
+        """The driver (pyodbc + the ODBC driver) or the URL variable; contacts nothing."""
+        db = self._s.database
+        where = f"{db.server}/{db.name}"
+        if db.auth == "url_env":
+            var = db.url_env or "?"
+            if not self._s.reference(var):
+                hint = f"export {var}=<SQLAlchemy URL> (a secret: never a parameter)"
+                return ClientCheck("database driver", False, f"{where}: ${var} is not set", hint)
+            return ClientCheck("database driver", True, f"{where}: URL from ${var}")
+        try:
+            import pyodbc
+        except ImportError:
+            hint = "pip install -e '.[mssql]' and install the Microsoft ODBC Driver 18 (msodbcsql18)"
+            return ClientCheck("database driver", False, f"{where}: pyodbc is not installed", hint)
+        drivers = pyodbc.drivers()
+        if db.driver not in drivers:
+            return ClientCheck("database driver", False, f"{where}: '{db.driver}' not found (have: "
+                               f"{', '.join(drivers) or 'none'})", "install msodbcsql18")
+        return ClientCheck("database driver", True, f"{where}: {db.driver}, Azure AD token auth")
 
     def engine(self) -> Engine:
         if self._engine is None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from apexops import azcli
 from apexops.azure._clients import ARM_SCOPE, AzureClients
 from apexops.azure._errors import map_azure_errors
-from apexops.errors import ConfigError
+from apexops.errors import ConfigError, NotSupportedError
 from apexops.models import Principal
 from apexops.tokens import AccessToken, decode_claims, remember_secret
 
@@ -63,3 +64,11 @@ class AzureIdentity:
         with map_azure_errors(f"get a token for {aud}", self._s, service="aad"):
             tok = self._c.credential.get_token(f"{aud}/.default")
         return AccessToken(tok.token, expires_on=datetime.fromtimestamp(tok.expires_on, tz=UTC))
+
+    def rehearsal_token(self, audience: str, issued_at: datetime) -> AccessToken:
+        raise NotSupportedError(
+            "Azure AD mints its own tokens and cannot backdate one.",
+            hint=f"to see the API refuse an expired token, keep one from "
+            f"{azcli.account_get_access_token(audience or '<audience>')} for over an hour, then call the API "
+            "with it.",
+        )

@@ -21,6 +21,7 @@ revision is, in this order:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -178,13 +179,20 @@ _CONSOLE_SOURCES = """union isfuzzy=true
      | project TimeGenerated, App = ContainerAppName, Revision = RevisionName,
                Replica = ContainerGroupName, Stream, Log)"""
 
-LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+#: Python's level names (the APEX service logs with `logging`), and their aliases (WARN, FATAL)
+LEVELS = tuple(map(logging.getLevelName, (logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR,
+                                          logging.CRITICAL)))  # fmt: skip
+_ALIASES = {
+    alias: logging.getLevelName(number)
+    for alias, number in sorted(logging.getLevelNamesMapping().items(), key=lambda kv: kv[1])
+    if logging.getLevelName(number) != alias
+}
 
 
 def normalize_level(level: str) -> str:
     """WARN -> WARNING, FATAL -> CRITICAL, upper case; as the console-log query labels lines."""
     up = level.strip().upper()
-    return {"WARN": "WARNING", "FATAL": "CRITICAL"}.get(up, up)
+    return _ALIASES.get(up, up)
 
 
 def console_logs(app: str, *, revision: str | None = None, tail: int = 100, level: str | None = None) -> str:
@@ -201,7 +209,9 @@ def console_logs(app: str, *, revision: str | None = None, tail: int = 100, leve
         "| extend j = parse_json(Log)",
         "| extend Level = toupper(coalesce(tostring(j.level), tostring(j.levelname), "
         'extract(@"^\\W*(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL)\\b", 1, Log), "UNKNOWN"))',
-        '| extend Level = case(Level == "WARN", "WARNING", Level == "FATAL", "CRITICAL", Level)',
+        "| extend Level = case("
+        + "".join(f"Level == {string(alias)}, {string(name)}, " for alias, name in _ALIASES.items())
+        + "Level)",
         *([f"| where Level == {string(normalize_level(level))}"] if level else []),
         f"| top {int(tail)} by TimeGenerated desc",
         "| project TimeGenerated, Revision, Replica, Stream, Level, Message = Log",

@@ -1,13 +1,14 @@
 """The canary: pure judgement (statistics, checks, decisions, rollback triggers) and the stage runner.
 
     obs = measure(stage_index=0, elapsed_s=..., canary=rev, baseline=old, weights=..., stats=...,
-                  state=previous_decision.state)
-    decision = judge(obs, JudgeConfig.from_policy(settings.canary))  # .verdict, .reason, .numbers
+                  state=previous_judgement.state)
+    judgement = judge(obs, JudgeConfig.from_policy(settings.canary))  # .verdict (a Decision), .reason
     report = evaluate_triggers(buckets, settings.rollback_triggers, bucket_s=60)
-    result = Rollout(env, canary=new, baseline=old).run()            # stages, polling, rollback
+    result = rollout.Rollout(env, canary=new, baseline=old).run()    # stages, polling, rollback
 
 The judgement has no I/O and no clock (time and telemetry are passed in). It imports scipy, so
-`import apexops` does not import this package; the runner's names load on first use.
+`import apexops` does not import this package. The runner is imported from `apexops.canary.rollout`
+(not here: the guardian runs as `python -m apexops.canary.guard`, which must not be loaded before).
 
 Procedure 50 around the runner: `apexops.canary.shift.TrafficShift` (resolve, preconditions, plan, gate,
 stages with the live chart and the sandbox's synthetic users, escalation, the old revision after the
@@ -17,32 +18,22 @@ stability window, facts and verdict), with `resolve`, `load`, `report`, `escalat
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
 from apexops.canary.config import JudgeConfig
 from apexops.canary.evidence import accumulate
-from apexops.canary.judge import CheckResult, Decision, Status, Verdict, assess, evaluate, judge
+from apexops.canary.judge import CheckResult, Decision, Judgement, assess, evaluate, judge
 from apexops.canary.observation import HarmState, Observation, RevisionSnapshot, measure, restarts_since
 from apexops.canary.triggers import TriggerReport, TriggerResult, evaluate_triggers
-
-if TYPE_CHECKING:
-    from apexops.canary.rollout import PollRecord, Rollout, RolloutResult
 
 __all__ = [
     "CheckResult",
     "Decision",
     "HarmState",
     "JudgeConfig",
+    "Judgement",
     "Observation",
-    "PollRecord",
     "RevisionSnapshot",
-    "Rollout",
-    "RolloutResult",
-    "Status",
     "TriggerReport",
     "TriggerResult",
-    "Verdict",
     "accumulate",
     "assess",
     "evaluate",
@@ -51,13 +42,3 @@ __all__ = [
     "measure",
     "restarts_since",
 ]
-
-_LAZY = {"PollRecord", "Rollout", "RolloutResult"}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'apexops.canary' has no attribute {name!r}")
-    value = getattr(importlib.import_module("apexops.canary.rollout"), name)
-    globals()[name] = value
-    return value

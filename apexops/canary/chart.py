@@ -11,9 +11,12 @@ the bound is below the limit. plotly is imported here only, when a chart is made
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from apexops.canary.judge import Decision
 from apexops.canary.rollout import PollRecord
+from apexops.display import LiveChart
 
 __all__ = ["RolloutChart"]
 
@@ -24,7 +27,7 @@ class RolloutChart:
     """chart = RolloutChart(); Rollout(..., on_poll=chart.update).run(); chart.figure is the final figure."""
 
     def __init__(self, *, title: str = "Canary", live: bool = True) -> None:
-        from plotly.subplots import make_subplots
+        from plotly.subplots import make_subplots  # lazy: plotly only when a chart is made
 
         fig = make_subplots(
             rows=4,
@@ -40,8 +43,6 @@ class RolloutChart:
         self.figure = fig
         self._live: Any = None
         if live:
-            from apexops.display import LiveChart
-
             self._live = LiveChart(fig)
         self._last: PollRecord | None = None
         self._stage: int | None = None
@@ -51,7 +52,7 @@ class RolloutChart:
     def _add(self, name: str, x: Any, y: Any, row: int, *, secondary: bool = False, **style: Any) -> None:
         trace = next((t for t in self.figure.data if t.name == name), None)
         if trace is None:
-            import plotly.graph_objects as go
+            import plotly.graph_objects as go  # lazy: as above
 
             self.figure.add_trace(
                 go.Scatter(name=name, x=[x], y=[y], mode="lines", **style),
@@ -101,18 +102,15 @@ class RolloutChart:
             "canary weight %", x, record.weight, 4, secondary=True, line={"shape": "hv", "color": "gray"}
         )
         if new_stage:  # after the traces: plotly leaves markers out of subplots that are still empty
-            from datetime import timedelta
-
             self.figure.add_vline(
                 x=x - timedelta(seconds=record.elapsed_s),
                 line_dash="dot",
                 annotation_text=f"stage {record.stage_index + 1}: {record.weight}%",
             )
-        if record.verdict in ("ROLLBACK", "PROMOTE", "INCONCLUSIVE"):
+        decision = Decision(record.verdict)
+        if decision is not Decision.HOLD:
             self.figure.add_vline(
-                x=x,
-                line_color="red" if record.verdict == "ROLLBACK" else "green",
-                annotation_text=record.verdict,
+                x=x, line_color="red" if decision.status.failed else "green", annotation_text=decision
             )
         self._last = record
         if self._live is not None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from apexops.canary import stats
@@ -24,24 +23,15 @@ from apexops.canary.config import JudgeConfig
 from apexops.canary.evidence import harm_evidence
 from apexops.canary.observation import HarmState, Observation, RevisionSnapshot
 from apexops.settings import CanaryStage
+from apexops.status import Status
 
-__all__ = ["CheckResult", "Status", "evaluate"]
+__all__ = ["CheckResult", "evaluate"]
 
 _BAD_STATES = {
     "provisioning_state": {"Failed"},
     "health_state": {"Unhealthy"},
     "running_state": {"Failed", "Degraded", "Stopped"},
 }
-
-
-class Status(StrEnum):
-    """One check's outcome, in apexops.display's vocabulary."""
-
-    PASS = "PASS"
-    FAIL = "FAIL"
-    INCONCLUSIVE = "INCONCLUSIVE"
-    SKIPPED = "SKIPPED"
-    WARN = "WARN"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from apexops.display import show_message
 from apexops.errors import ApprovalRequired
+from apexops.gates import operator_name
+from apexops.status import Status
 
 __all__ = ["CHOICES", "EscalationDecision"]
 
@@ -35,8 +38,6 @@ class EscalationDecision:
         return f"EscalationDecision(stage {self.stage_index + 1}, {self.choice or 'undecided'})"
 
     def choose(self, choice: str, *, via: str) -> None:
-        from apexops.gates import operator_name
-
         if choice not in CHOICES:
             raise ValueError(f"choice must be one of {CHOICES} (got {choice!r})")
         self.choice, self.by, self.at, self.via = choice, operator_name(), datetime.now(UTC), via
@@ -63,15 +64,13 @@ class EscalationDecision:
 
     def show(self) -> None:
         """The two buttons (interactive only)."""
-        from apexops.display import show_message
-
-        try:
+        try:  # lazy: ipywidgets only when a person is there to click
             import ipywidgets as w
             from IPython.display import display
         except ImportError:
             show_message(
                 "a decision is needed: call decision.choose('resume' or 'rollback', via='code') in a cell",
-                "WARN",
+                Status.WARN,
             )
             return
         resume = w.Button(description=f"Resume stage {self.stage_index + 1}", button_style="warning")
@@ -89,4 +88,4 @@ class EscalationDecision:
         resume.on_click(pick("resume"))
         back.on_click(pick("rollback"))
         self._widget = w.VBox([w.HBox([resume, back]), status])
-        display(self._widget)
+        display(self._widget)  # type: ignore[no-untyped-call]

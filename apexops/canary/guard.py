@@ -19,19 +19,22 @@ itself as soon as the journal says `done` or its parent is gone.
 
 from __future__ import annotations
 
-import contextlib
 import json
+import math
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from apexops.canary.traffic import effective
+from apexops.environment import connect
 from apexops.models import TrafficWeight
+from apexops.polling import poll_until
+from apexops.processes import alive
 
 __all__ = ["TrafficGuard", "read_journal"]
 
@@ -40,9 +43,10 @@ POLL_S = 0.2
 
 def read_journal(path: Path) -> dict[str, Any]:
     try:
-        return json.loads(Path(path).read_text())
+        data = json.loads(Path(path).read_text())
     except (OSError, ValueError):
         return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _write(path: Path, data: dict[str, Any]) -> None:
@@ -121,9 +125,6 @@ class TrafficGuard:
 
 
 def _restore(journal: dict[str, Any]) -> str:
-    from apexops.canary.traffic import effective
-    from apexops.environment import connect
-
     app = connect(journal["env"]).app
     wanted = [TrafficWeight(w["revision_name"], int(w["weight"])) for w in journal["safe"]]
     app.set_traffic(wanted)
@@ -133,38 +134,32 @@ def _restore(journal: dict[str, Any]) -> str:
     return ", ".join(f"{w.revision_name}={w.weight}" for w in wanted)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    path = Path(args[0])
-    parent = os.getppid()
-    while True:
-        journal = read_journal(path)
-        if not journal or journal.get("state") == "done":
-            return 0
-        if os.getppid() != parent or not _alive(int(journal.get("parent_pid", parent))):
-            if journal.get("state") != "armed":
-                return 0
-            try:
-                restored = _restore(journal)
-                _write(path, {**journal, "state": "restored", "detail": f"parent died; restored {restored}"})
-                return 0
-            except Exception as exc:  # the journal is the only place left to say so
-                _write(path, {**journal, "state": "restore_failed", "detail": f"{type(exc).__name__}: {exc}"})
-                return 1
-        time.sleep(POLL_S)
-
-
-def _alive(pid: int) -> bool:
+def _watch(path: Path, parent: int) -> int | None:
+    """One look at the journal and the parent: None to keep watching, else the exit code."""
+    journal = read_journal(path)
+    if not journal or journal.get("state") == "done":
+        return 0
+    if os.getppid() == parent and alive(int(journal.get("parent_pid", parent))):
+        return None
+    if journal.get("state") != "armed":
+        return 0
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie still answers kill(0): treat a defunct parent as gone
-    with contextlib.suppress(OSError):
-        return Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][:1] != "Z"
-    return True
+        restored = _restore(journal)
+        _write(path, {**journal, "state": "restored", "detail": f"parent died; restored {restored}"})
+        return 0
+    except Exception as exc:  # the journal is the only place left to say so
+        _write(path, {**journal, "state": "restore_failed", "detail": f"{type(exc).__name__}: {exc}"})
+        return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Watch until the journal says done or the parent is gone (no deadline: as long as the rollout)."""
+    path = Path((sys.argv[1:] if argv is None else argv)[0])
+    parent = os.getppid()
+    code = poll_until(
+        lambda: _watch(path, parent), math.inf, until=lambda c: c is not None, interval_s=POLL_S
+    )
+    return code.value or 0
 
 
 if __name__ == "__main__":

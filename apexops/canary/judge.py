@@ -1,4 +1,4 @@
-"""Evaluate and assess: one Observation -> per-check results -> one Decision, all pure data with reasons.
+"""Evaluate and assess: one Observation -> per-check results -> one Judgement, all pure data with reasons.
 
 The shape follows Argo Rollouts' analysis (measure -> evaluate -> assess as separate steps, one status
 vocabulary, worst wins, reasons built from the numbers), with the statistics of `apexops.canary.stats`:
@@ -10,7 +10,7 @@ vocabulary, worst wins, reasons built from the numbers), with the statistics of 
               slo_errors, slo_latency        anytime-valid evidence the canary meets the absolute SLOs
               slo_availability               reported (WARN), not gating (see apexops.canary.checks)
 
-    verdict   ROLLBACK      a canary guard failed, or a harm test reached 1/alpha (and data is complete)
+    decision  ROLLBACK      a canary guard failed, or a harm test reached 1/alpha (and data is complete)
               INCONCLUSIVE  the baseline itself is broken (escalate at once), or the stage reached its
                             max duration without a decision (then the policy's on_inconclusive applies)
               PROMOTE       min duration reached AND complete data AND every SLO check passed
@@ -31,36 +31,35 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from apexops.canary.checks import CheckResult, Status, evaluate
+from apexops.canary.checks import CheckResult, evaluate
 from apexops.canary.config import HARM_CHECKS, JudgeConfig
 from apexops.canary.evidence import accumulate
 from apexops.canary.observation import HarmState, Observation
+from apexops.status import Status
 
-__all__ = [
-    "CheckResult",
-    "Decision",
-    "JudgeConfig",
-    "Status",
-    "Verdict",
-    "accumulate",
-    "assess",
-    "evaluate",
-    "judge",
-]
+__all__ = ["CheckResult", "Decision", "JudgeConfig", "Judgement", "accumulate", "assess", "evaluate", "judge"]
 
 
-class Verdict(StrEnum):
-    ROLLBACK = "ROLLBACK"
-    INCONCLUSIVE = "INCONCLUSIVE"
-    HOLD = "HOLD"
+class Decision(StrEnum):
+    """What the judge decides at one poll (a decision, not a status: `.status` is how it is shown)."""
+
     PROMOTE = "PROMOTE"
+    HOLD = "HOLD"
+    INCONCLUSIVE = Status.INCONCLUSIVE.value
+    ROLLBACK = "ROLLBACK"
+
+    @property
+    def status(self) -> Status:
+        """PROMOTE reads PASS, HOLD WARN, ROLLBACK FAIL (`Status.parse` knows the words)."""
+        return Status.parse(self.value)
 
 
 @dataclass(frozen=True)
-class Decision:
-    """The judgement of one poll: what to do, why, and every number behind it."""
+class Judgement:
+    """The judgement of one poll: the decision, what to do, why, and every number behind it."""
 
-    verdict: Verdict
+    #: the decision (named `verdict` in the records: the evidence files and the poll tables use that key)
+    verdict: Decision
     reason: str
     #: what the runner does: rollback | promote | complete | continue | escalate | extend | promote_never
     action: str
@@ -78,13 +77,13 @@ class Decision:
     def to_record(self) -> dict[str, Any]:
         """JSON-able form for the ledger and the evidence folder."""
         return {
-            "verdict": self.verdict.value,
+            "verdict": self.verdict,
             "reason": self.reason,
             "action": self.action,
             "stage_index": self.stage_index,
             "elapsed_s": self.elapsed_s,
             "checks": [
-                {"name": c.name, "status": c.status.value, "reason": c.reason, "values": dict(c.values)}
+                {"name": c.name, "status": c.status, "reason": c.reason, "values": dict(c.values)}
                 for c in self.checks
             ],
             "numbers": dict(self.numbers),
@@ -119,7 +118,7 @@ def _numbers(obs: Observation, checks: tuple[CheckResult, ...]) -> dict[str, Any
         "slo_availability": ("breach_e",),
     }
     for c in checks:
-        out[f"{c.name}_status"] = c.status.value
+        out[f"{c.name}_status"] = c.status
         for key in keys.get(c.name, ()):
             if key in c.values:
                 out[f"{c.name}_{key}"] = c.values[key]
@@ -128,16 +127,16 @@ def _numbers(obs: Observation, checks: tuple[CheckResult, ...]) -> dict[str, Any
 
 def assess(
     obs: Observation, checks: tuple[CheckResult, ...], cfg: JudgeConfig, state: HarmState | None = None
-) -> Decision:
-    """The verdict from the checks (worst wins), with the reason that decided it."""
+) -> Judgement:
+    """The decision from the checks (worst wins), with the reason that decided it."""
     by = {c.name: c for c in checks}
     stage = cfg.stages[obs.stage_index]
     last = obs.stage_index == len(cfg.stages) - 1
     where = f"stage {obs.stage_index + 1} ({stage.weight}%)"
 
-    def decide(verdict: Verdict, action: str, reason: str) -> Decision:
-        return Decision(
-            verdict,
+    def decide(decision: Decision, action: str, reason: str) -> Judgement:
+        return Judgement(
+            decision,
             f"{where}: {reason}",
             action,
             obs.stage_index,
@@ -148,13 +147,13 @@ def assess(
         )
 
     if by["canary_guard"].status is Status.FAIL:
-        return decide(Verdict.ROLLBACK, "rollback", by["canary_guard"].reason)
+        return decide(Decision.ROLLBACK, "rollback", by["canary_guard"].reason)
     harmful = [by[n].reason for n in HARM_CHECKS if by[n].status is Status.FAIL]
     if harmful:
-        return decide(Verdict.ROLLBACK, "rollback", "; ".join(harmful))
+        return decide(Decision.ROLLBACK, "rollback", "; ".join(harmful))
     if by["baseline_guard"].status is Status.FAIL:
         return decide(
-            Verdict.INCONCLUSIVE,
+            Decision.INCONCLUSIVE,
             "escalate",
             f"{by['baseline_guard'].reason}: rolling back onto it is not safe, a person decides",
         )
@@ -162,18 +161,18 @@ def assess(
     missing = [by[n] for n in gate if by[n].status is not Status.PASS]
     if not missing:
         passed = "; ".join(by[n].reason for n in ("duration", "slo_errors", "slo_latency"))
-        return decide(Verdict.PROMOTE, "complete" if last else "promote", f"passed: {passed}")
+        return decide(Decision.PROMOTE, "complete" if last else "promote", f"passed: {passed}")
     blockers = "; ".join(c.reason for c in missing)
     if obs.elapsed_s >= stage.max_duration_s:
         return decide(
-            Verdict.INCONCLUSIVE,
+            Decision.INCONCLUSIVE,
             cfg.on_inconclusive,
             f"max {stage.max_duration_s:.0f} s reached without evidence ({cfg.on_inconclusive}): {blockers}",
         )
-    return decide(Verdict.HOLD, "continue", f"holding: {blockers}")
+    return decide(Decision.HOLD, "continue", f"holding: {blockers}")
 
 
-def judge(obs: Observation, cfg: JudgeConfig) -> Decision:
-    """accumulate, evaluate, assess: the one call a runner makes per poll (then passes Decision.state on)."""
+def judge(obs: Observation, cfg: JudgeConfig) -> Judgement:
+    """accumulate, evaluate, assess: the one call a runner makes per poll (then passes Judgement.state on)."""
     state = accumulate(obs, cfg)
     return assess(obs, evaluate(obs, cfg, state), cfg, state)

@@ -3,7 +3,7 @@ to be judged on and could never be promoted (no data is never a pass).
 
 The rate comes from the canary policy (`synthetic_load_rps`: a few dozen requests per second on the local
 sandbox, 0 for staging and prod, which are judged on their real users) or from procedure 50's parameter.
-The requests are the load generator's (`apexops.sandbox.loadgen`): authenticated with a sandbox token,
+The requests come from the target's `SyntheticLoad` capability (the sandbox's load generator): authenticated,
 loopback only, API routes only (the faults of the rehearsal images are injected on /api/*, so the canary
 is judged on the requests a fault would hurt, not on health probes), bounded in rate and duration, and
 stopped however the stages end (promotion, rollback, exception, interrupt).
@@ -16,10 +16,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from apexops.errors import ConfigError
+from apexops.environment import Environment, connect
+from apexops.errors import ConfigError, NotSupportedError
 
 if TYPE_CHECKING:
-    from apexops.sandbox.loadgen import LoadGenerator, LoadResult
+    from apexops.ports import LoadCounts, LoadRun
     from apexops.settings import CanaryPolicy, Settings
 
 __all__ = ["DEFAULT_RATE", "LoadSummary", "load_duration_s", "resolve_load_rps", "synthetic_load"]
@@ -29,11 +30,18 @@ DEFAULT_RATE = -1.0
 MAX_RATE = 1000.0
 
 
-def resolve_load_rps(settings: Settings, requested: float, *, policy: CanaryPolicy | None = None) -> float:
+def resolve_load_rps(
+    settings: Settings,
+    requested: float,
+    *,
+    policy: CanaryPolicy | None = None,
+    env: Environment | None = None,
+) -> float:
     """The synthetic load for this run in requests/s; ConfigError (naming the parameter) when invalid.
 
-    -1 means the policy's `synthetic_load_rps`; 0 means none; a positive rate is allowed on the sandbox
-    only (a load generator must never be pointed at a real environment).
+    -1 means the policy's `synthetic_load_rps`; 0 means none; a positive rate only where the target has
+    the `SyntheticLoad` capability (a load generator must never be pointed at a real environment).
+    `env` is the wired environment when the caller has one (else one is wired: that contacts nothing).
     """
     policy = policy or settings.canary
     try:
@@ -50,12 +58,11 @@ def resolve_load_rps(settings: Settings, requested: float, *, policy: CanaryPoli
             f"synthetic_load_rps {requested!r} is outside -1 (policy default), 0 (none) .. {MAX_RATE:g}.",
             hint="pass -1, 0, or a rate in requests/s such as 120.",
         )
-    if rate > 0 and settings.target != "sandbox":
-        raise ConfigError(
-            f"synthetic_load_rps {rate:g}: synthetic load is for the sandbox only, {settings.environment} "
-            f"runs on {settings.target}.",
-            hint="pass synthetic_load_rps=0 (the canary is judged on real users there).",
-        )
+    if rate > 0:
+        try:
+            (env or connect(settings.environment, settings=settings)).load.ensure_available()
+        except NotSupportedError as exc:
+            raise ConfigError(f"synthetic_load_rps {rate:g}: {exc.message}", hint=exc.hint) from None
     return rate
 
 
@@ -81,7 +88,7 @@ class LoadSummary:
     errors_5xx_by_revision: dict[str, int]
 
     @classmethod
-    def of(cls, rate: float, result: LoadResult) -> LoadSummary:
+    def of(cls, rate: float, result: LoadCounts) -> LoadSummary:
         return cls(
             rate,
             result.sent,
@@ -104,17 +111,19 @@ class LoadSummary:
 
 @contextlib.contextmanager
 def synthetic_load(
-    settings: Settings, rate: float, duration_s: float, *, seed: int | None = None
-) -> Iterator[LoadGenerator | None]:
-    """Send `rate` req/s through the sandbox ingress while the block runs; stopped on any exit."""
+    settings: Settings,
+    rate: float,
+    duration_s: float,
+    *,
+    seed: int | None = None,
+    env: Environment | None = None,
+) -> Iterator[LoadRun | None]:
+    """Send `rate` req/s through the target's ingress while the block runs; stopped on any exit."""
     if rate <= 0:
         yield None
         return
-    from apexops.sandbox import loadgen
-
-    gen = loadgen.for_sandbox(settings, rate=rate, duration_s=duration_s, seed=seed)
-    gen.start()
+    run = (env or connect(settings.environment, settings=settings)).load.start(rate, duration_s, seed=seed)
     try:
-        yield gen
+        yield run
     finally:
-        gen.stop()
+        run.stop()

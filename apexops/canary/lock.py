@@ -41,9 +41,10 @@ class DeploymentLock:
     def holder(self) -> dict[str, object]:
         """Who holds (or last held) the lock, as written in the file; {} if unknown."""
         try:
-            return json.loads(self.path.read_text() or "{}")
+            data = json.loads(self.path.read_text() or "{}")
         except (OSError, ValueError):
             return {}
+        return data if isinstance(data, dict) else {}
 
     def acquire(self) -> DeploymentLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)

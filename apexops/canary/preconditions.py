@@ -13,10 +13,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from apexops.canary.judge import CheckResult, Status
+from apexops.canary.checks import CheckResult
 from apexops.canary.traffic import effective
 from apexops.errors import NotFoundError, RolloutError
+from apexops.ledger import Ledger
 from apexops.ports import ContainerApp
+from apexops.status import Status
 
 __all__ = ["check_preconditions", "find_smoke_run", "require", "smoke_run_in_ledger"]
 
@@ -35,15 +37,13 @@ def find_smoke_run(
             and entry.get("environment") == env
             and entry.get("outcome") == "succeeded"
             and verdict.get("revision") == revision
-            and verdict.get("verdict") == "PASS"
+            and verdict.get("verdict") == Status.PASS
         ):
             found = entry
     return found
 
 
 def smoke_run_in_ledger(outputs: Path, *, env: str, revision: str) -> Mapping[str, Any] | None:
-    from apexops.ledger import Ledger
-
     return find_smoke_run(Ledger(outputs).entries(), env=env, revision=revision)
 
 

@@ -12,22 +12,25 @@ Facts (the contract the release procedure builds on):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from apexops.canary.rollout import PollRecord
 from apexops.errors import RolloutError
 from apexops.models import TrafficWeight
+from apexops.status import Status, Verdict
 
-__all__ = ["ShiftVerdict", "stage_rows", "traffic_rows", "verdict_for"]
+__all__ = ["shift_verdict", "stage_rows", "traffic_rows", "verdict_for"]
 
-_STATUS = {
-    "promoted": "PASS",
-    "dry_run": "SKIPPED",
-    "rolled_back": "ROLLBACK",
-    "escalated": "INCONCLUSIVE",
-    "interrupted": "FAIL",
-    "error": "FAIL",
+#: the contract's verdict word -> the run's status: anything but a promotion or a dry run fails the run
+#: (an escalation too: traffic is back at the baseline and a person must pick it up)
+_STATUS = {"promoted": Status.PASS, "dry_run": Status.SKIPPED}
+
+_HINTS = {
+    "rolled_back": "traffic is back at the baseline (read back); the evidence folder holds the decision, the "
+    "polls and the canary's logs. Run 60-rollback for the database, the failed revision and the "
+    "communication.",
+    "escalated": "traffic is at the baseline; decide: re-run with on_inconclusive='extend' or more load, "
+    "or roll back with 60-rollback.",
 }
 
 _STAGE_NUMBERS = (
@@ -72,47 +75,25 @@ def stage_rows(polls: Sequence[PollRecord]) -> list[dict[str, Any]]:
     return rows
 
 
-@dataclass(frozen=True)
-class ShiftVerdict:
-    """The run's verdict: status for the banner, the contract's verdict word, and why."""
+def shift_verdict(word: str, reasons: Sequence[str]) -> Verdict:
+    """The run's verdict from the contract's word (promoted, rolled_back, ...); RolloutError when it fails.
 
-    verdict: str
-    reason: str
-    reasons: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def status(self) -> str:
-        return _STATUS.get(self.verdict, "FAIL")
-
-    @property
-    def ok(self) -> bool:
-        return self.verdict in ("promoted", "dry_run")
-
-    def raise_for_failure(self) -> None:
-        """The run fails unless the canary was promoted (or this was a dry run)."""
-        if self.ok:
-            return
-        if self.verdict == "rolled_back":
-            hint = (
-                "traffic is back at the baseline (read back); the evidence folder holds the decision, the "
-                "polls and the canary's logs. Run 60-rollback for the database, the failed revision and "
-                "the communication."
-            )
-        elif self.verdict == "escalated":
-            hint = (
-                "traffic is at the baseline; decide: re-run with on_inconclusive='extend' or more load, "
-                "or roll back with 60-rollback."
-            )
-        else:
-            hint = "traffic was restored to the baseline (read back); see the evidence folder."
-        raise RolloutError(f"canary {self.verdict.replace('_', ' ')}: {self.reason}", hint=hint)
+    The first reason names the word ("canary rolled back: <why>"): the banner says what happened, and the
+    error a failed run stops with starts the same way.
+    """
+    status = _STATUS.get(word, Status.FAIL)
+    hint = _HINTS.get(word, "traffic was restored to the baseline (read back); see the evidence folder.")
+    first = f"canary {word.replace('_', ' ')}" + (f": {reasons[0]}" if reasons else "")
+    return Verdict(
+        status, (first, *reasons[1:]), {"verdict": word}, hint if status.failed else "", error=RolloutError
+    )
 
 
-def verdict_for(facts: Mapping[str, Any], extra: Sequence[str] = ()) -> ShiftVerdict:
+def verdict_for(facts: Mapping[str, Any], extra: Sequence[str] = ()) -> Verdict:
     canary = facts.get("canary") or {}
     verdict, reason = str(canary.get("verdict", "error")), str(canary.get("reason", ""))
     reasons = [reason] if reason else []
     final = canary.get("traffic_final")
     if final:
         reasons.append("traffic now: " + ", ".join(f"{t['revision']}={t['weight']}" for t in final))
-    return ShiftVerdict(verdict, reason, tuple([*reasons, *extra]))
+    return shift_verdict(verdict, [*reasons, *extra])

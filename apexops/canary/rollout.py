@@ -19,23 +19,30 @@ the stability window is a separate, gated step, not part of a rollout.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apexops.canary.config import JudgeConfig
 from apexops.canary.guard import TrafficGuard
-from apexops.canary.judge import Decision, Verdict, judge
+from apexops.canary.judge import Decision, Judgement, judge
 from apexops.canary.lock import DeploymentLock
 from apexops.canary.observation import HarmState, measure, restarts_since
 from apexops.canary.traffic import effective, split, write_traffic
 from apexops.errors import ApexopsError, RolloutError, TrafficError
+from apexops.kernel import outputs_root
 from apexops.models import RequestStats, TrafficWeight
 from apexops.settings import CanaryPolicy
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from apexops.environment import Environment
 
 __all__ = ["PollRecord", "Rollout", "RolloutResult"]
 
@@ -52,6 +59,7 @@ class PollRecord:
     stage_index: int
     weight: int
     elapsed_s: float
+    #: the judge's decision at this poll (a `Decision` word: PROMOTE, HOLD, INCONCLUSIVE, ROLLBACK)
     verdict: str
     reason: str
     numbers: Mapping[str, Any]
@@ -83,7 +91,7 @@ class RolloutResult:
     outcome: str
     reason: str
     stage_index: int
-    decision: Decision | None
+    decision: Judgement | None
     polls: tuple[PollRecord, ...]
     traffic: tuple[TrafficWeight, ...]
     evidence: tuple[Path, ...] = ()
@@ -126,12 +134,20 @@ class _Run:
     split: bool = False
 
 
+def _result(outcome: str, decision: Judgement, run: _Run, evidence: tuple[Path, ...] = ()) -> RolloutResult:
+    """How the run ended, at the stage the last judgement was made in (its state allows a resume)."""
+    polls, traffic = tuple(run.polls), tuple(run.traffic)
+    return RolloutResult(
+        outcome, decision.reason, decision.stage_index, decision, polls, traffic, evidence, decision.state
+    )
+
+
 class Rollout:
     """Runs the policy's stages for one canary against one baseline (see the module docstring)."""
 
     def __init__(
         self,
-        env: Any,
+        env: Environment,
         *,
         canary: str,
         baseline: str,
@@ -160,11 +176,7 @@ class Rollout:
         self.on_stage = on_stage
         #: a lock the caller already holds for this app (then run() does not take its own)
         self.lock = lock
-        if lock_dir is None:
-            from apexops.kernel import outputs_root
-
-            lock_dir = outputs_root() / "locks"
-        self.lock_dir = Path(lock_dir)
+        self.lock_dir = Path(lock_dir) if lock_dir is not None else outputs_root() / "locks"
 
     # ------------------------------------------------------------------ the run
 
@@ -195,11 +207,9 @@ class Rollout:
                         guard.disarm("restored after an exception")
                     raise
 
-    def _locked(self) -> Any:
+    def _locked(self) -> AbstractContextManager[DeploymentLock]:
         """The deployment lock for the run: the caller's when it holds one, else our own."""
         if self.lock is not None and self.lock.held:
-            import contextlib
-
             return contextlib.nullcontext(self.lock)
         return DeploymentLock(self.lock_dir, env=self.env_name, app=self.app_name, run_id=self.run_id)
 
@@ -223,7 +233,7 @@ class Rollout:
         self, run: _Run, guard: TrafficGuard, from_stage: int, state: HarmState | None
     ) -> RolloutResult:
         restarts_at = {r.name: r.restart_count for r in self.app.list_replicas(self.canary)}
-        decision: Decision | None = None
+        decision: Judgement | None = None
         for index in range(from_stage, len(self.policy.stages)):
             weight = self.policy.stages[index].weight
             if self.on_stage is not None:
@@ -233,38 +243,20 @@ class Rollout:
             run.traffic = write_traffic(self.app, split(self.canary, self.baseline, weight))
             decision = self._observe(run, index, state, restarts_at)
             state = decision.state
-            if decision.verdict is Verdict.ROLLBACK or decision.action == "rollback":
+            if decision.verdict is Decision.ROLLBACK or decision.action == "rollback":
                 return self._rollback(run, guard, decision)
-            if decision.verdict is Verdict.INCONCLUSIVE:
+            if decision.verdict is Decision.INCONCLUSIVE:
                 self._restore(run, decision.reason)
                 guard.disarm("escalated")
-                return RolloutResult(
-                    "escalated",
-                    decision.reason,
-                    index,
-                    decision,
-                    tuple(run.polls),
-                    tuple(run.traffic),
-                    self._save(run, decision, "escalated"),
-                    state,
-                )
+                return _result("escalated", decision, run, self._save(run, decision, "escalated"))
         guard.disarm("promoted")
         run.split = False
         assert decision is not None
-        return RolloutResult(
-            "promoted",
-            decision.reason,
-            len(self.policy.stages) - 1,
-            decision,
-            tuple(run.polls),
-            tuple(run.traffic),
-            (),
-            state,
-        )
+        return _result("promoted", decision, run)
 
     def _observe(
         self, run: _Run, index: int, state: HarmState | None, restarts_at: dict[str, int]
-    ) -> Decision:
+    ) -> Judgement:
         stage = self.policy.stages[index]
         start = self.clock()
         extensions = 0
@@ -292,7 +284,7 @@ class Rollout:
                 index,
                 stage.weight,
                 (now - start).total_seconds(),
-                decision.verdict.value,
+                decision.verdict,
                 decision.reason,
                 decision.numbers,
                 error,
@@ -300,35 +292,21 @@ class Rollout:
             run.polls.append(record)
             if self.on_poll is not None:
                 self.on_poll(record)
-            if decision.verdict is Verdict.INCONCLUSIVE and decision.action == "extend" and extensions < 1:
+            if decision.verdict is Decision.INCONCLUSIVE and decision.action == "extend" and extensions < 1:
                 extensions += 1  # one more max duration, judged as a fresh window of the same evidence
                 continue
-            if decision.verdict is not Verdict.HOLD:
+            if decision.verdict is not Decision.HOLD:
                 return decision
 
     def _stats(self, start: datetime, now: datetime) -> tuple[dict[str, RequestStats], str | None]:
         """Counts since the stage start up to now minus the ingestion lag; a failed query is partial data."""
-        from datetime import timedelta
-
         names = [self.canary, self.baseline]
         try:
             lag = self.telemetry.ingestion_lag_s()
             until = max(start, now - timedelta(seconds=min(lag, 86400.0)))
             stats = self.telemetry.request_stats(start, until, revisions=names, slow_ms=self.cfg.latency_ms)
-            if lag == float("inf"):
-                stats = {
-                    k: RequestStats(
-                        v.revision,
-                        v.requests,
-                        v.errors_5xx,
-                        v.slow,
-                        v.p50_ms,
-                        v.p95_ms,
-                        v.p99_ms,
-                        partial=True,
-                    )
-                    for k, v in stats.items()
-                }
+            if lag == float("inf"):  # the backend cannot say how complete it is: never count it as complete
+                stats = {k: replace(v, partial=True) for k, v in stats.items()}
             return stats, None
         except ApexopsError as exc:
             return {}, f"telemetry query failed: {exc}"
@@ -339,21 +317,11 @@ class Rollout:
         run.traffic = write_traffic(self.app, self.safe)
         run.split = False
 
-    def _rollback(self, run: _Run, guard: TrafficGuard, decision: Decision) -> RolloutResult:
+    def _rollback(self, run: _Run, guard: TrafficGuard, decision: Judgement) -> RolloutResult:
         before = list(run.traffic)
         self._restore(run, decision.reason)  # first the users, then the paperwork
         guard.disarm("rolled back")
-        evidence = self._save(run, decision, "rolled_back", before=before)
-        return RolloutResult(
-            "rolled_back",
-            decision.reason,
-            decision.stage_index,
-            decision,
-            tuple(run.polls),
-            tuple(run.traffic),
-            evidence,
-            decision.state,
-        )
+        return _result("rolled_back", decision, run, self._save(run, decision, "rolled_back", before=before))
 
     def rollback(self, reason: str) -> list[TrafficWeight]:
         """A person's decision: the baseline back to 100, read back (idempotent)."""
@@ -361,7 +329,7 @@ class Rollout:
             return write_traffic(self.app, self.safe)
 
     def _save(
-        self, run: _Run, decision: Decision, outcome: str, *, before: list[TrafficWeight] | None = None
+        self, run: _Run, decision: Judgement, outcome: str, *, before: list[TrafficWeight] | None = None
     ) -> tuple[Path, ...]:
         if self.evidence_dir is None:
             return ()

@@ -6,7 +6,7 @@
     if gate.check(): shift.run()                    # step 4: stages, live chart, synthetic load (sandbox)
     shift.escalation(); shift.resolve(decision)     # step 6: a person decides when the judge could not
     shift.stability(); shift.deactivate_gate(...)   # step 7: old revision, after the stability window
-    shift.verdict().raise_for_failure()
+    apexops.finish(shift)                           # step 8: verdict() and facts() recorded, shown, raised
 
 The stages themselves are `apexops.canary.rollout.Rollout` (complete traffic lists read back, the judge
 at every poll, automatic rollback, deployment lock, restore on exception/interrupt, guardian process on
@@ -18,25 +18,36 @@ date as the run goes (so an interrupt or a kernel death still leaves them), and 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from apexops import azcli, kernel
 from apexops.canary.approvals import NoGate, approval_for
+from apexops.canary.chart import RolloutChart
+from apexops.canary.checks import CheckResult
 from apexops.canary.escalation import EscalationDecision
-from apexops.canary.judge import CheckResult, Status
 from apexops.canary.load import LoadSummary, load_duration_s, resolve_load_rps, synthetic_load
 from apexops.canary.lock import DeploymentLock
 from apexops.canary.preconditions import check_preconditions, require, smoke_run_in_ledger
-from apexops.canary.report import ShiftVerdict, stage_rows, traffic_rows, verdict_for
+from apexops.canary.report import shift_verdict, stage_rows, traffic_rows, verdict_for
 from apexops.canary.resolve import find_promotion, resolve_shift
 from apexops.canary.rollout import PollRecord, Rollout, RolloutResult
-from apexops.canary.shift_steps import AfterStages
-from apexops.canary.stability import StabilityCheck
+from apexops.canary.stability import StabilityCheck, check_stability, deactivate
 from apexops.canary.traffic import split
+from apexops.display import show_message, step_skipped
 from apexops.errors import ApexopsError, ConfigError, LockHeldError, RolloutError
+from apexops.gates import Gate, require_approval
+from apexops.ledger import Ledger
 from apexops.settings import CanaryPolicy
+from apexops.status import Status, Verdict
+
+if TYPE_CHECKING:
+    from apexops.canary.observation import HarmState
+    from apexops.environment import Environment
 
 __all__ = ["ON_INCONCLUSIVE", "TrafficShift"]
 
@@ -47,12 +58,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class TrafficShift(AfterStages):
+class TrafficShift:
     """One run of procedure 50 (see the module docstring)."""
 
     def __init__(
         self,
-        env: Any,
+        env: Environment,
         *,
         revision: str = "",
         baseline_revision: str = "",
@@ -70,8 +81,6 @@ class TrafficShift(AfterStages):
         run_id: str = "",
         policy: CanaryPolicy | None = None,
     ) -> None:
-        from apexops import kernel
-
         self.env, self.settings, self.app = env, env.settings, env.app
         self.env_name, self.app_name = self.settings.environment, self.settings.app.name
         if on_inconclusive and on_inconclusive not in ON_INCONCLUSIVE:
@@ -126,8 +135,6 @@ class TrafficShift(AfterStages):
     # ------------------------------------------------------------------ step 0-2: context, checks, plan
 
     def _ledger(self) -> list[dict[str, Any]]:
-        from apexops.ledger import Ledger
-
         try:
             return Ledger(self.outputs).entries()
         except (ApexopsError, OSError):
@@ -135,9 +142,7 @@ class TrafficShift(AfterStages):
 
     def evidence_dir(self) -> Path:
         if self._evidence_dir is None:
-            from apexops.kernel import evidence
-
-            self._evidence_dir = evidence()
+            self._evidence_dir = kernel.evidence()
         return self._evidence_dir
 
     def summary_rows(self) -> list[dict[str, Any]]:
@@ -187,7 +192,7 @@ class TrafficShift(AfterStages):
         return self.checks
 
     def precondition_rows(self) -> list[dict[str, Any]]:
-        return [{"check": c.name, "status": c.status.value, "detail": c.reason} for c in self.checks]
+        return [{"check": c.name, "status": c.status, "detail": c.reason} for c in self.checks]
 
     def require(self) -> None:
         """Refuse before anything changes (a dry run only reports, like every dry-run step)."""
@@ -212,23 +217,21 @@ class TrafficShift(AfterStages):
             )
         return rows
 
-    def plan_message(self) -> tuple[str, str]:
+    def plan_message(self) -> tuple[str, Status]:
         slo = self.policy.slo
         if self.action == "none":
-            return self.resolution.reason, "SKIPPED"
+            return self.resolution.reason, Status.SKIPPED
         if self.action == "refuse":
-            return f"a real run refuses: {self.resolution.reason}", "FAIL"
+            return f"a real run refuses: {self.resolution.reason}", Status.FAIL
         return (
             f"each stage passes when the canary shows error rate < {slo.max_error_rate:.0%} and P95 < "
             f"{slo.latency_ms:g} ms at {self.policy.promote_confidence:.0%} confidence after its minimum "
             f"duration; harm against the baseline rolls back at once (alpha {self.policy.alpha:g}); on any "
             f"failure, interrupt or kernel death the traffic goes back to {self.baseline}=100",
-            "INFO",
+            Status.INFO,
         )
 
     def az_commands(self) -> str:
-        from apexops import azcli
-
         if self.action != "shift" or self.baseline is None:
             return azcli.ingress_traffic_show(self.settings)
         lines = [
@@ -248,12 +251,8 @@ class TrafficShift(AfterStages):
     def approval_phrase(self) -> str:
         return f"SHIFT TRAFFIC TO {self.canary} IN {self.env_name}"
 
-    def gate(self, approval: str) -> Any:
-        from apexops.gates import require_approval
-
+    def gate(self, approval: str) -> Gate | NoGate:
         if self.action == "none":
-            from apexops.display import step_skipped
-
             step_skipped(self.resolution.reason)
             return NoGate(self.resolution.reason)
         return require_approval(
@@ -286,10 +285,8 @@ class TrafficShift(AfterStages):
             on_stage=self._on_stage,
         )
 
-    def run(self, *, live: bool = True, from_stage: int = 0, state: Any = None) -> RolloutResult:
+    def run(self, *, live: bool = True, from_stage: int = 0, state: HarmState | None = None) -> RolloutResult:
         """The stages, with the live chart and (sandbox) the synthetic users; see Rollout for the safety."""
-        from apexops.canary.chart import RolloutChart
-
         if self.action != "shift":
             raise RolloutError(f"nothing to run: {self.resolution.reason}.", hint="see the preconditions.")
         chart = RolloutChart(title=f"Canary {self.canary} against {self.baseline}", live=live)
@@ -341,7 +338,7 @@ class TrafficShift(AfterStages):
 
     def _record_canary(self, verdict: str, reason: str) -> None:
         final = self._traffic_now()
-        canary = {
+        canary: dict[str, Any] = {
             "revision": self.canary,
             "baseline": self.baseline,
             "verdict": verdict,
@@ -360,9 +357,129 @@ class TrafficShift(AfterStages):
         self._facts["canary"] = canary
         self._record("canary", canary)
 
+    # ------------------------------------------------------------------ step 5: what the judge said
+
+    def poll_rows(self) -> list[dict[str, Any]]:
+        return [p.row() for p in self.polls]
+
+    def decision_rows(self) -> list[dict[str, Any]]:
+        return stage_rows(self.polls)
+
+    def check_rows(self) -> list[dict[str, Any]]:
+        decision = self.result.decision if self.result else None
+        if decision is None:
+            return []
+        return [{"check": c.name, "status": c.status, "reason": c.reason} for c in decision.checks]
+
+    def load_rows(self) -> list[dict[str, Any]]:
+        if self.load is None:
+            return []
+        rows = [
+            {"revision": r, "requests": n, "5xx": self.load.errors_5xx_by_revision.get(r, 0)}
+            for r, n in self.load.by_revision.items()
+        ]
+        return rows
+
+    # ------------------------------------------------------------------ step 6: escalation
+
+    @property
+    def escalated(self) -> bool:
+        return self.result is not None and self.result.outcome == "escalated"
+
+    def escalation(self, *, headless: bool | None = None) -> EscalationDecision | None:
+        """The decision cell: None when nothing escalated; headless, the parameter already decided."""
+        if not self.escalated:
+            step_skipped("no escalation: the judge decided every stage" if self.polls else "no stage ran")
+            return None
+        assert self.result is not None
+        if headless is None:
+            headless = os.environ.get("APEXOPS_HEADLESS") == "1"
+        self.decision = EscalationDecision(
+            stage_index=self.result.stage_index, reason=self.result.reason, headless=headless
+        )
+        if headless:
+            show_message(
+                f"headless, on_inconclusive={self.policy.on_inconclusive}: no one to ask; the run stops "
+                f"with traffic at {self.baseline}=100 ({self.result.reason})",
+                Status.INCONCLUSIVE,
+            )
+        else:
+            self.decision.show()
+        return self.decision
+
+    def resolve(self, decision: EscalationDecision | None, *, live: bool = True) -> RolloutResult | None:
+        """Act on the person's choice (next cell): resume the stage, or roll back. Headless: nothing."""
+        if decision is None or decision.headless or self.result is None:
+            step_skipped("no decision to act on")
+            return None
+        choice = decision.require()
+        if choice == "resume":
+            return self.run(live=live, from_stage=self.result.stage_index, state=self.result.state)
+        stage = decision.stage_index + 1
+        reason = f"escalation at stage {stage}: rolled back by {decision.by} ({self.result.reason})"
+        self._rollout(lambda _: None).rollback(reason)
+        traffic = tuple(self.app.get_traffic())
+        self.result = replace(self.result, outcome="rolled_back", reason=reason, traffic=traffic)
+        self._record_canary("rolled_back", reason)
+        return self.result
+
+    # ------------------------------------------------------------------ step 7: old revision
+
+    def stability(self) -> StabilityCheck:
+        promoted_at = self.promoted_at
+        if promoted_at is None and self.action == "none":
+            promoted_at, _ = find_promotion(self._ledger(), env=self.env_name, revision=self.canary)
+        promoted = self.action == "none" or (self.result is not None and self.result.outcome == "promoted")
+        if not promoted:
+            self.stability_check = StabilityCheck(
+                self.canary,
+                self.baseline,
+                self.policy.stability_window_s,
+                None,
+                Status.SKIPPED,
+                "the canary was not promoted in this run",
+            )
+        else:
+            self.stability_check = check_stability(
+                self.env,
+                canary=self.canary,
+                old=self.baseline,
+                promoted_at=promoted_at,
+                requested=self.deactivate_old,
+                now=self.clock(),
+            )
+        return self.stability_check
+
+    @property
+    def deactivate_phrase(self) -> str:
+        return f"DEACTIVATE {self.baseline} IN {self.env_name}"
+
+    def deactivate_gate(self, approval: str) -> Gate | NoGate:
+        check = self.stability_check or self.stability()
+        if not check.ready:
+            return NoGate(check.reason)
+        return require_approval(
+            self.deactivate_phrase,
+            approval=approval_for(approval, self.deactivate_phrase),
+            dry_run=self.dry_run,
+        )
+
+    @property
+    def deactivate_skip_reason(self) -> str:
+        check = self.stability_check or self.stability()
+        if check.ready and self.dry_run:
+            return f"dry run: {self.baseline} stays active"
+        return check.reason
+
+    def deactivate_old_revision(self) -> None:
+        assert self.baseline is not None
+        deactivate(self.app, self.baseline)
+        self.deactivated = True
+        self._record("old_revision_deactivated", self.baseline)
+
     # ------------------------------------------------------------------ verdict
 
-    def verdict(self) -> ShiftVerdict:
+    def verdict(self) -> Verdict:
         if self.dry_run:
             reason = {"shift": f"plan only: {self.resolution.reason}", "none": self.resolution.reason}.get(
                 self.action, f"a real run would refuse: {self.resolution.reason}"
@@ -370,7 +487,7 @@ class TrafficShift(AfterStages):
             failed = [f"{c.name}: {c.reason}" for c in self.checks if c.status is Status.FAIL]
             self._record_canary("dry_run", reason)
             self._record("traffic_moved", False)
-            return ShiftVerdict("dry_run", reason, (reason, *(f"a real run would stop: {f}" for f in failed)))
+            return shift_verdict("dry_run", (reason, *(f"a real run would stop: {f}" for f in failed)))
         if self.action == "none" and self.result is None:
             self._record("traffic_moved", False)
             self._record_canary("promoted", self.resolution.reason)

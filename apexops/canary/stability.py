@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apexops.canary.traffic import effective
 from apexops.canary.triggers import TriggerReport, bucket_size_s, evaluate_triggers
 from apexops.errors import ApexopsError, VerificationError
+from apexops.status import Status
+
+if TYPE_CHECKING:
+    from apexops.environment import Environment
+    from apexops.ports import ContainerApp
 
 __all__ = ["StabilityCheck", "check_stability", "deactivate"]
 
@@ -27,13 +32,13 @@ class StabilityCheck:
     window_s: float
     promoted_at: datetime | None
     #: PASS (the gate may open) | SKIPPED (nothing to do now) | FAIL (must not deactivate)
-    status: str
+    status: Status
     reason: str
     triggers: TriggerReport | None = None
 
     @property
     def ready(self) -> bool:
-        return self.status == "PASS"
+        return self.status is Status.PASS
 
     @property
     def until(self) -> datetime | None:
@@ -41,17 +46,21 @@ class StabilityCheck:
 
     def rows(self) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = [
-            {"check": "old revision", "status": "INFO", "detail": self.old or "(unknown)"},
+            {"check": "old revision", "status": Status.INFO, "detail": self.old or "(unknown)"},
             {
                 "check": "stability window",
-                "status": "INFO",
+                "status": Status.INFO,
                 "detail": f"{self.window_s:g} s from the promotion"
                 + (f" ({self.promoted_at:%Y-%m-%d %H:%M:%S} UTC)" if self.promoted_at else ""),
             },
         ]
         if self.triggers is not None:
             rows += [
-                {"check": f"trigger {r.name}", "status": "FAIL" if r.fired else "PASS", "detail": r.reason}
+                {
+                    "check": f"trigger {r.name}",
+                    "status": Status.FAIL if r.fired else Status.PASS,
+                    "detail": r.reason,
+                }
                 for r in self.triggers.results
             ]
         rows.append({"check": "deactivate the old revision", "status": self.status, "detail": self.reason})
@@ -69,7 +78,7 @@ class StabilityCheck:
 
 
 def check_stability(
-    env: Any,
+    env: Environment,
     *,
     canary: str,
     old: str | None,
@@ -81,35 +90,35 @@ def check_stability(
     policy, triggers = env.settings.canary, env.settings.rollback_triggers
     window = policy.stability_window_s
 
-    def result(status: str, reason: str, report: TriggerReport | None = None) -> StabilityCheck:
+    def result(status: Status, reason: str, report: TriggerReport | None = None) -> StabilityCheck:
         return StabilityCheck(canary, old, window, promoted_at, status, reason, report)
 
     if not requested:
         return result(
-            "SKIPPED",
+            Status.SKIPPED,
             "deactivate_old=False: the old revision stays active as the instant rollback target; re-run "
             f"with deactivate_old=True after the {window:g} s stability window",
         )
     if old is None:
-        return result("FAIL", "the old revision is not known: name it with baseline_revision")
+        return result(Status.FAIL, "the old revision is not known: name it with baseline_revision")
     traffic = effective(env.app.get_traffic())
     if traffic != {canary: 100}:
-        return result("FAIL", f"{canary} does not serve 100% (traffic {traffic}): nothing was promoted")
+        return result(Status.FAIL, f"{canary} does not serve 100% (traffic {traffic}): nothing was promoted")
     try:
         if not env.app.get_revision(old).active:
-            return result("SKIPPED", f"{old} is already inactive")
+            return result(Status.SKIPPED, f"{old} is already inactive")
     except ApexopsError as exc:
-        return result("FAIL", f"{old}: {exc.message}")
+        return result(Status.FAIL, f"{old}: {exc.message}")
     if promoted_at is None:
         return result(
-            "FAIL",
+            Status.FAIL,
             f"no record of when {canary} was promoted (no procedure-50 run in the ledger promoted it), "
             "so the stability window cannot be checked",
         )
     until = promoted_at + timedelta(seconds=window)
     if now < until:
         return result(
-            "SKIPPED",
+            Status.SKIPPED,
             f"the stability window runs until {until:%Y-%m-%d %H:%M:%S} UTC "
             f"({(until - now).total_seconds():.0f} s left); re-run with deactivate_old=True then",
         )
@@ -123,17 +132,17 @@ def check_stability(
         if report.fired:
             names = ", ".join(r.name for r in report.fired)
             return result(
-                "FAIL", f"rollback trigger fired during the window ({names}): run 60-rollback", report
+                Status.FAIL, f"rollback trigger fired during the window ({names}): run 60-rollback", report
             )
     return result(
-        "PASS",
+        Status.PASS,
         f"{canary} has served 100% for the {window:g} s window without a rollback trigger; "
         f"{old} may be deactivated",
         report,
     )
 
 
-def deactivate(app: Any, revision: str) -> None:
+def deactivate(app: ContainerApp, revision: str) -> None:
     """Deactivate and read back (it must be inactive afterwards)."""
     app.deactivate_revision(revision)
     if app.get_revision(revision).active:

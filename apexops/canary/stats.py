@@ -26,6 +26,11 @@ Two questions, two tools:
 
 Everything accepts numpy arrays as well as scalars, so the benchmark can evaluate a whole stream of polls
 with the very functions the judge uses. No I/O, no clock.
+
+Written here rather than taken from a library: scipy.stats offers fixed-sample tests only (the peeking
+problem above), and an e-value package (`savvi`) would be a new dependency for a few closed-form
+mixtures over scipy.special's incomplete beta functions; `tests/canary/test_stats.py` checks their
+expectations and mixture integrals numerically.
 """
 
 from __future__ import annotations
@@ -81,7 +86,8 @@ _TINY = 1e-12
 
 def _log(x: ArrayLike) -> np.ndarray:
     with np.errstate(divide="ignore"):
-        return np.log(np.asarray(x, dtype=float))
+        out: np.ndarray = np.log(np.asarray(x, dtype=float))
+    return out
 
 
 def _scalar(x: np.ndarray) -> float | np.ndarray:
@@ -125,7 +131,8 @@ def harm_log_lr(
     k = np.asarray(canary_bad, dtype=float)[..., None]
     total = k + np.asarray(baseline_bad, dtype=float)[..., None]
     rho = np.asarray(share, dtype=float)[..., None]
-    return k * log_psi - total * np.log1p(rho * np.expm1(log_psi))
+    out: np.ndarray = k * log_psi - total * np.log1p(rho * np.expm1(log_psi))
+    return out
 
 
 def mixture_log_evalue(log_lr: np.ndarray, log_weights: np.ndarray) -> float | np.ndarray:

@@ -2,13 +2,14 @@
 
     d = Deployment(env, "v1.2.3")
     d.check_image(); d.take_snapshot(apexops.evidence()); d.make_plan()   # nothing changed yet
-    d.apply(); d.watch_health(on_status=...); d.verify(); d.troubleshoot(); d.verdict()
+    d.apply(); d.watch_health(on_status=...); d.verify(); d.troubleshoot()
+    apexops.finish(d)                                                       # d.verdict(), d.facts()
 
 The steps are small modules (image, snapshot, plan, apply, watch, verify, troubleshoot) usable alone.
 """
 
 from __future__ import annotations
 
-from apexops.deploy.procedure import Deployment, DeployVerdict
+from apexops.deploy.procedure import Deployment
 
-__all__ = ["DeployVerdict", "Deployment"]
+__all__ = ["Deployment"]

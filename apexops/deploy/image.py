@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from apexops.errors import ConfigError, NotFoundError
+from apexops.status import Status
 
 if TYPE_CHECKING:
     from apexops.models import ImageTag
@@ -71,7 +72,7 @@ class ImageCheck:
                 "digest": self.tag.digest,
                 "created": created,
                 "age": _age_text(self.age),
-                "status": "PASS",
+                "status": Status.PASS,
             },
         ]
 

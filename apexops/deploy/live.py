@@ -3,7 +3,7 @@
 The revision watch of procedure 30 redraws one display (IPython `display_id` + `update`, the same
 mechanism as `apexops.display.LiveChart`): in JupyterLab the operator sees the status change live, and the
 executed notebook stores one table, the last one, rather than one per poll. Statuses are coloured with
-`apexops.display.STATUS_COLOURS`. Outside IPython it prints the text rendering once per change.
+`apexops.status.style`. Outside IPython it prints the text rendering once per change.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from apexops.status import Status, style
 
 __all__ = ["LiveTable", "watch_table"]
 
@@ -28,25 +30,15 @@ def _text(columns: list[str], rows: list[list[str]], title: str, caption: str) -
     return "\n".join(lines)
 
 
-#: revision phases shown with the status colours they mean
-_PHASES = {
-    "HEALTHY": "PASS",
-    "FAILED": "FAIL",
-    "RUNNING": "WARN",
-    "PROVISIONING": "INFO",
-    "TIMED_OUT": "FAIL",
-}
+#: revision phases shown with the status colours they mean (failed and timed_out read as FAIL by
+#: `Status.parse`, provisioning as INFO)
+_PHASES = {"healthy": Status.PASS, "running": Status.WARN}
 
 
 def _badge(value: str) -> str:
-    from apexops.display import STATUS_COLOURS
-
-    colours = STATUS_COLOURS.get(_PHASES.get(value.upper(), value.upper()))
-    if colours is None:
-        return html.escape(value)
-    fg, bg = colours
+    s = style(_PHASES.get(value.lower(), value))
     return (
-        f'<span style="color:{fg};background:{bg};padding:1px 8px;border-radius:3px;font-weight:600">'
+        f'<span style="color:{s.fg};background:{s.bg};padding:1px 8px;border-radius:3px;font-weight:600">'
         f"{html.escape(value)}</span>"
     )
 
@@ -91,18 +83,16 @@ class LiveTable:
         """Draw the table (the first call displays it, later calls replace that display)."""
         bundle = self.bundle(rows, caption)
         self.updates += 1
-        try:
-            from IPython import get_ipython
-            from IPython.display import display
-        except ImportError:  # pragma: no cover - IPython is a dependency
-            get_ipython = None  # type: ignore[assignment]
-        if get_ipython is None or get_ipython() is None:
+        from IPython import get_ipython  # lazy: IPython loads only when a table is drawn
+        from IPython.display import display
+
+        if get_ipython() is None:
             if bundle["text/plain"] != self._last_text:
                 print(bundle["text/plain"])
                 self._last_text = bundle["text/plain"]
             return
         if self._handle is None:
-            self._handle = display(bundle, raw=True, display_id=True)
+            self._handle = display(bundle, raw=True, display_id=True)  # type: ignore[no-untyped-call]
         else:
             self._handle.update(bundle, raw=True)
 

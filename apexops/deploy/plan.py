@@ -15,9 +15,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from apexops import azcli
 from apexops.deploy.secrets import HIDDEN, looks_secret
 from apexops.errors import ConfigError, ConflictError
 from apexops.models import AppTemplate, AppUpdate
+from apexops.status import Status
 
 if TYPE_CHECKING:
     from apexops.models import AppState, Revision
@@ -174,9 +176,9 @@ class DeployPlan:
         return [r.row() for r in rows]
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         """How the plan's message is shown: WARN when a revision will be created, SKIPPED for a no-op."""
-        return "WARN" if self.action == "create" else "SKIPPED"
+        return Status.WARN if self.action == "create" else Status.SKIPPED
 
 
 def _describe(rev: Revision) -> str:
@@ -213,9 +215,8 @@ def plan_deploy(
     now: datetime | None = None,
 ) -> DeployPlan:
     """Diff the requested template against the app's current one and decide what will happen."""
-    from apexops import azcli
-
-    if update.image is None:
+    image = update.image
+    if image is None:
         raise ValueError("the deploy update must name an image")
     _refuse_traffic_following_latest(state)
     requested = _merged(state.template, update)
@@ -258,7 +259,7 @@ def plan_deploy(
     command = azcli.containerapp_update(settings, replace(update, env=shown_env))
     return DeployPlan(
         app=state.name,
-        image=update.image,
+        image=image,
         tag=tag,
         update=update,
         action=action,

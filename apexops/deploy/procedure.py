@@ -11,10 +11,9 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from apexops.deploy.apply import AppliedRevision, apply_plan, traffic_key
 from apexops.deploy.image import ImageCheck, check_image, validate_tag
@@ -25,25 +24,18 @@ from apexops.deploy.verify import check_revision_state, probe_revision_url
 from apexops.deploy.watch import RevisionStatus, WatchResult, watch_revision
 from apexops.errors import ConfigError, VerificationError
 from apexops.smoke.results import CheckResult
+from apexops.status import Status, Verdict
 
 if TYPE_CHECKING:
     from apexops.environment import Environment
     from apexops.ports import ProgressCallback
 
-__all__ = ["DeployVerdict", "Deployment"]
+__all__ = ["Deployment"]
 
 
-@dataclass(frozen=True)
-class DeployVerdict:
-    """PASS, FAIL, or SKIPPED (dry run), with the reasons; `raise_for_failure` stops a chain."""
-
-    status: Literal["PASS", "FAIL", "SKIPPED"]
-    reasons: tuple[str, ...]
-    hint: str = ""
-
-    def raise_for_failure(self) -> None:
-        if self.status == "FAIL":
-            raise VerificationError("deployment failed: " + "; ".join(self.reasons), hint=self.hint or None)
+def _verdict(status: Status, *reasons: str, hint: str = "") -> Verdict:
+    """PASS, FAIL, or SKIPPED (dry run), with the reasons; a FAIL raises VerificationError."""
+    return Verdict(status, reasons, hint=hint, title="deployment failed", error=VerificationError)
 
 
 class Deployment:
@@ -162,13 +154,15 @@ class Deployment:
         if revision.url and revision.active:
             checks += probe_revision_url(revision, timeout_s=self.settings.smoke.request_timeout_s)
         else:
-            checks.append(CheckResult("health: live", "SKIPPED", 0.0, "the revision has no URL (inactive)"))
+            checks.append(
+                CheckResult("health: live", Status.SKIPPED, 0.0, "the revision has no URL (inactive)")
+            )
         traffic_now = tuple(self.env.app.get_traffic())
         unchanged = traffic_key(traffic_now) == traffic_key(self.applied.traffic_before)
         checks.append(
             CheckResult(
                 "traffic: unchanged",
-                "PASS" if unchanged else "FAIL",
+                Status.PASS if unchanged else Status.FAIL,
                 0.0,
                 f"{self.applied.name} has {revision.traffic_weight}% traffic; the traffic list is "
                 + ("unchanged" if unchanged else "CHANGED since the deployment started"),
@@ -183,7 +177,7 @@ class Deployment:
         if self.applied is None:
             return False
         watch_bad = self.watch is not None and not self.watch.ok
-        return watch_bad or any(c.status == "FAIL" for c in self.checks)
+        return watch_bad or any(c.status.failed for c in self.checks)
 
     def troubleshoot(self, *, tail: int = 100) -> Troubleshooting | None:
         """On failure: the revision's logs, startup errors, replicas, registry credentials; else None."""
@@ -196,32 +190,31 @@ class Deployment:
 
     # ------------------------------------------------------------------ outcome
 
-    def verdict(self) -> DeployVerdict:
+    def verdict(self) -> Verdict:
+        """The run's verdict: PASS, FAIL (raises VerificationError), or SKIPPED for a dry run."""
         if self.plan is None:
-            return DeployVerdict("FAIL", ("no plan was made",), "run the procedure from the start")
+            return _verdict(Status.FAIL, "no plan was made", hint="run the procedure from the start")
         if self.applied is None:
-            return DeployVerdict("SKIPPED", (f"dry run: plan shown ({self.plan.action}), nothing changed",))
+            return _verdict(Status.SKIPPED, f"dry run: plan shown ({self.plan.action}), nothing changed")
         name = self.applied.name
         if self.failed:
             reasons = []
             if self.watch is not None and not self.watch.ok:
                 reasons.append(self.watch.reason)
-            reasons += [f"{c.name}: {c.detail}" for c in self.checks if c.status == "FAIL"]
+            reasons += [f"{c.name}: {c.detail}" for c in self.checks if c.status.failed]
             if self.troubleshooting and self.troubleshooting.errors:
                 reasons.append(f"startup error: {self.troubleshooting.errors[0].message}")
-            return DeployVerdict("FAIL", tuple(reasons), NEXT_STEP)
+            return _verdict(Status.FAIL, *reasons, hint=NEXT_STEP)
         what = "created" if self.applied.created else "already existed (nothing done)"
-        return DeployVerdict(
-            "PASS",
-            (
-                f"{name} {what}: image {self.tag}, Healthy, "
-                f"{self.watch.revision.replicas if self.watch and self.watch.revision else '?'} replica(s), "
-                "0% traffic; procedure 50 shifts traffic",
-            ),
+        replicas = self.watch.revision.replicas if self.watch and self.watch.revision else "?"
+        return _verdict(
+            Status.PASS,
+            f"{name} {what}: image {self.tag}, Healthy, {replicas} replica(s), 0% traffic; "
+            "procedure 50 shifts traffic",
         )
 
     def facts(self) -> dict[str, Any]:
-        """The ledger facts: old revision(s), new revision, image, digest (and what happened)."""
+        """The ledger facts (JSON-safe): old revision(s), new revision, image, digest, what happened."""
         out: dict[str, Any] = {
             "image": self.image.image if self.image else self.settings.image(self.tag),
             "digest": self.image.digest if self.image else None,

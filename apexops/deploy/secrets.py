@@ -12,6 +12,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from apexops.redact import looks_secret_name
+from apexops.tokens import known_secret_values
+
 __all__ = ["HIDDEN", "looks_secret", "redact_mapping", "scrub_text"]
 
 HIDDEN = "<hidden>"
@@ -31,8 +34,6 @@ def looks_secret(name: str) -> bool:
     Deliberately the union of this module's patterns and the run-wide redactor's
     (`apexops.redact.looks_secret_name`): hiding a harmless value costs little, printing a key a lot.
     """
-    from apexops.redact import looks_secret_name
-
     if _REFERENCE.search(name):
         return False
     return bool(_SECRET_NAME.search(name)) or looks_secret_name(name)
@@ -69,8 +70,6 @@ def _redact(data: Any, *, in_secrets: bool) -> Any:
 
 def scrub_text(text: str) -> str:
     """Replace every token value this process has seen with HIDDEN."""
-    from apexops.tokens import known_secret_values
-
     for value in known_secret_values():
         if value in text:
             text = text.replace(value, HIDDEN)

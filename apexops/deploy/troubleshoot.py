@@ -9,9 +9,9 @@ source that cannot be read is reported as a finding, never as a second failure h
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from apexops.deploy.secrets import HIDDEN, looks_secret, scrub_text
 
@@ -23,6 +23,8 @@ __all__ = ["Troubleshooting", "gather_troubleshooting", "registry_rows", "startu
 
 _ERROR_TEXT = re.compile(r"(traceback|exception|error[:\s]|failed|fatal|cannot|refused)", re.I)
 _PULL = re.compile(r"(pull|manifest|unauthori[sz]ed|registry|image .* not found|denied)", re.I)
+
+T = TypeVar("T")
 
 NEXT_STEP = "run 80-troubleshooting, or 30 again with a fixed tag; no traffic was moved"
 
@@ -51,6 +53,7 @@ _READINESS = re.compile(r"GET /health/ready (5\d\d)")
 
 def _log_rows(lines: Sequence[LogLine]) -> list[dict[str, Any]]:
     """Log lines as rows, the same folding and scrubbing as procedure 80 (one place decides what shows)."""
+    # lazy: apexops.troubleshoot imports apexops.deploy.secrets, so a top-level import here is a cycle
     from apexops.troubleshoot.logs import log_rows
 
     return log_rows(lines)
@@ -106,26 +109,20 @@ def gather_troubleshooting(
     """Logs, startup errors, replicas and registry configuration of `revision`, with findings."""
     findings: list[str] = []
     unavailable: list[str] = []
-    logs: list[LogLine] = []
-    replicas: list[Replica] = []
-    rev: Revision | None = None
-    try:
-        logs = list(telemetry.console_logs(revision, tail=tail))
-    except Exception as exc:
-        unavailable.append(f"console logs: {type(exc).__name__}: {getattr(exc, 'message', exc)}")
-    try:
-        rev = app.get_revision(revision)
-    except Exception as exc:
-        unavailable.append(f"revision state: {type(exc).__name__}: {getattr(exc, 'message', exc)}")
-    try:
-        replicas = list(app.list_replicas(revision))
-    except Exception as exc:
-        unavailable.append(f"replicas: {type(exc).__name__}: {getattr(exc, 'message', exc)}")
-    registries: list[dict[str, Any]] = []
-    try:
-        registries = registry_rows((state or app.show()).registries)
-    except Exception as exc:
-        unavailable.append(f"registries: {type(exc).__name__}: {getattr(exc, 'message', exc)}")
+
+    def read(what: str, source: Callable[[], T], default: T) -> T:
+        try:
+            return source()
+        except Exception as exc:  # a source that cannot be read is a finding, not a second failure
+            unavailable.append(f"{what}: {type(exc).__name__}: {getattr(exc, 'message', exc)}")
+            return default
+
+    logs: list[LogLine] = read("console logs", lambda: list(telemetry.console_logs(revision, tail=tail)), [])
+    rev: Revision | None = read("revision state", lambda: app.get_revision(revision), None)
+    replicas: list[Replica] = read("replicas", lambda: list(app.list_replicas(revision)), [])
+    registries: list[dict[str, Any]] = read(
+        "registries", lambda: registry_rows((state or app.show()).registries), []
+    )
     errors = startup_errors(logs)
 
     if rev is not None:

@@ -11,7 +11,9 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from apexops.smoke.checks import check_live, check_ready, make_client
 from apexops.smoke.results import CheckResult
+from apexops.status import Status
 
 if TYPE_CHECKING:
     from apexops.models import Revision
@@ -24,7 +26,7 @@ def check_revision_state(revision: Revision, *, min_replicas: int) -> list[Check
     health_ok = revision.health_state == "Healthy"
     health = CheckResult(
         "revision: health state",
-        "PASS" if health_ok else "FAIL",
+        Status.PASS if health_ok else Status.FAIL,
         0.0,
         f"{revision.name}: {revision.health_state} (provisioning {revision.provisioning_state}, "
         f"running {revision.running_state})",
@@ -33,7 +35,7 @@ def check_revision_state(revision: Revision, *, min_replicas: int) -> list[Check
     enough = revision.replicas >= min_replicas
     replicas = CheckResult(
         "revision: replicas",
-        "PASS" if enough else "FAIL",
+        Status.PASS if enough else Status.FAIL,
         0.0,
         f"{revision.replicas} running, at least {min_replicas} expected",
         "" if enough else "replicas are not starting: check the logs and the scale settings",
@@ -49,13 +51,11 @@ def probe_revision_url(
     transport: object = None,
 ) -> list[CheckResult]:
     """GET /health/live and /health/ready on the revision's own URL (no traffic involved)."""
-    from apexops.smoke.checks import check_live, check_ready, make_client
-
     if not revision.url:
         reason = f"{revision.name} has no revision URL (inactive, or ingress disabled)"
         return [
-            CheckResult("health: live", "FAIL", 0.0, reason, "activate the revision, then re-run"),
-            CheckResult("health: ready", "SKIPPED", 0.0, reason),
+            CheckResult("health: live", Status.FAIL, 0.0, reason, "activate the revision, then re-run"),
+            CheckResult("health: ready", Status.SKIPPED, 0.0, reason),
         ]
     with make_client(revision.url, timeout_s=timeout_s, transport=transport) as client:
         return [check_live(client, clock=clock), check_ready(client, clock=clock)]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from apexops.errors import ApexopsError
+from apexops.polling import poll_until
 
 if TYPE_CHECKING:
     from apexops.models import Replica, Revision
@@ -131,57 +132,59 @@ def watch_revision(
         raise ValueError(f"timeout_s must be positive (got {timeout_s})")
     start = clock()
     history: list[RevisionStatus] = []
-    revision: Revision | None = None
-    while True:
-        elapsed = clock() - start
-        note = ""
-        try:
-            revision = app.get_revision(name)
-            replicas = app.list_replicas(name) if revision.active else []
-        except ApexopsError as exc:  # a transient read failure is shown, not fatal
-            replicas = None
-            note = f"read failed: {exc.message}"
-        if revision is None:
-            status = RevisionStatus(elapsed, "provisioning", "Unknown", "Unknown", "Unknown", 0, 0, note)
-        else:
-            phase, why = phase_of(
-                revision, replicas, min_replicas=min_replicas, crash_restarts=crash_restarts
-            )
-            restarts = sum(r.restart_count for r in replicas or [])
-            status = RevisionStatus(
-                elapsed,
-                phase,
-                revision.provisioning_state,
-                revision.running_state,
-                revision.health_state,
-                revision.replicas,
-                restarts,
-                note or why,
-                None if replicas is None else sum(1 for r in replicas if r.ready),
-            )
+    last: list[Revision] = []  # the last revision read (a failed read keeps the one before)
+
+    def look() -> RevisionStatus:
+        status = _observe(app, name, clock() - start, last, min_replicas, crash_restarts)
         if not history or not history[-1].same_state(status):
             history.append(status)  # one row per change of state; its time is when it was first seen
-        shown = tuple(history)
         if on_status is not None:
-            on_status(status, shown)
-        if status.phase == "healthy":
-            return WatchResult(
-                "healthy",
-                revision,
-                shown,
-                f"{name} is Healthy with {status.replicas} replica(s) after {elapsed:.0f} s",
-                elapsed,
-            )
-        if status.phase == "failed":
-            return WatchResult("failed", revision, shown, f"{name} failed: {status.note}", elapsed)
-        if elapsed >= timeout_s:
-            return WatchResult(
-                "timed_out",
-                revision,
-                shown,
-                f"{name} is not healthy after {timeout_s:g} s (last: {status.phase}"
-                + (f", {status.note}" if status.note else "")
-                + ")",
-                elapsed,
-            )
-        sleep(min(poll_s, max(0.0, timeout_s - elapsed)))
+            on_status(status, tuple(history))
+        return status
+
+    polled = poll_until(
+        look,
+        timeout_s,
+        until=lambda s: s.phase in ("healthy", "failed"),
+        interval_s=poll_s,
+        clock=clock,
+        sleep=sleep,
+    )
+    status, shown = polled.value, tuple(history)
+    elapsed, revision = status.elapsed_s, last[0] if last else None
+    if status.phase == "healthy":
+        reason = f"{name} is Healthy with {status.replicas} replica(s) after {elapsed:.0f} s"
+        return WatchResult("healthy", revision, shown, reason, elapsed)
+    if status.phase == "failed":
+        return WatchResult("failed", revision, shown, f"{name} failed: {status.note}", elapsed)
+    note = f", {status.note}" if status.note else ""
+    reason = f"{name} is not healthy after {timeout_s:g} s (last: {status.phase}{note})"
+    return WatchResult("timed_out", revision, shown, reason, elapsed)
+
+
+def _observe(
+    app: ContainerApp, name: str, elapsed: float, last: list[Revision], min_replicas: int, crash_restarts: int
+) -> RevisionStatus:
+    """One poll of the revision and its replicas, as a status row (a failed read is shown, not fatal)."""
+    note = ""
+    try:
+        last[:] = [app.get_revision(name)]
+        replicas = app.list_replicas(name) if last[-1].active else []
+    except ApexopsError as exc:
+        replicas = None
+        note = f"read failed: {exc.message}"
+    if not last:
+        return RevisionStatus(elapsed, "provisioning", "Unknown", "Unknown", "Unknown", 0, 0, note)
+    revision = last[-1]
+    phase, why = phase_of(revision, replicas, min_replicas=min_replicas, crash_restarts=crash_restarts)
+    return RevisionStatus(
+        elapsed,
+        phase,
+        revision.provisioning_state,
+        revision.running_state,
+        revision.health_state,
+        revision.replicas,
+        sum(r.restart_count for r in replicas or []),
+        note or why,
+        None if replicas is None else sum(1 for r in replicas if r.ready),
+    )

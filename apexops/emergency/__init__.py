@@ -9,7 +9,7 @@ storage access) as diagnostics first, then one explicit, gated recovery with rea
 from __future__ import annotations
 
 from apexops.emergency.diagnose import SCENARIOS, Diagnostics, Summary, last_good_candidates, summarize
-from apexops.emergency.procedure import EmergencyProcedure, EmergencyVerdict
+from apexops.emergency.procedure import EmergencyProcedure
 from apexops.emergency.recovery import RECOVERIES, RecoveryPlan, RecoveryResult, apply_recovery, plan_recovery
 
 __all__ = [
@@ -17,7 +17,6 @@ __all__ = [
     "SCENARIOS",
     "Diagnostics",
     "EmergencyProcedure",
-    "EmergencyVerdict",
     "RecoveryPlan",
     "RecoveryResult",
     "Summary",

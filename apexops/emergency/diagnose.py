@@ -9,12 +9,17 @@ the operator to choose (it never acts).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from apexops.errors import ApexopsError
+from apexops.smoke.checks import check_live, check_ready, make_client
+from apexops.status import Finding as StatusFinding
+from apexops.status import Status, worst
+from apexops.troubleshoot.execs import MANUAL
 
 if TYPE_CHECKING:
     from apexops.environment import Environment
@@ -33,7 +38,6 @@ if TYPE_CHECKING:
 __all__ = ["SCENARIOS", "Diagnostics", "Finding", "Summary", "gather", "last_good_candidates", "summarize"]
 
 SCENARIOS = ("outage", "database", "blob")
-Severity = Literal["FAIL", "WARN", "INFO"]
 
 
 @dataclass(frozen=True)
@@ -63,42 +67,49 @@ class Diagnostics:
 
 
 @dataclass(frozen=True)
-class Finding:
-    severity: Severity
-    area: str
-    text: str
+class Finding(StatusFinding):
+    """One thing the diagnostics found (a status and why), where, and which recovery it points to.
+
+    `points_to` is "revision" when a serving revision is at fault (`revision` names it: another revision
+    should take the traffic), "replicas" when replicas crash or do not answer (a restart may help),
+    "dependency" when a dependency fails from the app side (no recovery option fixes that); `subject`
+    names the revision at fault or the failing check.
+    """
+
+    area: str = ""
+    points_to: str = ""
+    subject: str = ""
 
     def row(self) -> dict[str, Any]:
-        return {"status": self.severity, "area": self.area, "finding": self.text}
+        return {"status": self.status, "area": self.area, "finding": self.reason}
+
+    def line(self) -> str:
+        return f"{self.status} {self.area}: {self.reason}"
 
 
 @dataclass(frozen=True)
 class Summary:
     findings: tuple[Finding, ...]
-    suggestion: str  # "" | restart | activate_last_good | manual | none
+    suggestion: str  # restart | activate_last_good | manual | none
     reason: str
     candidates: tuple[str, ...] = ()
 
     @property
-    def status(self) -> str:
-        sev = {f.severity for f in self.findings}
-        return "FAIL" if "FAIL" in sev else "WARN" if "WARN" in sev else "PASS"
+    def status(self) -> Status:
+        """The worst finding; INFO findings alone leave the diagnosis at PASS."""
+        return worst([Status.PASS, *(f.status for f in self.findings)])
 
     def rows(self) -> list[dict[str, Any]]:
         if not self.findings:
-            return [{"status": "PASS", "area": "all", "finding": "nothing abnormal found"}]
-        order = {"FAIL": 0, "WARN": 1, "INFO": 2}
-        return [f.row() for f in sorted(self.findings, key=lambda f: order[f.severity])]
+            return [{"status": Status.PASS, "area": "all", "finding": "nothing abnormal found"}]
+        return [f.row() for f in sorted(self.findings, key=lambda f: -f.status.rank)]
 
     def suggestion_text(self) -> str:
-        if self.suggestion in ("restart", "activate_last_good", "scale_to_zero_and_back"):
-            extra = (
-                f' last_good_revision="{self.candidates[0]}"'
-                if (self.suggestion == "activate_last_good" and self.candidates)
-                else ""
-            )
-            return f'suggested: recovery="{self.suggestion}"{extra} — {self.reason}'
-        return f"suggested: {self.reason}"
+        if self.suggestion in ("manual", "none"):
+            return f"suggested: {self.reason}"
+        good = self.candidates[:1] if self.suggestion == "activate_last_good" else ()
+        extra = "".join(f' last_good_revision="{name}"' for name in good)
+        return f'suggested: recovery="{self.suggestion}"{extra} — {self.reason}'
 
 
 def last_good_candidates(revisions: Sequence[Revision], traffic: Mapping[str, int]) -> tuple[str, ...]:
@@ -120,132 +131,172 @@ def last_good_candidates(revisions: Sequence[Revision], traffic: Mapping[str, in
     return tuple(r.name for r in pool)
 
 
-def summarize(d: Diagnostics, *, error_rate_fail: float = 0.10, error_rate_warn: float = 0.01) -> Summary:
-    """Findings (FAIL/WARN/INFO) from the diagnostics and the recovery they point to; pure."""
-    f: list[Finding] = []
-    for source, why in d.unavailable.items():
-        f.append(Finding("WARN", source, f"could not read {source}: {why}"))
-    traffic = d.traffic()
-    bad_traffic: list[str] = []
-    crashed = False
-    if d.app is not None:
-        if d.app.running_status not in ("Running", "Unknown", ""):
-            f.append(Finding("FAIL", "app", f"running status is {d.app.running_status}"))
-            crashed = True
-        if d.app.provisioning_state not in ("Succeeded", "Provisioned", ""):
-            f.append(Finding("WARN", "app", f"provisioning state is {d.app.provisioning_state}"))
-        if not traffic:
-            f.append(Finding("FAIL", "traffic", "no revision takes traffic"))
-    by_name = {r.name: r for r in d.revisions}
-    for name, weight in traffic.items():
-        rev = by_name.get(name)
-        if rev is None:
-            continue
-        if not rev.active:
-            f.append(Finding("FAIL", "revision", f"{name} has {weight}% of the traffic but is inactive"))
-            bad_traffic.append(name)
-        elif rev.health_state != "Healthy" or rev.running_state in ("Failed", "Degraded"):
-            f.append(
-                Finding(
-                    "FAIL",
-                    "revision",
-                    f"{name} has {weight}% of the traffic and is "
-                    f"{rev.health_state} (running {rev.running_state})",
-                )
-            )
-            bad_traffic.append(name)
-        if rev.active and rev.replicas == 0:
-            f.append(
-                Finding("FAIL", "replicas", f"{name} has {weight}% of the traffic and no running replica")
-            )
-            crashed = True
-        restarts = d.restarts(name)
-        if restarts:
-            f.append(Finding("WARN", "replicas", f"{name}: replicas restarted {restarts} time(s)"))
-            crashed = True
-    for check in d.health:
-        if check.status == "FAIL":
-            f.append(Finding("FAIL", "health", f"{check.name} through the app URL: {check.detail}"))
-    if d.stats is not None:
-        for name, s in d.stats.items():
-            rate = s.error_rate
-            if rate is None or name not in traffic:
-                continue
-            if rate >= error_rate_fail:
-                f.append(
-                    Finding(
-                        "FAIL", "telemetry", f"{name}: {100 * rate:.1f}% 5xx ({s.errors_5xx}/{s.requests})"
-                    )
-                )
-                if name not in bad_traffic:
-                    bad_traffic.append(name)
-            elif rate >= error_rate_warn:
-                f.append(
-                    Finding(
-                        "WARN", "telemetry", f"{name}: {100 * rate:.1f}% 5xx ({s.errors_5xx}/{s.requests})"
-                    )
-                )
-    if d.exceptions:
-        kinds = sorted({e.type for e in d.exceptions})
-        f.append(Finding("WARN", "exceptions", f"{len(d.exceptions)} exception(s): {', '.join(kinds[:4])}"))
-    if d.resources is not None:
-        bad = [r for r in d.resources if (r.provisioning_state or "Succeeded") != "Succeeded"]
-        for r in bad:
-            f.append(
-                Finding(
-                    "FAIL" if r.provisioning_state == "Failed" else "WARN",
-                    "resources",
-                    f"{r.name} ({r.type}) is {r.provisioning_state}",
-                )
-            )
-    dependency_failed = []
-    for dep in d.dependencies:
-        if dep.status == "FAIL":
-            f.append(Finding("FAIL", "dependency", f"{dep.check}: {dep.output.strip()[-200:]}"))
-            dependency_failed.append(dep.check)
-        elif dep.status == "MANUAL":
-            f.append(Finding("INFO", "dependency", f"{dep.check}: run by hand (MANUAL)"))
-    candidates = last_good_candidates(d.revisions, traffic)
+# --------------------------------------------------------------------------- the rules
 
-    if dependency_failed:
-        return Summary(
-            tuple(f),
-            "manual",
-            "a dependency fails from the app side "
-            f"({', '.join(dependency_failed)}): a restart will not fix it; work through the "
-            "manual checks and the runbook's recovery actions below",
-            candidates,
+
+@dataclass(frozen=True)
+class Seen:
+    """What the rules read: the diagnostics and the error-rate thresholds."""
+
+    d: Diagnostics
+    error_rate_fail: float = 0.10
+    error_rate_warn: float = 0.01
+
+
+Findings = Iterator[Finding]
+
+
+def unreadable_sources(s: Seen) -> Findings:
+    for source, why in s.d.unavailable.items():
+        yield Finding(Status.WARN, f"could not read {source}: {why}", source)
+
+
+def app_not_running(s: Seen) -> Findings:
+    if s.d.app is not None and s.d.app.running_status not in ("Running", "Unknown", ""):
+        yield Finding(Status.FAIL, f"running status is {s.d.app.running_status}", "app", "replicas")
+
+
+def app_not_provisioned(s: Seen) -> Findings:
+    if s.d.app is not None and s.d.app.provisioning_state not in ("Succeeded", "Provisioned", ""):
+        yield Finding(Status.WARN, f"provisioning state is {s.d.app.provisioning_state}", "app")
+
+
+def no_traffic(s: Seen) -> Findings:
+    if s.d.app is not None and not s.d.traffic():
+        yield Finding(Status.FAIL, "no revision takes traffic", "traffic")
+
+
+def serving_revision_failing(s: Seen) -> Findings:
+    """A revision with traffic that is inactive, unhealthy, failed or degraded."""
+    for rev, weight in _serving(s.d):
+        if not rev.active:
+            why = "but is inactive"
+        elif rev.health_state != "Healthy" or rev.running_state in ("Failed", "Degraded"):
+            why = f"and is {rev.health_state} (running {rev.running_state})"
+        else:
+            continue
+        text = f"{rev.name} has {weight}% of the traffic {why}"
+        yield Finding(Status.FAIL, text, "revision", "revision", rev.name)
+
+
+def serving_revision_without_replica(s: Seen) -> Findings:
+    for rev, weight in _serving(s.d):
+        if rev.active and rev.replicas == 0:
+            text = f"{rev.name} has {weight}% of the traffic and no running replica"
+            yield Finding(Status.FAIL, text, "replicas", "replicas")
+
+
+def replicas_restarted(s: Seen) -> Findings:
+    for rev, _ in _serving(s.d):
+        if restarts := s.d.restarts(rev.name):
+            text = f"{rev.name}: replicas restarted {restarts} time(s)"
+            yield Finding(Status.WARN, text, "replicas", "replicas")
+
+
+def health_probes_failing(s: Seen) -> Findings:
+    for check in s.d.health:
+        if check.status == Status.FAIL:
+            text = f"{check.name} through the app URL: {check.detail}"
+            yield Finding(Status.FAIL, text, "health", "replicas")
+
+
+def error_rate(s: Seen) -> Findings:
+    traffic = s.d.traffic()
+    for name, st in (s.d.stats or {}).items():
+        rate = st.error_rate
+        if rate is None or name not in traffic:
+            continue
+        text = f"{name}: {100 * rate:.1f}% 5xx ({st.errors_5xx}/{st.requests})"
+        if rate >= s.error_rate_fail:
+            yield Finding(Status.FAIL, text, "telemetry", "revision", name)
+        elif rate >= s.error_rate_warn:
+            yield Finding(Status.WARN, text, "telemetry")
+
+
+def exceptions_seen(s: Seen) -> Findings:
+    if s.d.exceptions:
+        kinds = sorted({e.type for e in s.d.exceptions})
+        text = f"{len(s.d.exceptions)} exception(s): {', '.join(kinds[:4])}"
+        yield Finding(Status.WARN, text, "exceptions")
+
+
+def resources_not_succeeded(s: Seen) -> Findings:
+    for r in s.d.resources or ():
+        status = provisioning_status(r.provisioning_state)
+        if status is not Status.PASS:
+            yield Finding(status, f"{r.name} ({r.type}) is {r.provisioning_state}", "resources")
+
+
+def provisioning_status(state: str | None) -> Status:
+    """A resource's provisioning state judged: Succeeded (or none) passes, Failed fails, others warn."""
+    state = state or "Succeeded"
+    return Status.PASS if state == "Succeeded" else Status.FAIL if state == "Failed" else Status.WARN
+
+
+def dependency_checks(s: Seen) -> Findings:
+    for dep in s.d.dependencies:
+        if dep.status == Status.FAIL:
+            text = f"{dep.check}: {dep.output.strip()[-200:]}"
+            yield Finding(Status.FAIL, text, "dependency", "dependency", dep.check)
+        elif dep.status == MANUAL:
+            yield Finding(Status.INFO, f"{dep.check}: run by hand (MANUAL)", "dependency")
+
+
+#: the diagnosis, one rule per symptom the runbook's Immediate Actions look for (all of them apply)
+RULES: tuple[Callable[[Seen], Findings], ...] = (
+    unreadable_sources,
+    app_not_running,
+    app_not_provisioned,
+    no_traffic,
+    serving_revision_failing,
+    serving_revision_without_replica,
+    replicas_restarted,
+    health_probes_failing,
+    error_rate,
+    exceptions_seen,
+    resources_not_succeeded,
+    dependency_checks,
+)
+
+
+def _serving(d: Diagnostics) -> Iterator[tuple[Revision, int]]:
+    by_name = {r.name: r for r in d.revisions}
+    return ((by_name[n], w) for n, w in d.traffic().items() if n in by_name)
+
+
+def suggest(findings: Sequence[Finding], candidates: Sequence[str]) -> tuple[str, str]:
+    """(recovery, why): the decision table over what the findings point to; first row that applies."""
+    at = {p: list(dict.fromkeys(f.subject for f in findings if f.points_to == p)) for p in _POINTS}
+    if at["dependency"]:
+        return "manual", (
+            f"a dependency fails from the app side ({', '.join(at['dependency'])}): a restart will not fix "
+            "it; work through the manual checks and the runbook's recovery actions below"
         )
-    if bad_traffic and candidates:
-        return Summary(
-            tuple(f),
-            "activate_last_good",
-            f"{', '.join(bad_traffic)} serves traffic and fails; "
-            f"{candidates[0]} is the newest revision that was provisioned",
-            candidates,
+    if at["revision"] and candidates:
+        return "activate_last_good", (
+            f"{', '.join(at['revision'])} serves traffic and fails; "
+            f"{candidates[0]} is the newest revision that was provisioned"
         )
-    if bad_traffic or crashed or any(x.area == "health" for x in f):
-        return Summary(
-            tuple(f),
+    if at["revision"] or any(f.points_to == "replicas" for f in findings):
+        return (
             "restart",
             "replicas of the serving revision(s) are failing and no other revision is known good",
-            candidates,
         )
-    if any(x.severity == "FAIL" for x in f):
-        return Summary(
-            tuple(f), "none", "failures found that no recovery option addresses: see the findings", candidates
-        )
-    return Summary(
-        tuple(f), "none", "no recovery needed: the app serves and its revisions are healthy", candidates
-    )
+    if any(f.status.failed for f in findings):
+        return "none", "failures found that no recovery option addresses: see the findings"
+    return "none", "no recovery needed: the app serves and its revisions are healthy"
 
 
-def _try(unavailable: dict[str, str], source: str, fn: Any, default: Any = None) -> Any:
-    try:
-        return fn()
-    except ApexopsError as exc:
-        unavailable[source] = exc.message + (f" HINT: {exc.hint}" if exc.hint else "")
-        return default
+_POINTS = ("dependency", "revision")
+
+
+def summarize(d: Diagnostics, *, error_rate_fail: float = 0.10, error_rate_warn: float = 0.01) -> Summary:
+    """Findings (FAIL/WARN/INFO) from the diagnostics and the recovery they point to; pure."""
+    seen = Seen(d, error_rate_fail, error_rate_warn)
+    findings = tuple(f for rule in RULES for f in rule(seen))
+    candidates = last_good_candidates(d.revisions, d.traffic())
+    suggestion, reason = suggest(findings, candidates)
+    return Summary(findings, suggestion, reason, candidates)
 
 
 def gather(
@@ -254,45 +305,40 @@ def gather(
     *,
     now: datetime,
     window_minutes: float = 15,
-    dependencies: Sequence[ExecOutcome] = (),
     health_timeout_s: float = 10.0,
 ) -> Diagnostics:
     """Read every diagnostic source once; unreadable sources are recorded in `unavailable`."""
     unavailable: dict[str, str] = {}
-    app = _try(unavailable, "container app", env.app.show)
-    revisions = tuple(_try(unavailable, "revisions", env.app.list_revisions, []))
-    replicas: dict[str, tuple[Replica, ...]] = {}
-    for rev in revisions:
-        if rev.active:
-            replicas[rev.name] = tuple(
-                _try(unavailable, f"replicas of {rev.name}", lambda r=rev: env.app.list_replicas(r.name), [])
-            )
+
+    def read(source: str, fn: Callable[[], Any], default: Any = None) -> Any:
+        try:
+            return fn()
+        except ApexopsError as exc:
+            unavailable[source] = exc.message + (f" HINT: {exc.hint}" if exc.hint else "")
+            return default
+
+    app = read("container app", env.app.show)
+    revisions = tuple(read("revisions", env.app.list_revisions, []))
+    replicas = {
+        r.name: tuple(read(f"replicas of {r.name}", partial(env.app.list_replicas, r.name), []))
+        for r in revisions
+        if r.active
+    }
     health: tuple[CheckResult, ...] = ()
     if app is not None and app.url:
-        from apexops.smoke.checks import check_live, check_ready, make_client
-
         with make_client(app.url, timeout_s=health_timeout_s) as client:
             health = (check_live(client), check_ready(client))
-    resources = _try(unavailable, "resources", env.deployments.list_resources)
     since = now - timedelta(minutes=window_minutes)
-    stats = _try(unavailable, "request telemetry", lambda: env.telemetry.request_stats(since, now))
-    exceptions = tuple(
-        _try(unavailable, "exceptions", lambda: env.telemetry.exceptions(since, now, limit=200), [])
-    )
-    containers = None
-    if scenario == "blob":
-        containers = _try(unavailable, "blob containers", env.blobs.list_containers)
-        containers = tuple(containers) if containers is not None else None
+    blob = scenario == "blob"
     return Diagnostics(
-        scenario=scenario,
-        app=app,
-        revisions=revisions,
-        replicas=replicas,
-        health=health,
-        resources=tuple(resources) if resources is not None else None,
-        stats=stats,
-        exceptions=exceptions,
-        dependencies=tuple(dependencies),
-        containers=containers,
+        scenario,
+        app,
+        revisions,
+        replicas,
+        health,
+        resources=read("resources", lambda: tuple(env.deployments.list_resources())),
+        stats=read("request telemetry", lambda: env.telemetry.request_stats(since, now)),
+        exceptions=tuple(read("exceptions", lambda: env.telemetry.exceptions(since, now, limit=200), [])),
+        containers=read("blob containers", lambda: tuple(env.blobs.list_containers())) if blob else None,
         unavailable=unavailable,
     )

@@ -13,24 +13,32 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from apexops import azcli
 from apexops.emergency import views
 from apexops.emergency.diagnose import SCENARIOS, Diagnostics, Summary, gather, summarize
-from apexops.emergency.recovery import RECOVERIES, RecoveryPlan, RecoveryResult, apply_recovery, plan_recovery
+from apexops.emergency.recovery import (
+    RecoveryPlan,
+    RecoveryResult,
+    apply_recovery,
+    check_choice,
+    plan_recovery,
+)
 from apexops.errors import ApexopsError, ConfigError, VerificationError
+from apexops.kernel import outputs_root, run_context
+from apexops.migrations.connectivity import CHECK_SCRIPT
+from apexops.status import Status, Verdict
 from apexops.troubleshoot import insights, manual
-from apexops.troubleshoot.probes import blob_from_app, database_from_app
+from apexops.troubleshoot.probes import BLOB_SCRIPT, blob_from_app, database_from_app
 
 if TYPE_CHECKING:
     from apexops.environment import Environment
-    from apexops.troubleshoot.execs import ExecOutcome
 
-__all__ = ["EmergencyProcedure", "EmergencyVerdict"]
+__all__ = ["EmergencyProcedure"]
 
 _NEXT = {
     "restart": "watch the error rate for 10 minutes (80-troubleshooting, window_minutes=15); if errors come "
@@ -42,15 +50,13 @@ _NEXT = {
 }
 
 
-@dataclass(frozen=True)
-class EmergencyVerdict:
-    status: Literal["PASS", "WARN", "FAIL", "SKIPPED"]
-    reasons: tuple[str, ...]
-    hint: str = ""
+#: the checks each scenario runs from the app side, and the script each runs (for its `az` equivalent)
+_CHECKS = {"outage": ("database", "blob"), "database": ("database",), "blob": ("blob",)}
+_FROM_APP = {"database": (database_from_app, CHECK_SCRIPT), "blob": (blob_from_app, BLOB_SCRIPT)}
 
-    def raise_for_failure(self) -> None:
-        if self.status == "FAIL":
-            raise VerificationError("recovery failed: " + "; ".join(self.reasons), hint=self.hint or None)
+
+def _verdict(status: Status, reasons: tuple[str, ...], hint: str) -> Verdict:
+    return Verdict(status, reasons, hint=hint, title="recovery failed", error=VerificationError)
 
 
 class EmergencyProcedure:
@@ -77,16 +83,7 @@ class EmergencyProcedure:
                 f"scenario {scenario!r} is not an emergency scenario.",
                 hint=f"use one of {', '.join(SCENARIOS)}.",
             )
-        if recovery not in RECOVERIES:
-            raise ConfigError(
-                f"recovery {recovery!r} is not a recovery option.",
-                hint="use restart, scale_to_zero_and_back, activate_last_good, or '' (diagnose only).",
-            )
-        if last_good_revision and recovery != "activate_last_good":
-            raise ConfigError(
-                'last_good_revision only applies to recovery="activate_last_good".',
-                hint='set recovery="activate_last_good" or leave last_good_revision empty.',
-            )
+        check_choice(recovery, last_good_revision)
         if not 0 < float(window_minutes) <= 24 * 60:
             raise ConfigError(f"window_minutes {window_minutes!r} is out of range.", hint="use 1..1440.")
         if float(verify_timeout_s) < 0 or float(scale_pause_s) < 0:
@@ -156,14 +153,8 @@ class EmergencyProcedure:
     def telemetry_rows(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         d = self._diag()
         if d.stats is None:
-            err = [
-                {
-                    "status": "FAIL",
-                    "revision": "(telemetry)",
-                    "detail": d.unavailable.get("request telemetry"),
-                }
-            ]
-            return err, []
+            why = d.unavailable.get("request telemetry")
+            return [{"status": Status.FAIL, "revision": "(telemetry)", "detail": why}], []
         rate = self.settings.rollback_triggers.error_rate
         return insights.error_rate_rows(d.stats, fail_pct=100 * rate), insights.exception_groups(
             list(d.exceptions)
@@ -177,76 +168,43 @@ class EmergencyProcedure:
     # ------------------------------------------------------------------ step 5: dependencies
 
     def dependencies(self) -> list[dict[str, Any]]:
-        """The scenario's checks from the app side (and the database from here, for `database`)."""
-        d = self._diag()
-        checks: list[ExecOutcome] = []
-        rows: list[dict[str, Any]] = []
-        if self.scenario in ("outage", "database"):
-            checks.append(database_from_app(self.env.app, self.settings))
-        if self.scenario == "database":
-            rows.append(self._database_from_here())
-        if self.scenario == "blob":
-            if d.containers is None:
-                rows.append(
-                    {
-                        "status": "FAIL",
-                        "check": "blob containers (from here)",
-                        "output": d.unavailable.get("blob containers", ""),
-                    }
-                )
-            else:
-                names = ", ".join(f"{c.name} ({c.blob_count} blobs)" for c in d.containers) or "none"
-                want = {self.settings.storage.uploads_container, self.settings.storage.processed_container}
-                missing = want - {c.name for c in d.containers}
-                rows.append(
-                    {
-                        "status": "FAIL" if missing else "PASS",
-                        "check": "blob containers (from here)",
-                        "output": names + (f"; MISSING {', '.join(sorted(missing))}" if missing else ""),
-                    }
-                )
-        if self.scenario in ("outage", "blob"):
-            checks.append(blob_from_app(self.env.app, self.settings))
+        """The scenario's checks from here (database, blob containers), then from the app side."""
+        d, here = self._diag(), {"database": self._database_from_here, "blob": self._containers_from_here}
+        rows = [here[self.scenario]()] if self.scenario in here else []
+        checks = [_FROM_APP[name][0](self.env.app, self.settings) for name in _CHECKS[self.scenario]]
         self.diagnostics = replace(d, dependencies=tuple(checks))
         return rows + [c.row() for c in checks]
 
+    def _containers_from_here(self) -> dict[str, Any]:
+        d, check = self._diag(), "blob containers (from here)"
+        if d.containers is None:
+            return {"status": Status.FAIL, "check": check, "output": d.unavailable.get("blob containers", "")}
+        names = ", ".join(f"{c.name} ({c.blob_count} blobs)" for c in d.containers) or "none"
+        want = {self.settings.storage.uploads_container, self.settings.storage.processed_container}
+        missing = want - {c.name for c in d.containers}
+        if missing:
+            names += f"; MISSING {', '.join(sorted(missing))}"
+        return {"status": Status.FAIL if missing else Status.PASS, "check": check, "output": names}
+
     def _database_from_here(self) -> dict[str, Any]:
+        check = "database: SELECT 1 from here"
         try:
-            import sqlalchemy as sa
+            import sqlalchemy as sa  # lazily: sqlalchemy is heavy and only this scenario needs it
 
             info = self.env.database.info()
             with self.env.database.engine().connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
-            return {
-                "status": "PASS",
-                "check": "database: SELECT 1 from here",
-                "output": f"{info.dialect} {info.server}/{info.database}",
-            }
+            output = f"{info.dialect} {info.server}/{info.database}"
+            return {"status": Status.PASS, "check": check, "output": output}
         except ApexopsError as exc:
-            return {
-                "status": "FAIL",
-                "check": "database: SELECT 1 from here",
-                "output": exc.message,
-                "hint": exc.hint or "",
-            }
+            return {"status": Status.FAIL, "check": check, "output": exc.message, "hint": exc.hint or ""}
         except Exception as exc:  # a driver error is the finding itself
             first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-            return {
-                "status": "FAIL",
-                "check": "database: SELECT 1 from here",
-                "output": f"{type(exc).__name__}: {first}",
-            }
+            return {"status": Status.FAIL, "check": check, "output": f"{type(exc).__name__}: {first}"}
 
     def dependency_commands(self) -> str:
-        from apexops.migrations.connectivity import CHECK_SCRIPT
-        from apexops.troubleshoot.probes import BLOB_SCRIPT
-
-        cmds = []
-        if self.scenario in ("outage", "database"):
-            cmds.append(azcli.containerapp_exec(self.settings, ["python3", "-c", CHECK_SCRIPT]))
-        if self.scenario in ("outage", "blob"):
-            cmds.append(azcli.containerapp_exec(self.settings, ["python3", "-c", BLOB_SCRIPT]))
-        return "\n".join(cmds)
+        scripts = [_FROM_APP[name][1] for name in _CHECKS[self.scenario]]
+        return "\n".join(azcli.containerapp_exec(self.settings, ["python3", "-c", s]) for s in scripts)
 
     def manual_steps(self) -> list[manual.ManualStep]:
         return {
@@ -256,7 +214,7 @@ class EmergencyProcedure:
         }[self.scenario](self.settings)
 
     def manual_rows(self) -> list[dict[str, Any]]:
-        return [s.row(self.env.target) for s in self.manual_steps()]
+        return [s.row(self.env.traits) for s in self.manual_steps()]
 
     def manual_commands(self) -> str:
         parts = [f"# {s.check} — expected: {s.expected}\n{s.command}" for s in self.manual_steps()]
@@ -303,8 +261,8 @@ class EmergencyProcedure:
 
     def apply(self) -> RecoveryResult:
         """The one recovery action (after the gate), under the app's deployment lock, read back."""
+        # lazily: the apexops.canary package loads scipy (the canary judge) on import
         from apexops.canary.lock import DeploymentLock
-        from apexops.kernel import outputs_root, run_context
 
         if self.plan is None:
             raise ConfigError(
@@ -334,37 +292,25 @@ class EmergencyProcedure:
             return self.summary.suggestion_text()
         return ""
 
-    def verdict(self) -> EmergencyVerdict:
-        s = self.summary
-        found = [
-            f"{f.severity} {f.area}: {f.text}" for f in (s.findings if s else ()) if f.severity != "INFO"
-        ]
-        if self.result is not None:
-            r = self.result
-            if r.ok:
-                return EmergencyVerdict(
-                    "PASS",
-                    (f"{r.action}: done and read back", *[f"{k}: {v}" for k, v in r.read_back.items()]),
-                    self.next_step(),
-                )
-            return EmergencyVerdict(
-                "FAIL",
-                (
-                    f"{r.action} failed: {r.error or 'read-back did not pass'}",
-                    *[f"{x['step']}: {x['detail']}" for x in r.steps if x["status"] == "FAIL"],
-                ),
-                self.next_step(),
-            )
+    def verdict(self) -> Verdict:
+        """PASS when the recovery was read back, FAIL when it was not, SKIPPED for a dry run's plan; a
+        diagnosis alone is PASS or WARN (the findings and the suggestion)."""
+        s, r = self.summary, self.result
+        found = tuple(f.line() for f in (s.findings if s else ()) if f.status is not Status.INFO)
+        if r is not None and r.ok:
+            read_back = (f"{k}: {v}" for k, v in r.read_back.items())
+            return _verdict(Status.PASS, (f"{r.action}: done and read back", *read_back), self.next_step())
+        if r is not None:
+            failed = (f"{x['step']}: {x['detail']}" for x in r.steps if x["status"] is Status.FAIL)
+            why = r.error or "read-back did not pass"
+            return _verdict(Status.FAIL, (f"{r.action} failed: {why}", *failed), self.next_step())
         if self.plan is not None:
             what = self.plan.noop or f"{self.plan.action} planned"
-            return EmergencyVerdict(
-                "SKIPPED",
-                (f"dry run: {what}; nothing was changed", *found),
-                f'approve with approval="{self.plan.phrase}" and dry_run=False',
-            )
-        if s is None or s.status == "PASS":
-            return EmergencyVerdict("PASS", ("diagnostics found nothing abnormal",), self.next_step())
-        return EmergencyVerdict("WARN", (*found, s.suggestion_text()), self.next_step())
+            hint = f'approve with approval="{self.plan.phrase}" and dry_run=False'
+            return _verdict(Status.SKIPPED, (f"dry run: {what}; nothing was changed", *found), hint)
+        if s is None or s.status is Status.PASS:
+            return _verdict(Status.PASS, ("diagnostics found nothing abnormal",), self.next_step())
+        return _verdict(Status.WARN, (*found, s.suggestion_text()), self.next_step())
 
     def facts(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -375,8 +321,8 @@ class EmergencyProcedure:
         if self.summary is not None:
             out.update(
                 {
-                    "diagnosis": self.summary.status,
-                    "findings": [f"{f.severity} {f.area}: {f.text}" for f in self.summary.findings],
+                    "diagnosis": str(self.summary.status),
+                    "findings": [f.line() for f in self.summary.findings],
                     "suggestion": self.summary.suggestion,
                     "candidates": list(self.summary.candidates[:5]),
                 }
@@ -397,6 +343,6 @@ class EmergencyProcedure:
                 }
             except ApexopsError:
                 pass
-        out["emergency_verdict"] = self.verdict().status
+        out["emergency_verdict"] = str(self.verdict().status)
         out["next_step"] = self.next_step()
         return out

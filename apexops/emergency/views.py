@@ -6,43 +6,37 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from apexops.emergency.diagnose import Diagnostics, provisioning_status
+from apexops.status import Status
+
 if TYPE_CHECKING:
-    from apexops.emergency.diagnose import Diagnostics
+    from apexops.models import Revision
 
 __all__ = ["resource_rows", "revision_rows", "status_rows"]
 
 
 def status_rows(d: Diagnostics) -> list[dict[str, Any]]:
-    rows = []
     if d.app is None:
         why = d.unavailable.get("container app", "unknown")
-        return [{"status": "FAIL", "check": "container app", "detail": why}]
+        return [{"status": Status.FAIL, "check": "container app", "detail": why}]
     a = d.app
-    rows.append(
-        {
-            "status": "PASS" if a.running_status == "Running" else "FAIL",
-            "check": "runningStatus",
-            "detail": a.running_status,
-        }
-    )
-    rows.append(
-        {
-            "status": "PASS" if a.provisioning_state in ("Succeeded", "Provisioned") else "WARN",
-            "check": "provisioningState",
-            "detail": a.provisioning_state,
-        }
-    )
-    rows.append(
-        {
-            "status": "INFO",
-            "check": "traffic",
-            "detail": ", ".join(f"{k}={v}" for k, v in d.traffic().items()) or "none",
-        }
-    )
-    rows.append({"status": "INFO", "check": "latest revision", "detail": a.latest_revision_name or ""})
-    rows.append({"status": "INFO", "check": "URL", "detail": a.url})
-    rows += [{"status": c.status, "check": c.name, "detail": c.detail, "hint": c.hint} for c in d.health]
-    return rows
+    traffic = ", ".join(f"{k}={v}" for k, v in d.traffic().items()) or "none"
+    provisioned = a.provisioning_state in ("Succeeded", "Provisioned")
+    rows = [
+        (Status.PASS if a.running_status == "Running" else Status.FAIL, "runningStatus", a.running_status),
+        (Status.PASS if provisioned else Status.WARN, "provisioningState", a.provisioning_state),
+        (Status.INFO, "traffic", traffic),
+        (Status.INFO, "latest revision", a.latest_revision_name or ""),
+        (Status.INFO, "URL", a.url),
+    ]
+    return [{"status": s, "check": c, "detail": detail} for s, c, detail in rows] + [
+        {"status": c.status, "check": c.name, "detail": c.detail, "hint": c.hint} for c in d.health
+    ]
+
+
+def _revision_status(r: Revision, serving: bool) -> Status:
+    bad = r.active and (r.health_state != "Healthy" or r.running_state in ("Failed", "Degraded"))
+    return Status.INFO if not bad else Status.FAIL if serving else Status.WARN
 
 
 def revision_rows(d: Diagnostics) -> list[dict[str, Any]]:
@@ -50,39 +44,34 @@ def revision_rows(d: Diagnostics) -> list[dict[str, Any]]:
     revs = sorted(
         d.revisions, key=lambda r: r.created_time.timestamp() if r.created_time else 0.0, reverse=True
     )
-    rows = []
-    for r in revs:
-        bad = r.active and (r.health_state != "Healthy" or r.running_state in ("Failed", "Degraded"))
-        rows.append(
-            {
-                "status": "FAIL" if bad and r.name in traffic else "WARN" if bad else "INFO",
-                "Name": r.name,
-                "Created": r.created_time.isoformat(timespec="seconds") if r.created_time else "",
-                "Health": r.health_state,
-                "Running": r.running_state,
-                "Provisioning": r.provisioning_state,
-                "Active": r.active,
-                "Traffic %": traffic.get(r.name, 0),
-                "Replicas": r.replicas,
-                "Restarts": d.restarts(r.name) if r.active else None,
-                "Image": r.image.rsplit(":", 1)[-1],
-            }
-        )
-    return rows
+    return [
+        {
+            "status": _revision_status(r, r.name in traffic),
+            "Name": r.name,
+            "Created": r.created_time.isoformat(timespec="seconds") if r.created_time else "",
+            "Health": r.health_state,
+            "Running": r.running_state,
+            "Provisioning": r.provisioning_state,
+            "Active": r.active,
+            "Traffic %": traffic.get(r.name, 0),
+            "Replicas": r.replicas,
+            "Restarts": d.restarts(r.name) if r.active else None,
+            "Image": r.image.rsplit(":", 1)[-1],
+        }
+        for r in revs
+    ]
 
 
 def resource_rows(d: Diagnostics) -> list[dict[str, Any]]:
     if d.resources is None:
-        return [
-            {
-                "status": "FAIL",
-                "Name": "(resource group)",
-                "Status": d.unavailable.get("resources", "unavailable"),
-            }
-        ]
-    rows = []
-    for r in d.resources:
-        state = r.provisioning_state or "Succeeded"
-        status = "PASS" if state == "Succeeded" else "FAIL" if state == "Failed" else "WARN"
-        rows.append({"status": status, "Name": r.name, "Type": r.type, "Status": r.provisioning_state})
-    return rows
+        why = d.unavailable.get("resources", "unavailable")
+        return [{"status": Status.FAIL, "Name": "(resource group)", "Status": why}]
+    return [
+        {
+            "status": provisioning_status(r.provisioning_state),
+            "Name": r.name,
+            "Type": r.type,
+            "Status": r.provisioning_state,
+        }
+        for r in d.resources
+    ]

@@ -9,7 +9,7 @@ inventory) against the Deployments port, with the APEX template shipped as ARM J
 from __future__ import annotations
 
 from apexops.infra.inventory import Inventory, OutputsCheck, check_outputs, compare_inventory
-from apexops.infra.procedure import InfraProcedure, InfraVerdict
+from apexops.infra.procedure import InfraProcedure
 from apexops.infra.review import RULES, DeploymentBlocked, Review, parse_acknowledge, review_changes
 from apexops.infra.template import APEX_TEMPLATE, baseline_template, load_template, parameters_for
 
@@ -18,7 +18,6 @@ __all__ = [
     "RULES",
     "DeploymentBlocked",
     "InfraProcedure",
-    "InfraVerdict",
     "Inventory",
     "OutputsCheck",
     "Review",

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from apexops import azcli
 from apexops.errors import ApexopsError
+from apexops.status import Status
 
 if TYPE_CHECKING:
     from apexops.models import DeploymentResult
@@ -77,41 +78,17 @@ def _quota(s: Settings) -> str:
     )
 
 
-#: first match wins
-ERROR_HINTS: tuple[ErrorHint, ...] = (
-    ErrorHint(
-        "ResourceGroupNotFound",
-        re.compile(
-            r"ResourceGroupNotFound|resource group .* (could not be "
-            r"found|does not exist)",
-            re.I,
-        ),
-        _rg_missing,
-    ),
-    ErrorHint(
-        "InsufficientPermissions",
-        re.compile(
-            r"InsufficientPermissions|AuthorizationFailed|does not "
-            r"have authorization|LinkedAuthorizationFailed",
-            re.I,
-        ),
-        _permissions,
-    ),
-    ErrorHint(
-        "DeploymentActive", re.compile(r"DeploymentActive|still running|is already running", re.I), _active
-    ),
-    ErrorHint(
-        "InvalidTemplate",
-        re.compile(
-            r"InvalidTemplate|InvalidTemplateDeployment|"
-            r"is not valid",
-            re.I,
-        ),
-        _invalid,
-    ),
-    ErrorHint(
-        "QuotaExceeded", re.compile(r"QuotaExceeded|SkuNotAvailable|OperationNotAllowed", re.I), _quota
-    ),
+#: first match wins; a rule matches its id (an ARM error code, searched: `AuthorizationFailed` also finds
+#: LinkedAuthorizationFailed) or the other texts of that failure
+ERROR_HINTS: tuple[ErrorHint, ...] = tuple(
+    ErrorHint(rule_id, re.compile(f"{rule_id}|{texts}", re.I), hint)
+    for rule_id, texts, hint in (
+        ("ResourceGroupNotFound", r"resource group .* (could not be found|does not exist)", _rg_missing),
+        ("InsufficientPermissions", r"AuthorizationFailed|does not have authorization", _permissions),
+        ("DeploymentActive", r"still running|is already running", _active),
+        ("InvalidTemplate", r"is not valid", _invalid),
+        ("QuotaExceeded", r"SkuNotAvailable|OperationNotAllowed", _quota),
+    )
 )
 
 
@@ -139,7 +116,7 @@ def known_issues(settings: Settings, seen: str) -> list[dict[str, str]]:
             hit = bool(rule.pattern.search(seen))
             rows.append(
                 {
-                    "status": "FAIL" if hit else "INFO",
+                    "status": Status.FAIL if hit else Status.INFO,
                     "issue": RUNBOOK_ISSUES[rule.id],
                     "this run": "SEEN" if hit else "not seen",
                     "what to do": rule.hint(settings),

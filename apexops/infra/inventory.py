@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from urllib.parse import urlparse
 
 from apexops.models import ResourceInfo
+from apexops.status import Status, worst
 
 __all__ = [
     "OUTPUT_LABELS",
@@ -49,10 +50,9 @@ class Inventory:
     present_count: int
 
     @property
-    def verdict(self) -> str:
-        if self.missing or any(r["status"] == "FAIL" for r in self.rows_):
-            return "FAIL"
-        return "WARN" if self.not_succeeded else "PASS"
+    def verdict(self) -> Status:
+        """The worst row: a missing or failed resource FAILs, one still provisioning WARNs."""
+        return worst([Status.PASS, *(r["status"] for r in self.rows_)])
 
     def rows(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.rows_]
@@ -69,11 +69,27 @@ class Inventory:
 
     def facts(self) -> dict[str, Any]:
         return {
-            "inventory_verdict": self.verdict,
+            "inventory_verdict": str(self.verdict),
             "inventory_missing": list(self.missing),
             "inventory_not_succeeded": list(self.not_succeeded),
             "inventory_extra": list(self.extra),
         }
+
+
+def _state(state: str) -> tuple[Status, str]:
+    """A found resource's provisioning state judged, with the note its row shows."""
+    if state.lower() in _OK_STATES:
+        return Status.PASS, ""
+    if state.lower() in _BAD_STATES:
+        return Status.FAIL, f"provisioning {state}"
+    return Status.WARN, f"provisioning {state or 'unknown'}"
+
+
+_COLUMNS = ("status", "expected", "type", "found as", "provisioning", "note")
+
+
+def _row(*values: Any) -> dict[str, Any]:
+    return dict(zip(_COLUMNS, values, strict=True))
 
 
 def compare_inventory(expected: Sequence[_Expected], actual: Sequence[ResourceInfo]) -> Inventory:
@@ -82,63 +98,30 @@ def compare_inventory(expected: Sequence[_Expected], actual: Sequence[ResourceIn
     for res in actual:
         by_key.setdefault(resource_key(res.name, res.type), []).append(res)
     rows: list[dict[str, Any]] = []
-    missing, not_ok, seen = [], [], set()
+    missing, not_ok = [], []
     for exp in expected:
-        key = resource_key(exp.name, exp.type)
-        seen.add(key)
-        found = by_key.get(key, [])
+        found = by_key.get(resource_key(exp.name, exp.type), [])
         if not found:
             missing.append(exp.name)
-            rows.append(
-                {
-                    "status": "FAIL",
-                    "expected": exp.name,
-                    "type": exp.type,
-                    "found as": "",
-                    "provisioning": "",
-                    "note": "missing from the resource group",
-                }
-            )
-            continue
+            rows.append(_row(Status.FAIL, exp.name, exp.type, "", "", "missing from the resource group"))
         for res in found:
             state = res.provisioning_state or ""
-            if state.lower() in _OK_STATES:
-                status, note = "PASS", ""
-            elif state.lower() in _BAD_STATES:
-                status, note = "FAIL", f"provisioning {state}"
-                not_ok.append(res.name)
-            else:
-                status, note = "WARN", f"provisioning {state or 'unknown'}"
+            status, note = _state(state)
+            if status is not Status.PASS:
                 not_ok.append(res.name)
             if len(found) > 1:
                 note = (note + "; " if note else "") + f"{len(found)} resources share this name and type"
-            rows.append(
-                {
-                    "status": status,
-                    "expected": exp.name,
-                    "type": exp.type,
-                    "found as": res.name,
-                    "provisioning": state,
-                    "note": note,
-                }
-            )
-    extra = []
-    for key, resources in by_key.items():
-        if key not in seen:
-            for res in resources:
-                extra.append(res.name)
-                rows.append(
-                    {
-                        "status": "INFO",
-                        "expected": "",
-                        "type": res.type,
-                        "found as": res.name,
-                        "provisioning": res.provisioning_state,
-                        "note": "not in expected_resources",
-                    }
-                )
+            rows.append(_row(status, exp.name, exp.type, res.name, state, note))
+    seen = {resource_key(e.name, e.type) for e in expected}
+    extra = [res for key, resources in by_key.items() if key not in seen for res in resources]
+    rows += [
+        _row(Status.INFO, "", r.type, r.name, r.provisioning_state, "not in expected_resources")
+        for r in extra
+    ]
     present = sum(1 for e in expected if by_key.get(resource_key(e.name, e.type)))
-    return Inventory(tuple(rows), tuple(missing), tuple(not_ok), tuple(extra), len(expected), present)
+    return Inventory(
+        tuple(rows), tuple(missing), tuple(not_ok), tuple(r.name for r in extra), len(expected), present
+    )
 
 
 #: the template outputs the runbook's step 5 lists, with its labels
@@ -159,16 +142,15 @@ class OutputsCheck:
     outputs: Mapping[str, Any]
 
     @property
-    def verdict(self) -> str:
-        statuses = {r["status"] for r in self.rows_}
-        return "FAIL" if "FAIL" in statuses else "WARN" if "WARN" in statuses else "PASS"
+    def verdict(self) -> Status:
+        return worst(r["status"] for r in self.rows_)
 
     def rows(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.rows_]
 
     def facts(self) -> dict[str, Any]:
         outputs = {k: self.outputs.get(k) for k, _ in OUTPUT_LABELS}
-        return {"outputs": outputs, "outputs_verdict": self.verdict}
+        return {"outputs": outputs, "outputs_verdict": str(self.verdict)}
 
 
 def _host(value: str) -> str:
@@ -190,16 +172,16 @@ def check_outputs(
     rows = []
     for key, label in OUTPUT_LABELS:
         value = outputs.get(key)
-        status, note = "PASS", ""
+        status, note = Status.PASS, ""
         if value in (None, ""):
-            status, note = "FAIL", "output missing or empty"
+            status, note = Status.FAIL, "output missing or empty"
         elif key == "containerAppFqdn" and app_url and _host(value) != _host(app_url):
-            status, note = "WARN", f"the app reports {app_url}"
+            status, note = Status.WARN, f"the app reports {app_url}"
         elif key == "storageAccountName" and str(value) != storage_account:
-            status, note = "FAIL", f"parameters file says {storage_account}"
+            status, note = Status.FAIL, f"parameters file says {storage_account}"
         elif key == "keyVaultUri" and key_vault.lower() not in str(value).lower():
-            status, note = "FAIL", f"does not name {key_vault}"
+            status, note = Status.FAIL, f"does not name {key_vault}"
         elif key == "sqlServerFqdn" and sql_server and not str(value).lower().startswith(sql_server.lower()):
-            status, note = "FAIL", f"does not start with {sql_server}"
+            status, note = Status.FAIL, f"does not start with {sql_server}"
         rows.append({"status": status, "output": label, "name": key, "value": value, "note": note})
     return OutputsCheck(deployment, provisioning_state, tuple(rows), dict(outputs))

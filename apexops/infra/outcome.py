@@ -1,16 +1,20 @@
 """Procedure 10's verdict as data: what the run did, judged, with the reasons and the next step.
 
-Pure: it reads the results of the steps (validation, review, deployment, outputs, inventory) and never
-calls the target, so every branch is unit-testable.
+Pure: it reads the results of the steps and never calls the target. The verdict is a decision table,
+`GATES`, in the order the steps run: each gate decides (a `Verdict`) or passes the run on, so a run that did
+not validate is judged on that, not on its inventory. A deployed run is judged on two rule lists,
+`PROBLEMS` (FAIL) and `WARNINGS` (WARN). Each gate and rule is testable alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from apexops.errors import VerificationError
 from apexops.infra.hints import hint_for
+from apexops.status import Finding, Rule, Status, Verdict, judge
 
 if TYPE_CHECKING:
     from apexops.infra.inventory import Inventory, OutputsCheck
@@ -18,98 +22,165 @@ if TYPE_CHECKING:
     from apexops.models import DeploymentResult, DeploymentValidation
     from apexops.settings import Settings
 
-__all__ = ["InfraVerdict", "infra_verdict"]
+__all__ = ["GATES", "PROBLEMS", "WARNINGS", "InfraRun", "infra_verdict"]
 
 
 @dataclass(frozen=True)
-class InfraVerdict:
-    status: Literal["PASS", "WARN", "FAIL", "SKIPPED"]
-    reasons: tuple[str, ...]
-    hint: str = ""
+class InfraRun:
+    """What one run of procedure 10 did, as its verdict reads it."""
 
-    def raise_for_failure(self) -> None:
-        if self.status == "FAIL":
-            raise VerificationError(
-                "infrastructure procedure failed: " + "; ".join(self.reasons), hint=self.hint or None
-            )
+    settings: Settings
+    name: str
+    dry_run: bool
+    #: the target's trait: an ARM deployment of the container app changes the running app
+    deployments_change_running_app: bool = True
+    cancel_deployment: bool = False
+    canceled: DeploymentResult | None = None
+    validation: DeploymentValidation | None = None
+    review: Review | None = None
+    result: DeploymentResult | None = None
+    outputs: OutputsCheck | None = None
+    inventory: Inventory | None = None
+
+    def context(self) -> list[str]:
+        """What the what-if and the inventory said: the reasons every verdict after the review carries."""
+        out = [f"what-if: {self.review.summary()}"] if self.review is not None else []
+        return out + ([f"inventory: {self.inventory.summary()}"] if self.inventory is not None else [])
 
 
-def _cancel_verdict(s: Settings, name: str, dry_run: bool, canceled: DeploymentResult | None) -> InfraVerdict:
-    if dry_run:
-        return InfraVerdict("SKIPPED", (f"dry run: deployment {name} was not canceled",))
-    state = canceled.provisioning_state if canceled else "absent"
+def _verdict(status: Status, *reasons: str, hint: str | None = "") -> Verdict:
+    title = "infrastructure procedure failed"
+    return Verdict(status, reasons, hint=hint or "", title=title, error=VerificationError)
+
+
+def cancel_run(run: InfraRun) -> Verdict | None:
+    """A cancel run is judged on the deployment's state after the cancel, nothing else."""
+    if not run.cancel_deployment:
+        return None
+    if run.dry_run:
+        return _verdict(Status.SKIPPED, f"dry run: deployment {run.name} was not canceled")
+    state = run.canceled.provisioning_state if run.canceled else "absent"
     if state in ("Running", "Accepted"):
-        return InfraVerdict(
-            "FAIL",
-            (f"deployment {name} is still {state} after the cancel",),
-            hint_for("DeploymentActive", s) or "",
-        )
-    return InfraVerdict("PASS", (f"deployment {name} is {state}; deploy again with this procedure",))
+        hint = hint_for("DeploymentActive", run.settings)
+        return _verdict(Status.FAIL, f"deployment {run.name} is still {state} after the cancel", hint=hint)
+    return _verdict(Status.PASS, f"deployment {run.name} is {state}; deploy again with this procedure")
 
 
-def infra_verdict(
-    s: Settings,
-    *,
-    target: str,
-    name: str,
-    dry_run: bool,
-    cancel_deployment: bool = False,
-    canceled: DeploymentResult | None = None,
-    validation: DeploymentValidation | None = None,
-    review: Review | None = None,
-    result: DeploymentResult | None = None,
-    outputs: OutputsCheck | None = None,
-    inventory: Inventory | None = None,
-) -> InfraVerdict:
-    if cancel_deployment:
-        return _cancel_verdict(s, name, dry_run, canceled)
-    if validation is None:
-        return InfraVerdict("FAIL", ("the template was not validated",), "run the procedure from the start")
-    if not validation.ok:
-        return InfraVerdict(
-            "FAIL",
-            (f"validation failed: {validation.error_message}",),
-            hint_for(f"{validation.error_code}", s) or "",
-        )
-    if review is None or review.failed:
-        reason = review.error_message if review else "what-if did not run"
-        return InfraVerdict("FAIL", (f"what-if failed: {reason}",), "fix the template and re-run")
-    reasons = [f"what-if: {review.summary()}"]
-    if review.blocked:
-        keys = ",".join(i.key for i in review.blocked)
-        return InfraVerdict(
-            "FAIL",
-            (*reasons, *review.reasons()),
-            f'the deployment would be refused; if intended: acknowledge="{keys}"',
-        )
-    if inventory is not None:
-        reasons.append(f"inventory: {inventory.summary()}")
-    if dry_run or result is None:
-        if outputs is not None:
-            reasons.append(f"outputs of the last deployment {outputs.deployment}: {outputs.verdict}")
-        return InfraVerdict("SKIPPED", ("dry run: validated and previewed, nothing deployed", *reasons))
-    if result.provisioning_state != "Succeeded":
-        failed = [o for o in result.operations if o.provisioning_state == "Failed"]
-        why = result.error_message or (failed[0].status_message if failed else "")
-        return InfraVerdict(
-            "FAIL",
-            (f"deployment {result.name} {result.provisioning_state}: {why}", *reasons),
-            hint_for(why, s) or "see the operations table; fix and re-run 10",
-        )
-    problems = []
-    if outputs is None or outputs.verdict == "FAIL":
-        problems.append("outputs missing or inconsistent")
-    if inventory is None or inventory.verdict == "FAIL":
-        problems.append("inventory incomplete")
-    if problems:
-        return InfraVerdict("FAIL", (*problems, *reasons), "see the outputs and inventory tables")
-    app_changed = any(
-        c.change.resource_type.lower() == "microsoft.app/containerapps" for c in review.changes()
+def not_validated(run: InfraRun) -> Verdict | None:
+    v, start = run.validation, "run the procedure from the start"
+    if v is None:
+        return _verdict(Status.FAIL, "the template was not validated", hint=start)
+    if v.ok:
+        return None
+    hint = hint_for(f"{v.error_code}", run.settings)
+    return _verdict(Status.FAIL, f"validation failed: {v.error_message}", hint=hint)
+
+
+def what_if_failed(run: InfraRun) -> Verdict | None:
+    if run.review is not None and not run.review.failed:
+        return None
+    why = run.review.error_message if run.review else "what-if did not run"
+    return _verdict(Status.FAIL, f"what-if failed: {why}", hint="fix the template and re-run")
+
+
+def review_blocked(run: InfraRun) -> Verdict | None:
+    if run.review is None or not run.review.blocked:
+        return None
+    keys = ",".join(i.key for i in run.review.blocked)
+    hint = f'the deployment would be refused; if intended: acknowledge="{keys}"'
+    return _verdict(Status.FAIL, f"what-if: {run.review.summary()}", *run.review.reasons(), hint=hint)
+
+
+def not_deployed(run: InfraRun) -> Verdict | None:
+    """A dry run (or a run that stopped before deploying): validated and previewed, nothing deployed."""
+    if not run.dry_run and run.result is not None:
+        return None
+    out = run.outputs
+    last = [f"outputs of the last deployment {out.deployment}: {out.verdict}"] if out else []
+    return _verdict(
+        Status.SKIPPED, "dry run: validated and previewed, nothing deployed", *run.context(), *last
     )
-    if target == "sandbox" and app_changed:
+
+
+def deployment_failed(run: InfraRun) -> Verdict | None:
+    r = run.result
+    if r is None or r.provisioning_state == "Succeeded":
+        return None
+    failed = [o for o in r.operations if o.provisioning_state == "Failed"]
+    why = r.error_message or (failed[0].status_message if failed else "")
+    hint = hint_for(why, run.settings) or "see the operations table; fix and re-run 10"
+    reason = f"deployment {r.name} {r.provisioning_state}: {why}"
+    return _verdict(Status.FAIL, reason, *run.context(), hint=hint)
+
+
+def outputs_consistent(run: InfraRun) -> Finding | None:
+    if run.outputs is None or run.outputs.verdict.failed:
+        return Finding(Status.FAIL, "outputs missing or inconsistent")
+    return None
+
+
+def inventory_complete(run: InfraRun) -> Finding | None:
+    if run.inventory is None or run.inventory.verdict.failed:
+        return Finding(Status.FAIL, "inventory incomplete")
+    return None
+
+
+def review_warnings(run: InfraRun) -> Finding | None:
+    if run.review is not None and run.review.warnings:
+        return Finding(Status.WARN, f"what-if warnings: {', '.join(i.key for i in run.review.warnings)}")
+    return None
+
+
+def inventory_warnings(run: InfraRun) -> Finding | None:
+    if run.inventory is not None and run.inventory.verdict is Status.WARN:
+        return Finding(Status.WARN, f"not Succeeded: {', '.join(run.inventory.not_succeeded)}")
+    return None
+
+
+#: after a deployment that Succeeded: what fails it (the runbook's steps 5 and 6), what makes it WARN
+PROBLEMS: tuple[Rule[InfraRun], ...] = (outputs_consistent, inventory_complete)
+WARNINGS: tuple[Rule[InfraRun], ...] = (review_warnings, inventory_warnings)
+
+
+def not_verified(run: InfraRun) -> Verdict | None:
+    problems = judge(PROBLEMS, run)
+    if not problems.status.failed:
+        return None
+    return _verdict(
+        Status.FAIL, *problems.reasons, *run.context(), hint="see the outputs and inventory tables"
+    )
+
+
+def deployed(run: InfraRun) -> Verdict:
+    """The deployment Succeeded and was verified: PASS, or WARN when the review or inventory warned."""
+    reasons = [f"deployment {run.result.name if run.result else run.name} Succeeded", *run.context()]
+    changes = run.review.changes() if run.review else ()
+    if not run.deployments_change_running_app and any(
+        c.change.resource_type.lower() == _APP for c in changes
+    ):
         reasons.append(
-            "sandbox: the resource group is an inventory; the container app resource changed, "
+            "this target's resource group is an inventory: the container app resource changed, "
             "the running app did not (procedure 30 deploys revisions)"
         )
-    warn = bool(review.warnings) or (inventory is not None and inventory.verdict == "WARN")
-    return InfraVerdict("WARN" if warn else "PASS", (f"deployment {result.name} Succeeded", *reasons))
+    return _verdict(judge(WARNINGS, run).status, *reasons)
+
+
+_APP = "microsoft.app/containerapps"
+
+
+#: the first gate that decides wins; `deployed` always decides
+GATES: tuple[Callable[[InfraRun], Verdict | None], ...] = (
+    cancel_run,
+    not_validated,
+    what_if_failed,
+    review_blocked,
+    not_deployed,
+    deployment_failed,
+    not_verified,
+    deployed,
+)
+
+
+def infra_verdict(run: InfraRun) -> Verdict:
+    """The verdict of one run of procedure 10: the first gate of `GATES` that decides."""
+    return next(v for gate in GATES if (v := gate(run)) is not None)

@@ -21,24 +21,45 @@ from typing import TYPE_CHECKING, Any
 
 from apexops import azcli
 from apexops.deploy.image import validate_tag
+from apexops.deploy.live import LiveTable
 from apexops.errors import ApexopsError, ConfigError, ConflictError
 from apexops.infra.hints import hint_for, infra_hints, known_issues, stuck_deployment
 from apexops.infra.inventory import Inventory, OutputsCheck, check_outputs, compare_inventory
-from apexops.infra.outcome import InfraVerdict, infra_verdict
+from apexops.infra.outcome import InfraRun, infra_verdict
 from apexops.infra.prepare import parameters_document, prepare_rows, redacted
 from apexops.infra.prepare import row as _row
 from apexops.infra.review import Review, parse_acknowledge, review_changes
 from apexops.infra.template import LoadedTemplate, load_template, parameters_for
 from apexops.models import ResourceInfo
+from apexops.polling import poll_until
+from apexops.redact import Redactor
+from apexops.status import Status, Verdict
 
 if TYPE_CHECKING:
-    from apexops.environment import Environment
-    from apexops.models import DeploymentResult, DeploymentValidation
+    from collections.abc import Sequence
 
-__all__ = ["InfraProcedure", "InfraVerdict"]
+    from apexops.environment import Environment
+    from apexops.models import DeploymentOperation, DeploymentResult, DeploymentValidation
+
+__all__ = ["InfraProcedure"]
 
 MODES = ("Incremental", "Complete")
 _NAME = re.compile(r"^[A-Za-z0-9_.()-]{1,64}$")
+#: a deployment in these states has not finished (a cancel waits them out)
+_IN_FLIGHT = ("Running", "Accepted", "Canceling")
+
+
+def _operation_rows(ops: Sequence[DeploymentOperation]) -> list[dict[str, Any]]:
+    return [
+        {
+            "resource": o.resource_name,
+            "type": o.resource_type,
+            "operation": o.operation,
+            "state": o.provisioning_state,
+            "message": o.status_message,
+        }
+        for o in ops
+    ]
 
 
 class InfraProcedure:
@@ -127,13 +148,6 @@ class InfraProcedure:
             return None
         return self.evidence_dir / f"parameters.{self.settings.environment}.json"
 
-    def _az_files(self) -> dict[str, str]:
-        file = self.parameters_file
-        return {
-            "template_file": self.template.label,
-            "parameters_file": f"@{file}" if file else f"parameters/{self.settings.environment}.json",
-        }
-
     @property
     def approval_phrase(self) -> str:
         if self.cancel_deployment:
@@ -147,7 +161,7 @@ class InfraProcedure:
         self.preparation = prepare_rows(
             self.env, self.template, name=self.name, image_tag=self.image_tag, now=self._now()
         )
-        if self.parameters_file is not None and self.preparation[-1]["status"] != "FAIL":  # app answered
+        if self.parameters_file is not None and self.preparation[-1]["status"] != Status.FAIL:  # app read
             self.parameters_file.parent.mkdir(parents=True, exist_ok=True)
             self.parameters_file.write_text(json.dumps(parameters_document(self.parameters), indent=2))
         return self.preparation
@@ -155,7 +169,7 @@ class InfraProcedure:
     def require_prepared(self) -> None:
         """Stop before validating when the target itself is not usable (identity, resource group, app)."""
         for r in self.preparation:
-            if r["status"] == "FAIL" and r["check"] in ("identity", "resource group", "subscription"):
+            if r["status"] == Status.FAIL and r["check"] in ("identity", "resource group", "subscription"):
                 raise ConfigError(f"{r['check']}: {r['detail']}", hint=r["hint"] or None)
 
     # ------------------------------------------------------------------ step 2
@@ -172,11 +186,11 @@ class InfraProcedure:
         if v is None:
             return []
         if v.ok:
-            return [_row("validate", "PASS", f'"provisioningState": "{v.provisioning_state}"')]
+            return [_row("validate", Status.PASS, f'"provisioningState": "{v.provisioning_state}"')]
         hint = hint_for(f"{v.error_code} {v.error_message}", self.settings) or ""
-        rows = [_row("validate", "FAIL", f"{v.error_code}: {v.error_message}", hint)]
-        rows += [_row("detail", "FAIL", d) for d in v.details]
-        rows += [_row("diagnostic", "WARN", d) for d in v.diagnostics]
+        rows = [_row("validate", Status.FAIL, f"{v.error_code}: {v.error_message}", hint)]
+        rows += [_row("detail", Status.FAIL, d) for d in v.details]
+        rows += [_row("diagnostic", Status.WARN, d) for d in v.diagnostics]
         return rows
 
     # ------------------------------------------------------------------ step 3
@@ -214,31 +228,27 @@ class InfraProcedure:
                     for c in result.changes
                 ],
             }
-            from apexops.redact import Redactor
-
             text = json.dumps(payload, indent=2, default=str)  # the runner scrubs evidence again at the end
             (self.evidence_dir / "what-if.json").write_text(Redactor.for_run().scrub_text(text))
         return self.review
 
-    def coverage_message(self) -> tuple[str, str]:
+    def coverage_message(self) -> tuple[str, Status]:
         """Does the template declare every resource of expected_resources? (message, status)"""
         cov = self.template_coverage
         if cov is None:
-            return "not checked", "SKIPPED"
+            return "not checked", Status.SKIPPED
         if cov.missing:
             return (
                 f"the template does not declare {', '.join(cov.missing)} (expected_resources in "
                 f"parameters/{self.settings.environment}.yaml)",
-                "WARN",
+                Status.WARN,
             )
-        return f"the template declares all {cov.expected_count} expected resources", "PASS"
+        return f"the template declares all {cov.expected_count} expected resources", Status.PASS
 
     # ------------------------------------------------------------------ step 4
 
     def progress_table(self, title: str = "Deployment progress") -> Callable[[str], None]:
         """An on_progress callback redrawing one table of per-resource operations in place."""
-        from apexops.deploy.live import LiveTable
-
         table = LiveTable(title=title, status_column="state")
         started = self._clock()
 
@@ -247,18 +257,9 @@ class InfraProcedure:
                 ops = self.env.deployments.operations(self.name)
             except ApexopsError:
                 ops = []
-            rows = [
-                {
-                    "resource": o.resource_name,
-                    "type": o.resource_type,
-                    "operation": o.operation,
-                    "state": o.provisioning_state,
-                    "message": o.status_message,
-                }
-                for o in ops
-            ]
             table.update(
-                rows or [{"message": message}], caption=f"elapsed {self._clock() - started:.0f} s — {message}"
+                _operation_rows(ops) or [{"message": message}],
+                caption=f"elapsed {self._clock() - started:.0f} s — {message}",
             )
 
         return on_progress
@@ -307,15 +308,16 @@ class InfraProcedure:
             if not self.env.deployments.cancel(self.name):
                 self.canceled = self.env.deployments.get(self.name)
                 return self.canceled
-            deadline = self._clock() + timeout_s
-            state = self.env.deployments.get(self.name)
-            while state is not None and state.provisioning_state in ("Running", "Accepted", "Canceling"):
-                if self._clock() > deadline:
-                    break
-                self._sleep(poll_s)
-                state = self.env.deployments.get(self.name)
-        self.canceled = state
-        return state
+            polled = poll_until(
+                lambda: self.env.deployments.get(self.name),
+                timeout_s,
+                until=lambda d: d is None or d.provisioning_state not in _IN_FLIGHT,
+                interval_s=poll_s,
+                clock=self._clock,
+                sleep=self._sleep,
+            )
+        self.canceled = polled.value
+        return self.canceled
 
     def execute(self, *, on_progress: Callable[[str], None] | None = None) -> DeploymentResult | None:
         """The one change of this run (after the gate): cancel the running deployment, or deploy."""
@@ -323,40 +325,26 @@ class InfraProcedure:
             return self.cancel()
         return self.apply(on_progress=on_progress or self.progress_table())
 
-    def result_summary(self) -> tuple[str, str]:
+    def result_summary(self) -> tuple[str, Status]:
         """(one line, status) about what the execute step did."""
         if self.cancel_deployment:
             if self.canceled is None:
-                return f"deployment {self.name}: nothing to cancel (no deployment of that name)", "INFO"
+                return f"deployment {self.name}: nothing to cancel (no deployment of that name)", Status.INFO
             state = self.canceled.provisioning_state
-            return f"deployment {self.name} is {state}", "PASS" if state not in (
-                "Running",
-                "Accepted",
-            ) else "FAIL"
+            still = state in ("Running", "Accepted")
+            return f"deployment {self.name} is {state}", Status.FAIL if still else Status.PASS
         r = self.result
         if r is None:
-            return "nothing was deployed", "SKIPPED"
+            return "nothing was deployed", Status.SKIPPED
         done = sum(1 for o in r.operations if o.provisioning_state == "Succeeded")
         text = f"deployment {r.name} {r.provisioning_state}: {done}/{len(r.operations)} resource operations"
         if r.error_message:
             text += f" — {r.error_message}"
-        return text, "PASS" if r.provisioning_state == "Succeeded" else "FAIL"
+        return text, Status.PASS if r.provisioning_state == "Succeeded" else Status.FAIL
 
     def result_rows(self) -> list[dict[str, Any]]:
         r = self.result or self.canceled
-        if r is None:
-            return []
-        rows = [
-            {
-                "resource": o.resource_name,
-                "type": o.resource_type,
-                "operation": o.operation,
-                "state": o.provisioning_state,
-                "message": o.status_message,
-            }
-            for o in r.operations
-        ]
-        return rows
+        return _operation_rows(r.operations) if r is not None else []
 
     # ------------------------------------------------------------------ steps 5-6
 
@@ -394,7 +382,11 @@ class InfraProcedure:
     # ------------------------------------------------------------------ troubleshooting
 
     def _seen_text(self) -> str:
-        parts = [f"{r['detail']} {r['hint']}" for r in self.preparation if r["status"] in ("FAIL", "WARN")]
+        parts = [
+            f"{r['detail']} {r['hint']}"
+            for r in self.preparation
+            if r["status"] in (Status.FAIL, Status.WARN)
+        ]
         if self.validation is not None and not self.validation.ok:
             parts.append(f"{self.validation.error_code} {self.validation.error_message}")
         for r in (self.result, self.canceled):
@@ -409,14 +401,18 @@ class InfraProcedure:
     # ------------------------------------------------------------------ az equivalents
 
     def az_commands(self) -> dict[str, str]:
-        s, files = self.settings, self._az_files()
+        s, file = self.settings, self.parameters_file
+        pf = f"@{file}" if file else f"parameters/{s.environment}.json"
+        complete = " \\\n  --mode Complete" if self.mode == "Complete" else ""
+
+        def with_files(command: Callable[..., str]) -> str:
+            return command(s, name=self.name, template_file=self.template.label, parameters_file=pf)
+
         return {
             "show": "az account show",
-            "validate": azcli.deployment_group_validate(s, name=self.name, **files),
-            "what_if": azcli.deployment_group_what_if(s, name=self.name, **files)
-            + (" \\\n  --mode Complete" if self.mode == "Complete" else ""),
-            "create": azcli.deployment_group_create(s, name=self.name, **files)
-            + (" \\\n  --mode Complete" if self.mode == "Complete" else ""),
+            "validate": with_files(azcli.deployment_group_validate),
+            "what_if": with_files(azcli.deployment_group_what_if) + complete,
+            "create": with_files(azcli.deployment_group_create) + complete,
             "status": azcli.deployment_group_show(s, name=self.name),
             "cancel": azcli.deployment_group_cancel(s, name=self.name),
             "resources": azcli.resource_list(s),
@@ -424,19 +420,21 @@ class InfraProcedure:
 
     # ------------------------------------------------------------------ outcome
 
-    def verdict(self) -> InfraVerdict:
+    def verdict(self) -> Verdict:
         return infra_verdict(
-            self.settings,
-            target=self.env.target,
-            name=self.name,
-            dry_run=self.dry_run,
-            cancel_deployment=self.cancel_deployment,
-            canceled=self.canceled,
-            validation=self.validation,
-            review=self.review,
-            result=self.result,
-            outputs=self.outputs_check,
-            inventory=self.inventory_check,
+            InfraRun(
+                self.settings,
+                self.name,
+                self.dry_run,
+                self.env.traits.deployments_change_running_app,
+                self.cancel_deployment,
+                self.canceled,
+                self.validation,
+                self.review,
+                self.result,
+                self.outputs_check,
+                self.inventory_check,
+            )
         )
 
     def facts(self) -> dict[str, Any]:
@@ -458,5 +456,5 @@ class InfraProcedure:
             out.update(self.outputs_check.facts())
         if self.inventory_check is not None:
             out.update(self.inventory_check.facts())
-        out["infra_verdict"] = self.verdict().status
+        out["infra_verdict"] = str(self.verdict().status)
         return out

@@ -16,12 +16,13 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from apexops.errors import ApexopsError, ConfigError
 from apexops.models import WhatIfChange, WhatIfResult
+from apexops.status import Status
 
 __all__ = [
     "RULES",
@@ -155,6 +156,14 @@ RULES: tuple[ReviewRule, ...] = (
 )
 
 _ICON = {"UNCHANGED": "·", "EXPECTED": "✅", "WARNING": "⚠️", "UNEXPECTED": "❌"}
+_LEVEL_STATUS = {
+    "UNCHANGED": Status.INFO,
+    "EXPECTED": Status.PASS,
+    "WARNING": Status.WARN,
+    "UNEXPECTED": Status.WARN,  # acknowledged (one that is not blocks: FAIL)
+}
+#: the review's verdict when unacknowledged unexpected changes would refuse the deployment (reads as FAIL)
+BLOCKED = "BLOCKED"
 _ACK = re.compile(r"^(?P<change>[A-Za-z]+)@(?P<name>[A-Za-z0-9][A-Za-z0-9._/()-]*)$")
 
 
@@ -177,6 +186,8 @@ def parse_acknowledge(text: str) -> tuple[str, ...]:
 
 
 def _short(value: Any, limit: int = 80) -> str:
+    if value is None:
+        return ""
     text = value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -197,13 +208,9 @@ class ReviewedChange:
         return self.rule.level == "UNEXPECTED" and not self.acknowledged
 
     @property
-    def status(self) -> str:
-        """For coloured tables: OK / INFO / WARN / FAIL."""
-        if self.blocking:
-            return "FAIL"
-        return {"UNCHANGED": "INFO", "EXPECTED": "OK", "WARNING": "WARN", "UNEXPECTED": "WARN"}[
-            self.rule.level
-        ]
+    def status(self) -> Status:
+        """For coloured tables: FAIL when it blocks, else the level's status (an acknowledged one WARNs)."""
+        return Status.FAIL if self.blocking else _LEVEL_STATUS[self.rule.level]
 
     @property
     def judgement(self) -> str:
@@ -235,7 +242,6 @@ class Review:
     status: str  # the what-if's own status (Succeeded / Failed)
     items: tuple[ReviewedChange, ...]
     error_message: str | None = None
-    unmatched_acknowledgements: tuple[str, ...] = ()
 
     @property
     def failed(self) -> bool:
@@ -255,14 +261,12 @@ class Review:
 
     @property
     def verdict(self) -> str:
-        """FAIL (what-if failed), BLOCKED, WARN (warnings or acknowledged changes), PASS."""
-        if self.failed:
-            return "FAIL"
-        if self.blocked:
-            return "BLOCKED"
-        if self.warnings or self.acknowledged:
-            return "WARN"
-        return "PASS"
+        """FAIL (what-if failed), BLOCKED (a FAIL that names why), WARN (warnings or acknowledged), PASS."""
+        if self.blocked and not self.failed:
+            return BLOCKED
+        return str(
+            Status.FAIL if self.failed else Status.WARN if self.warnings or self.acknowledged else Status.PASS
+        )
 
     def counts(self) -> dict[str, int]:
         return dict(Counter(i.change.change_type for i in self.items))
@@ -281,20 +285,22 @@ class Review:
         A what-if may report a whole array as changed (`properties.template.containers`); the leaves
         (`...containers[0].image`) are what a reviewer needs to see.
         """
-        out = []
-        for i in self.changes():
-            for d in i.change.delta:
-                for path, kind, before, after in leaf_changes(d.path, d.change_type, d.before, d.after):
-                    out.append(
-                        {
-                            "resource": i.change.name,
-                            "property": path,
-                            "change": kind,
-                            "before": _short(before) if before is not None else "",
-                            "after": _short(after) if after is not None else "",
-                        }
-                    )
-        return out[:limit]
+        leaves = [
+            (i.change.name, leaf)
+            for i in self.changes()
+            for d in i.change.delta
+            for leaf in leaf_changes(d.path, d.change_type, d.before, d.after)
+        ]
+        return [
+            {
+                "resource": name,
+                "property": path,
+                "change": kind,
+                "before": _short(before),
+                "after": _short(after),
+            }
+            for name, (path, kind, before, after) in leaves[:limit]
+        ]
 
     def summary(self) -> str:
         counts = ", ".join(f"{n} {k}" for k, n in sorted(self.counts().items())) or "no resources"
@@ -308,14 +314,12 @@ class Review:
         return text
 
     def reasons(self) -> list[str]:
-        out = []
-        if self.failed:
-            out.append(f"what-if failed: {self.error_message}")
-        for i in self.blocked:
-            out.append(f"{i.key}: {i.rule.reason}")
-        for i in self.warnings:
-            out.append(f"warning {i.key}: {i.rule.reason}")
-        return out
+        failed = [f"what-if failed: {self.error_message}"] if self.failed else []
+        return [
+            *failed,
+            *(f"{i.key}: {i.rule.reason}" for i in self.blocked),
+            *(f"warning {i.key}: {i.rule.reason}" for i in self.warnings),
+        ]
 
     def require(self, *, dry_run: bool) -> None:
         """Raise DeploymentBlocked for a real run with unacknowledged unexpected changes (dry run: no-op)."""
@@ -339,83 +343,61 @@ class Review:
 
 
 def leaf_changes(path: str, kind: str, before: Any, after: Any) -> list[tuple[str, str, Any, Any]]:
-    """(path, change, before, after) for each leaf that differs between two JSON values."""
+    """(path, change, before, after) for each leaf that differs between two JSON values.
+
+    Objects are compared key by key, lists of the same length item by item, lists of named items (env
+    vars, rules, subnets) name by name; anything else is one leaf.
+    """
+    keyed = _keyed(before, after)
+    if keyed is None:
+        return [(path, kind, before, after)]
+    b, a, child = keyed
+    out: list[tuple[str, str, Any, Any]] = []
+    for key in [*b, *(k for k in a if k not in b)]:
+        sub = child(path, key)
+        if key not in a:
+            out.append((sub, "Delete", b[key], None))
+        elif key not in b:
+            out.append((sub, "Create", None, a[key]))
+        elif b[key] != a[key]:
+            out.extend(leaf_changes(sub, "Modify", b[key], a[key]))
+    return out
+
+
+def _keyed(
+    before: Any, after: Any
+) -> tuple[dict[Any, Any], dict[Any, Any], Callable[[str, Any], str]] | None:
+    """Both values as mappings to compare key by key, with how a child's path is written; None for a leaf."""
     if isinstance(before, dict) and isinstance(after, dict):
-        out: list[tuple[str, str, Any, Any]] = []
-        for key in list(before) + [k for k in after if k not in before]:
-            sub = f"{path}.{key}" if path else str(key)
-            if key not in after:
-                out.append((sub, "Delete", before[key], None))
-            elif key not in before:
-                out.append((sub, "Create", None, after[key]))
-            elif before[key] != after[key]:
-                out.extend(leaf_changes(sub, "Modify", before[key], after[key]))
-        return out
-    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
-        out = []
-        for n, (b, a) in enumerate(zip(before, after, strict=True)):
-            if b != a:
-                out.extend(leaf_changes(f"{path}[{n}]", "Modify", b, a))
-        return out
-    if (
-        isinstance(before, list)
-        and isinstance(after, list)
-        and all(isinstance(x, dict) and "name" in x for x in [*before, *after])
-    ):  # arrays of named items (env vars, rules, subnets): match by name
-        b_map, a_map = {x["name"]: x for x in before}, {x["name"]: x for x in after}
-        out = []
-        for name in list(b_map) + [k for k in a_map if k not in b_map]:
-            sub = f"{path}[name={name}]"
-            if name not in a_map:
-                out.append((sub, "Delete", b_map[name], None))
-            elif name not in b_map:
-                out.append((sub, "Create", None, a_map[name]))
-            elif b_map[name] != a_map[name]:
-                out.extend(leaf_changes(sub, "Modify", b_map[name], a_map[name]))
-        return out
-    return [(path, kind, before, after)]
-
-
-def _rule_for(change: WhatIfChange, rules: Sequence[ReviewRule]) -> ReviewRule:
-    return next(r for r in rules if r.matches(change))
+        return before, after, lambda path, key: f"{path}.{key}" if path else str(key)
+    if not (isinstance(before, list) and isinstance(after, list)):
+        return None
+    if len(before) == len(after):
+        return dict(enumerate(before)), dict(enumerate(after)), lambda path, n: f"{path}[{n}]"
+    if all(isinstance(x, dict) and "name" in x for x in [*before, *after]):
+        by_name = ({x["name"]: x for x in before}, {x["name"]: x for x in after})
+        return *by_name, lambda path, name: f"{path}[name={name}]"
+    return None
 
 
 def review_changes(
-    result: WhatIfResult,
-    acknowledge: Iterable[str] = (),
-    *,
-    rules: Sequence[ReviewRule] = RULES,
-    strict_acknowledge: bool = True,
+    result: WhatIfResult, acknowledge: Iterable[str] = (), *, rules: Sequence[ReviewRule] = RULES
 ) -> Review:
     """Judge every change; acknowledgements must each match an unexpected change (else ConfigError)."""
-    acks = set(acknowledge)
-    items = []
-    used: set[str] = set()
+    acks, used, items = set(acknowledge), set(), []
     for change in result.changes:
-        rule = _rule_for(change, rules)
+        rule = next(r for r in rules if r.matches(change))
         keys = {f"{change.change_type}@{change.name}", f"{change.change_type}@{change.name.split('/')[-1]}"}
         hit = rule.level == "UNEXPECTED" and bool(keys & acks)
-        if hit:
-            used |= keys & acks
+        used |= keys & acks if hit else set()
         items.append(ReviewedChange(change, rule, acknowledged=hit))
-    unmatched = tuple(sorted(acks - used))
-    if unmatched and strict_acknowledge and result.status == "Succeeded":
-        blocking = [
-            f"{c.change_type}@{c.name}"
-            for c, i in zip(result.changes, items, strict=True)
-            if i.rule.level == "UNEXPECTED"
-        ]
+    unmatched = sorted(acks - used)
+    if unmatched and result.status == "Succeeded":
+        blocking = [i.key for i in items if i.rule.level == "UNEXPECTED"]
         raise ConfigError(
             f"acknowledge {', '.join(unmatched)} matches no unexpected change in this what-if.",
-            hint=(
-                f"acknowledge only {', '.join(blocking)}."
-                if blocking
-                else "nothing needs acknowledging: clear the acknowledge parameter."
-            ),
+            hint=f"acknowledge only {', '.join(blocking)}."
+            if blocking
+            else "nothing needs acknowledging: clear the acknowledge parameter.",
         )
-    return Review(
-        status=result.status,
-        items=tuple(items),
-        error_message=result.error_message,
-        unmatched_acknowledgements=unmatched,
-    )
+    return Review(result.status, tuple(items), result.error_message)

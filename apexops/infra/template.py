@@ -35,7 +35,6 @@ __all__ = [
     "baseline_template",
     "bind_defaults",
     "container_env",
-    "expected_names",
     "load_template",
     "parameters_for",
 ]
@@ -105,9 +104,14 @@ def container_env(env: Mapping[str, str]) -> list[dict[str, str]]:
     return out
 
 
-def _app_parameters(settings: Settings, app: AppTemplate | Mapping[str, Any]) -> dict[str, Any]:
-    get = app.get if isinstance(app, Mapping) else lambda k: getattr(app, k)
+def _parameters(settings: Settings, app: AppTemplate | Mapping[str, Any]) -> dict[str, Any]:
+    """The environment's parameters with the container spec of `app` (a template, or the same as a dict)."""
+    get = app.__getitem__ if isinstance(app, Mapping) else lambda k: getattr(app, k)
     return {
+        "environment": settings.environment,
+        "location": settings.azure.location,
+        "targetPort": settings.app.target_port,
+        "registryServer": settings.registry.server,
         "containerImage": get("image"),
         "containerEnv": container_env(dict(get("env") or {})),
         "containerResources": {"cpu": float(get("cpu")), "memory": str(get("memory"))},
@@ -128,13 +132,7 @@ def parameters_for(
     `app` is the container app's current template: the deployment carries the app as it runs, except the
     image when `image` is given. No value here is a secret (secret env vars are `secretRef`s).
     """
-    params: dict[str, Any] = {
-        "environment": settings.environment,
-        "location": settings.azure.location,
-        "targetPort": settings.app.target_port,
-        "registryServer": settings.registry.server,
-        **_app_parameters(settings, app),
-    }
+    params = _parameters(settings, app)
     if image:
         params["containerImage"] = image
     if sql_admin_group_object_id:
@@ -156,13 +154,7 @@ def baseline_parameters(settings: Settings) -> dict[str, Any]:
         "min_replicas": max(1, settings.app.min_replicas),
         "max_replicas": settings.app.max_replicas,
     }
-    return {
-        "environment": settings.environment,
-        "location": settings.azure.location,
-        "targetPort": settings.app.target_port,
-        "registryServer": settings.registry.server,
-        **_app_parameters(settings, app),
-    }
+    return _parameters(settings, app)
 
 
 def bind_defaults(template: Mapping[str, Any], parameters: Mapping[str, Any]) -> dict[str, Any]:
@@ -181,8 +173,3 @@ def bind_defaults(template: Mapping[str, Any], parameters: Mapping[str, Any]) ->
 def baseline_template(settings: Settings) -> dict[str, Any]:
     """The APEX template with the sandbox baseline bound as defaults (what the sandbox seeds)."""
     return bind_defaults(load_template().document, baseline_parameters(settings))
-
-
-def expected_names(settings: Settings) -> list[tuple[str, str]]:
-    """(name's last segment, type) of every resource settings.expected_resources lists."""
-    return [(r.name.split("/")[-1], r.type) for r in settings.expected_resources]

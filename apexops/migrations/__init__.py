@@ -8,7 +8,9 @@
 
 Every function takes an SQLAlchemy Engine (the Database port's `engine()`) and the Alembic script
 directory (default `apexops.schema.MIGRATIONS_DIR`, overridable for fixture histories). Results are frozen
-dataclasses with verdicts and reasons, and `rows()` / `to_frame()` for notebook tables.
+dataclasses with statuses (`apexops.status.Status`) and reasons, and `rows()` for notebook tables.
+sqlalchemy and alembic are imported inside the functions that use them throughout the package
+(heavy libraries: importing a result type, as troubleshooting and the release planner do, stays cheap).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from apexops.migrations.diagnostics import (
     long_running_queries,
 )
 from apexops.migrations.execute import ExecutionResult, StampResult, StepResult, apply, stamp
-from apexops.migrations.lint import LintReport, lint, parse_acknowledgements, rule_table
+from apexops.migrations.lint import LintOptions, LintReport, lint, parse_acknowledgements, rule_table
 from apexops.migrations.plan import (
     DataAtRisk,
     MigrationPlan,
@@ -39,8 +41,8 @@ from apexops.migrations.preview import (
     render_downgrade,
     render_upgrade,
 )
-from apexops.migrations.procedure import MigrationProcedure, MigrationVerdict
-from apexops.migrations.rules import RULES, Finding
+from apexops.migrations.procedure import MigrationProcedure
+from apexops.migrations.rules import RULES, Finding, Severity
 from apexops.migrations.state import MigrationState, read_state
 from apexops.migrations.verify import Verification, verify
 
@@ -52,13 +54,14 @@ __all__ = [
     "ExecutionResult",
     "Finding",
     "KillResult",
+    "LintOptions",
     "LintReport",
     "MigrationPlan",
     "MigrationProcedure",
     "MigrationState",
-    "MigrationVerdict",
     "Preconditions",
     "Preview",
+    "Severity",
     "StampResult",
     "StepResult",
     "Verification",

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from apexops.errors import MigrationError
+from apexops.schema import MIGRATIONS_DIR
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RecordingBuffer",
     "RevisionInfo",
+    "RunningStep",
     "capture_running",
     "default_script_dir",
     "fingerprint",
@@ -39,8 +41,6 @@ __all__ = [
 
 
 def default_script_dir() -> Path:
-    from apexops.schema import MIGRATIONS_DIR
-
     return MIGRATIONS_DIR
 
 
@@ -213,8 +213,11 @@ def parse_running(message: str) -> RunningStep | None:
     if not match:
         return None
     direction, src, dst, doc = match.groups()
-    split = lambda s: tuple(p.strip() for p in s.split(",") if p.strip())  # noqa: E731
-    return RunningStep(direction, split(src), split(dst), (doc or "").strip())
+    return RunningStep(direction, _split(src), _split(dst), (doc or "").strip())
+
+
+def _split(revisions: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in revisions.split(",") if p.strip())
 
 
 class _Capture(logging.Handler):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +144,7 @@ def _sql_text(node: ast.AST | None) -> str | None:
 
 
 # positional layout of op.* calls: which argument is the table, which the target
-_LAYOUT = {
+_LAYOUT: dict[str, tuple[int | str | None, int | None]] = {
     "create_table": (0, None),
     "drop_table": (0, None),
     "rename_table": (0, 1),
@@ -160,7 +161,7 @@ _LAYOUT = {
     "bulk_insert": (0, None),
 }
 # inside batch_alter_table the table is implicit: positions shift left by one
-_BATCH_LAYOUT = {
+_BATCH_LAYOUT: dict[str, tuple[int | str | None, int | None]] = {
     "add_column": (None, None),
     "drop_column": (None, 0),
     "alter_column": (None, 0),
@@ -207,45 +208,62 @@ class _Visitor(ast.NodeVisitor):
         owner, _, method = name.rpartition(".")
         batch = owner in self.batch_tables
         segment = ast.get_source_segment(self.source, node) or name
-        if (
-            method == "get_bind"
-            or name in ("sa.inspect", "inspect", "sqlalchemy.inspect")
-            or (method in _RESULT_READS and owner and owner not in ("op", "sa") and not batch)
-        ):
+        if _reads_data(name, owner, method, batch):
             self.reads.append((node.lineno, segment.splitlines()[0][:120]))
         if owner == "op" or batch:
-            layout = (_BATCH_LAYOUT if batch else _LAYOUT).get(method, (None, None))
-            table = self.batch_tables[owner] if batch else _arg(node, layout[0])
-            target = _arg(node, layout[1])
-            column = next((c for c in (_column(a, self.source) for a in node.args) if c), None)
-            kwargs = {k.arg: _literal(k.value) for k in node.keywords if k.arg}
-            raw = _sql_text(node.args[0]) if method == "execute" and node.args else None
-            cols: tuple[str, ...] = ()
-            pos = 2 if batch else 3  # create_foreign_key(name, [source,] referent, local_cols, ...)
-            if method == "create_foreign_key":
-                local = _literal(node.args[pos]) if len(node.args) > pos else kwargs.get("local_cols")
-                cols = tuple(local) if isinstance(local, list | tuple) else ()
-            if method == "drop_index" and table is None and not batch:
-                table = kwargs.get("table_name")
-            kw_source = {
-                k.arg: ast.get_source_segment(self.source, k.value) or "" for k in node.keywords if k.arg
-            }
-            self.calls.append(
-                OpCall(
-                    method,
-                    table if isinstance(table, str) else None,
-                    target if isinstance(target, str) else None,
-                    column,
-                    kwargs,
-                    node.lineno,
-                    segment,
-                    batch,
-                    raw,
-                    cols,
-                    kw_source,
-                )
-            )
+            table = self.batch_tables[owner] if batch else None
+            self.calls.append(_op_call(node, method, segment, self.source, batch, table))
         self.generic_visit(node)
+
+
+def _reads_data(name: str, owner: str, method: str, batch: bool) -> bool:
+    """A bind, an inspector, or a result read: the migration looks at data (MIG-026)."""
+    return (
+        method == "get_bind"
+        or name in ("sa.inspect", "inspect", "sqlalchemy.inspect")
+        or (method in _RESULT_READS and bool(owner) and owner not in ("op", "sa") and not batch)
+    )
+
+
+def _op_call(
+    node: ast.Call, method: str, segment: str, source: str, batch: bool, batch_table: str | None
+) -> OpCall:
+    """One `op.<method>(...)` call normalised by the layout of its arguments, plus what only it carries."""
+    layout = (_BATCH_LAYOUT if batch else _LAYOUT).get(method, (None, None))
+    table = batch_table if batch else _arg(node, layout[0])
+    target = _arg(node, layout[1])
+    call = OpCall(
+        method,
+        table if isinstance(table, str) else None,
+        target if isinstance(target, str) else None,
+        next((c for c in (_column(a, source) for a in node.args) if c), None),
+        {k.arg: _literal(k.value) for k in node.keywords if k.arg},
+        node.lineno,
+        segment,
+        batch,
+        kw_source={k.arg: ast.get_source_segment(source, k.value) or "" for k in node.keywords if k.arg},
+    )
+    extra = _EXTRAS.get(method)
+    return replace(call, **extra(node, call)) if extra else call
+
+
+def _raw_sql(node: ast.Call, call: OpCall) -> dict[str, Any]:
+    """op.execute("..."): the SQL text, when it is a literal (or text() of one)."""
+    return {"raw_sql": _sql_text(node.args[0]) if node.args else None}
+
+
+def _foreign_key_columns(node: ast.Call, call: OpCall) -> dict[str, Any]:
+    """create_foreign_key(name, [source,] referent, local_cols, ...): the local columns."""
+    pos = 2 if call.batch else 3
+    local = _literal(node.args[pos]) if len(node.args) > pos else call.kwargs.get("local_cols")
+    return {"columns": tuple(local) if isinstance(local, list | tuple) else ()}
+
+
+#: what some operations carry beyond table, target and column
+_EXTRAS: dict[str, Callable[[ast.Call, OpCall], dict[str, Any]]] = {
+    "execute": _raw_sql,
+    "create_foreign_key": _foreign_key_columns,
+}
 
 
 def _scan_function(tree: ast.Module, name: str, source: str) -> FunctionScan:

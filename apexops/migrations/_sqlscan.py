@@ -95,9 +95,7 @@ def parse_statement(text: str, *, in_transaction: bool) -> Stmt:
         if not match:
             continue
         groups = [g for g in match.groups() if g]
-        if verb == "create index":
-            return Stmt(text, flat, verb, ident(match.group(2)), ident(match.group(1)), in_transaction)
-        if verb == "drop index":
+        if verb in ("create index", "drop index"):  # name ON table
             return Stmt(text, flat, verb, ident(match.group(2)), ident(match.group(1)), in_transaction)
         table = (
             ident(groups[0])

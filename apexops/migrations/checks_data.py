@@ -9,22 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from apexops.migrations._checks_common import ours, rule_why
 from apexops.migrations.dialects import ident
-from apexops.migrations.rules import ACK, BLOCK, Finding, RevisionContext
-
-__all__ = [
-    "mig001_drop_table",
-    "mig002_drop_column",
-    "mig003_drop_schema",
-    "mig004_unbounded_delete",
-    "mig005_rename_table",
-    "mig006_rename_column",
-    "mig007_not_null_without_default",
-    "mig022_empty_downgrade",
-    "mig023_downgrade_destroys",
-    "mig026_data_read",
-]
+from apexops.migrations.rules import ACK, BLOCK, Finding, RevisionContext, ours, rule_why
 
 
 def mig001_drop_table(ctx: RevisionContext) -> Iterator[Finding]:
@@ -193,23 +179,13 @@ def mig022_empty_downgrade(ctx: RevisionContext) -> Iterator[Finding]:
         if down.raises_not_implemented
         else "downgrade() is empty"
     )
-    if ctx.direction == "downgrade":
-        yield ctx.find(
-            "MIG-022",
-            f"{ctx.revision}: {what}",
-            source="op",
-            obj="downgrade()",
-            severity=BLOCK,
-            reason=f"{ctx.revision} {what}: the version would move back while the schema stays",
-        )
-    else:
-        yield ctx.find(
-            "MIG-022",
-            f"{ctx.revision}: {what}",
-            source="op",
-            obj="downgrade()",
-            reason=f"{ctx.revision} {what}: " + rule_why("MIG-022"),
-        )
+    back = ctx.direction == "downgrade"  # a downgrade through it blocks
+    why = "the version would move back while the schema stays" if back else rule_why("MIG-022")
+    excerpt = f"{ctx.revision}: {what}"
+    reason = f"{ctx.revision} {what}: {why}"
+    yield ctx.find(
+        "MIG-022", excerpt, source="op", obj="downgrade()", severity=BLOCK if back else None, reason=reason
+    )
 
 
 def mig023_downgrade_destroys(ctx: RevisionContext) -> Iterator[Finding]:

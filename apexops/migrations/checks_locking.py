@@ -11,31 +11,8 @@ import math
 import re
 from collections.abc import Iterator
 
-from apexops.migrations._checks_common import ours, rule_why
 from apexops.migrations.dialects import ident
-from apexops.migrations.rules import ACK, BLOCK, INFO, Finding, RevisionContext
-
-__all__ = [
-    "mig008_volatile_default",
-    "mig009_set_not_null",
-    "mig010_drop_not_null",
-    "mig011_type_change",
-    "mig012_index_offline",
-    "mig013_drop_index_offline",
-    "mig014_unique_on_existing",
-    "mig015_validating_constraint",
-    "mig016_drop_constraint",
-    "mig017_raw_sql",
-    "mig018_backfill_with_ddl",
-    "mig019_timeout_disabled",
-    "mig020_not_in_transaction",
-    "mig021_transaction_control",
-    "mig025_server_named",
-    "mig028_identifier_too_long",
-    "mig030_table_rebuild",
-    "type_shape",
-]
-
+from apexops.migrations.rules import ACK, BLOCK, INFO, Finding, RevisionContext, Severity, ours, rule_why
 
 #: defaults evaluated per row (not metadata-only when a NOT NULL column is added to existing rows)
 _VOLATILE = {
@@ -152,7 +129,7 @@ def _shrinks(old: str | None, new: str | None) -> bool | None:
 
 
 def mig011_type_change(ctx: RevisionContext) -> Iterator[Finding]:
-    def verdict(table: str, column: str, new: str | None, old: str | None) -> tuple[str, str]:
+    def verdict(table: str, column: str, new: str | None, old: str | None) -> tuple[Severity, str]:
         old = old or (ctx.history.type_before(ctx.revision, table, column) if ctx.history else None)
         shrink = _shrinks(old, new)
         if shrink is False and (type_shape(new) or ("",))[0] == "string":
@@ -280,7 +257,7 @@ def mig015_validating_constraint(ctx: RevisionContext) -> Iterator[Finding]:
         return  # batch mode rebuilds the table instead (MIG-030); SQLite does not validate on copy
     added = ctx.added_columns
 
-    def severity(table: str, cols: list[str]) -> tuple[str, str]:
+    def severity(table: str, cols: list[str]) -> tuple[Severity, str]:
         if cols and all((table, ident(c)) in added for c in cols):
             return INFO, (
                 f"{table}: the constrained columns are new in this revision, so validation cannot fail; "

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from apexops.errors import ApexopsError, NotSupportedError
-from apexops.migrations._tabular import Tabular
+from apexops.status import Status
 
 if TYPE_CHECKING:
     from apexops.ports import ContainerApp
@@ -44,7 +44,7 @@ except Exception as e:
 
 
 @dataclass(frozen=True)
-class ConnectivityResult(Tabular):
+class ConnectivityResult:
     revision: str
     replica: str
     ok: bool
@@ -55,10 +55,10 @@ class ConnectivityResult(Tabular):
     skipped: bool = False
 
     @property
-    def verdict(self) -> str:
+    def verdict(self) -> Status:
         if self.skipped:
-            return "SKIPPED"
-        return "PASS" if self.ok else "FAIL"
+            return Status.SKIPPED
+        return Status.PASS if self.ok else Status.FAIL
 
     @property
     def failed(self) -> bool:

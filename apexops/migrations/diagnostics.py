@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from apexops.errors import MigrationError, NotSupportedError
-from apexops.migrations._tabular import Tabular
+from apexops.polling import poll_until
+from apexops.status import Status
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -39,7 +40,7 @@ _SQLITE_NOTE = (
 
 
 @dataclass(frozen=True)
-class Diagnostic(Tabular):
+class Diagnostic:
     name: str
     dialect: str
     applicable: bool
@@ -61,9 +62,9 @@ class Diagnostic(Tabular):
 
     def rows(self) -> list[dict[str, Any]]:
         if not self.applicable:
-            return [{"verdict": "SKIPPED", "check": self.name, "detail": self.note}]
+            return [{"verdict": Status.SKIPPED, "check": self.name, "detail": self.note}]
         if not self.records:
-            return [{"verdict": "PASS", "check": self.name, "detail": self.note or "none found"}]
+            return [{"verdict": Status.PASS, "check": self.name, "detail": self.note or "none found"}]
         return [dict(r) for r in self.records]
 
 
@@ -139,37 +140,49 @@ def blocking_sessions(engine: Engine, *, tables: Sequence[str] = ()) -> Diagnost
     name = "blocking sessions"
     if dialect == "sqlite":
         return Diagnostic(name, dialect, False, (), _SQLITE_NOTE)
+    if dialect not in _BLOCKING:
+        raise NotSupportedError(f"no blocking-session diagnostics for dialect {dialect}.")
+    read, query = _BLOCKING[dialect]
     names = sorted({t.lower() for t in tables})
-    if dialect == "postgresql":
-        blocked = _rows(engine, _PG_BLOCKED)
-        blocker_ids = sorted({p for r in blocked for p in (r["blocked_by"] or [])})
-        holder_ids = sorted({r["pid"] for r in _rows(engine, _PG_HOLDERS, tables=names)}) if names else []
-        records = blocked
-        if blocker_ids:
-            records += _rows(engine, _PG_SESSIONS, role="blocker", pids=blocker_ids)
-        extra = [p for p in holder_ids if p not in blocker_ids]
-        if extra:
-            records += _rows(engine, _PG_SESSIONS, role="holds lock", pids=extra)
-        for r in records:
-            r["blocked_by"] = (
-                ", ".join(map(str, r["blocked_by"])) if isinstance(r["blocked_by"], list) else ""
-            )
-        return Diagnostic(name, dialect, True, tuple(records), _note(records, names), _PG_BLOCKED.strip())
-    if dialect == "mssql":
-        blocked = _rows(engine, _MS_BLOCKED)
-        blocker_ids = sorted({int(r["blocked_by"]) for r in blocked if int(r["blocked_by"] or 0) > 0})
-        holder_ids: list[int] = []
-        if names:
-            quoted = ", ".join("'" + n.replace("'", "''") + "'" for n in names)
-            holder_ids = sorted({int(r["pid"]) for r in _rows(engine, _MS_HOLDERS.format(names=quoted))})
-        records = blocked
-        if blocker_ids:
-            records += _rows(engine, _MS_SESSIONS.format(role="blocker", ids=",".join(map(str, blocker_ids))))
-        extra = [p for p in holder_ids if p not in blocker_ids]
-        if extra:
-            records += _rows(engine, _MS_SESSIONS.format(role="holds lock", ids=",".join(map(str, extra))))
-        return Diagnostic(name, dialect, True, tuple(records), _note(records, names), _MS_BLOCKED.strip())
-    raise NotSupportedError(f"no blocking-session diagnostics for dialect {dialect}.")
+    records = read(engine, names)
+    return Diagnostic(name, dialect, True, tuple(records), _note(records, names), query.strip())
+
+
+def _pg_blocking(engine: Engine, names: list[str]) -> list[dict[str, Any]]:
+    blocked = _rows(engine, _PG_BLOCKED)
+    blockers = sorted({p for r in blocked for p in (r["blocked_by"] or [])})
+    holders = sorted({r["pid"] for r in _rows(engine, _PG_HOLDERS, tables=names)}) if names else []
+    records = blocked + _pg_sessions(engine, "blocker", blockers)
+    records += _pg_sessions(engine, "holds lock", [p for p in holders if p not in blockers])
+    for r in records:
+        r["blocked_by"] = ", ".join(map(str, r["blocked_by"])) if isinstance(r["blocked_by"], list) else ""
+    return records
+
+
+def _pg_sessions(engine: Engine, role: str, pids: list[int]) -> list[dict[str, Any]]:
+    return _rows(engine, _PG_SESSIONS, role=role, pids=pids) if pids else []
+
+
+def _ms_blocking(engine: Engine, names: list[str]) -> list[dict[str, Any]]:
+    blocked = _rows(engine, _MS_BLOCKED)
+    blockers = sorted({int(r["blocked_by"]) for r in blocked if int(r["blocked_by"] or 0) > 0})
+    holders: list[int] = []
+    if names:
+        quoted = ", ".join("'" + n.replace("'", "''") + "'" for n in names)
+        holders = sorted({int(r["pid"]) for r in _rows(engine, _MS_HOLDERS.format(names=quoted))})
+    records = blocked + _ms_sessions(engine, "blocker", blockers)
+    return records + _ms_sessions(engine, "holds lock", [p for p in holders if p not in blockers])
+
+
+def _ms_sessions(engine: Engine, role: str, ids: list[int]) -> list[dict[str, Any]]:
+    return _rows(engine, _MS_SESSIONS.format(role=role, ids=",".join(map(str, ids)))) if ids else []
+
+
+#: dialect -> (how to read the blocking sessions, the query shown with them)
+_BLOCKING: dict[str, tuple[Callable[[Engine, list[str]], list[dict[str, Any]]], str]] = {
+    "postgresql": (_pg_blocking, _PG_BLOCKED),
+    "mssql": (_ms_blocking, _MS_BLOCKED),
+}
 
 
 def _note(records: list[dict[str, Any]], tables: list[str]) -> str:
@@ -207,16 +220,13 @@ def long_running_queries(engine: Engine, *, min_seconds: float = 0.0, limit: int
     if dialect == "sqlite":
         return Diagnostic(name, dialect, False, (), _SQLITE_NOTE)
     if dialect == "postgresql":
-        rows = _rows(engine, _PG_LONG, min_s=float(min_seconds), lim=int(limit))
-        return Diagnostic(
-            name, dialect, True, tuple(rows), "" if rows else "no other active session", _PG_LONG.strip()
-        )
-    if dialect == "mssql":
-        rows = _rows(engine, _MS_LONG, min_ms=int(min_seconds * 1000), lim=int(limit))
-        return Diagnostic(
-            name, dialect, True, tuple(rows), "" if rows else "no other request", _MS_LONG.strip()
-        )
-    raise NotSupportedError(f"no long-running-query diagnostics for dialect {dialect}.")
+        query, params, none = _PG_LONG, {"min_s": float(min_seconds)}, "no other active session"
+    elif dialect == "mssql":
+        query, params, none = _MS_LONG, {"min_ms": int(min_seconds * 1000)}, "no other request"
+    else:
+        raise NotSupportedError(f"no long-running-query diagnostics for dialect {dialect}.")
+    rows = _rows(engine, query, lim=int(limit), **params)
+    return Diagnostic(name, dialect, True, tuple(rows), "" if rows else none, query.strip())
 
 
 _PG_SIZE = """
@@ -247,30 +257,29 @@ def database_size(engine: Engine) -> Diagnostic:
         with engine.connect() as conn:
             pages = conn.exec_driver_sql("PRAGMA page_count").scalar() or 0
             size = conn.exec_driver_sql("PRAGMA page_size").scalar() or 0
-            records: list[dict[str, Any]] = [
+            counted: list[dict[str, Any]] = [
                 {"table": "(database)", "bytes": int(pages) * int(size), "rows": None}
             ]
             for table in sorted(sa.inspect(conn).get_table_names()):
                 count = conn.execute(sa.select(sa.func.count()).select_from(sa.table(table))).scalar_one()
-                records.append({"table": table, "bytes": None, "rows": int(count)})
-        return Diagnostic(name, dialect, True, tuple(records), "", "PRAGMA page_count; PRAGMA page_size")
+                counted.append({"table": table, "bytes": None, "rows": int(count)})
+        return Diagnostic(name, dialect, True, tuple(counted), "", "PRAGMA page_count; PRAGMA page_size")
     raise NotSupportedError(f"no size diagnostics for dialect {dialect}.")
 
 
 @dataclass(frozen=True)
-class KillResult(Tabular):
+class KillResult:
     session_id: int
     terminated: bool
     detail: str
 
+    @property
+    def ok(self) -> bool:
+        return self.terminated
+
     def rows(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "verdict": "PASS" if self.terminated else "FAIL",
-                "session": self.session_id,
-                "detail": self.detail,
-            }
-        ]
+        verdict = Status.PASS if self.terminated else Status.FAIL
+        return [{"verdict": verdict, "session": self.session_id, "detail": self.detail}]
 
 
 def kill_session(
@@ -321,11 +330,9 @@ def kill_session(
         return KillResult(
             sid, False, "the server refused to terminate the session (already gone or not allowed)"
         )
-    deadline = clock() + wait_s
-    while clock() < deadline:
-        if sid not in _alive(engine, dialect):
-            return KillResult(sid, True, "session ended; its open transaction was rolled back")
-        sleep(0.1)
+    ended = poll_until(lambda: sid not in _alive(engine, dialect), wait_s, clock=clock, sleep=sleep)
+    if ended:
+        return KillResult(sid, True, "session ended; its open transaction was rolled back")
     return KillResult(
         sid, False, f"termination was requested but the session is still present after {wait_s} s"
     )

@@ -16,15 +16,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from apexops.errors import MigrationError
-from apexops.migrations._alembic import capture_running, lineage, make_config, run_command, script_directory
-from apexops.migrations._tabular import Tabular
+from apexops.migrations._alembic import (
+    RunningStep,
+    capture_running,
+    lineage,
+    make_config,
+    run_command,
+    script_directory,
+)
 from apexops.migrations.dialects import is_lock_timeout, reset_statements
 from apexops.migrations.state import MigrationState, read_version_rows
+from apexops.status import Status
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -45,8 +52,18 @@ class StepResult:
     duration_s: float | None = None
 
 
+#: how each step status is shown
+_STEP_STATUS = {
+    "applied": Status.PASS,
+    "undone": Status.PASS,
+    "rolled back": Status.WARN,
+    "failed": Status.FAIL,
+    "not run": Status.SKIPPED,
+}
+
+
 @dataclass(frozen=True)
-class ExecutionResult(Tabular):
+class ExecutionResult:
     direction: str
     ok: bool
     skipped: bool
@@ -62,23 +79,25 @@ class ExecutionResult(Tabular):
     failed_revision: str | None = None
 
     @property
+    def verb(self) -> str:
+        return "applied" if self.direction == "upgrade" else "undone"
+
+    @property
     def applied(self) -> tuple[str, ...]:
-        done = "applied" if self.direction == "upgrade" else "undone"
-        return tuple(s.revision for s in self.steps if s.status == done)
+        return tuple(s.revision for s in self.steps if s.status == self.verb)
 
     @property
     def not_applied(self) -> tuple[str, ...]:
-        done = "applied" if self.direction == "upgrade" else "undone"
-        return tuple(s.revision for s in self.steps if s.status != done)
+        return tuple(s.revision for s in self.steps if s.status != self.verb)
 
     @property
-    def verdict(self) -> str:
-        return "SKIPPED" if self.skipped else "PASS" if self.ok else "FAIL"
+    def verdict(self) -> Status:
+        return Status.SKIPPED if self.skipped else Status.PASS if self.ok else Status.FAIL
 
     def reasons(self) -> list[str]:
         if self.skipped:
             return [f"SKIPPED (already at {self.target})"]
-        verb = "applied" if self.direction == "upgrade" else "undone"
+        verb = self.verb
         out = [
             f"{verb}: {', '.join(self.applied) or 'nothing'}",
             f"not {verb}: {', '.join(self.not_applied) or 'nothing'}",
@@ -90,16 +109,9 @@ class ExecutionResult(Tabular):
         return out
 
     def rows(self) -> list[dict[str, Any]]:
-        verdicts = {
-            "applied": "PASS",
-            "undone": "PASS",
-            "rolled back": "WARN",
-            "failed": "FAIL",
-            "not run": "SKIPPED",
-        }
         return [
             {
-                "verdict": verdicts[s.status],
+                "verdict": _STEP_STATUS[s.status],
                 "revision": s.revision,
                 "step": s.label,
                 "description": s.doc,
@@ -122,21 +134,20 @@ class ExecutionResult(Tabular):
             "durations_s": {s.revision: s.duration_s for s in self.steps if s.duration_s is not None},
         }
 
+    @property
+    def hint(self) -> str:
+        """The next step after a failure: the lock holder, or the partly applied revision."""
+        if self.failure_kind == "lock_timeout":
+            return (
+                "see the diagnostics: a session holds a lock; wait for it, or end it "
+                "with kill_session=<id> (gated), then re-run."
+            )
+        return "see verify: reconcile the partly applied revision (runbook: partially applied)."
+
     def raise_for_failure(self) -> None:
         """After the result is shown: stop the procedure with the next step in the hint."""
-        if self.ok:
-            return
-        if self.failure_kind == "lock_timeout":
-            hint = (
-                "another session holds a lock on a table this migration alters: see the diagnostics step "
-                "(blocking sessions), wait for it or end it (gated kill_session), then re-run."
-            )
-        else:
-            hint = (
-                "run the verify step: it compares the live schema with alembic_version and names a partly "
-                "applied revision; then fix forward or downgrade (runbook: Migration partially applied)."
-            )
-        raise MigrationError(f"{self.direction} failed: " + "; ".join(self.reasons()), hint=hint)
+        if not self.ok:
+            raise MigrationError(f"{self.direction} failed: " + "; ".join(self.reasons()), hint=self.hint)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -156,18 +167,14 @@ def apply(
     transaction_per_migration: bool = False,
 ) -> ExecutionResult:
     """Run the plan's upgrade or downgrade on `engine`; never raises for a migration failure (see result)."""
-    import sqlalchemy as sa
-
     if plan.blocked:
         raise MigrationError(
             "the plan is blocked; nothing was run: " + "; ".join(plan.reasons()[:3]),
             hint="resolve the blocking findings (or acknowledge warnings: acknowledge=...), "
             "then re-run from the preview.",
         )
-    say = on_progress or (lambda _msg: None)
     started = clock()
-    with engine.connect() as conn:
-        _, before = read_version_rows(conn)
+    before = _version_rows(engine)
     if plan.nothing_to_do:
         return ExecutionResult(
             plan.direction, True, True, plan.start, plan.target, (), before, before, lock_timeout_ms, 0.0
@@ -179,33 +186,78 @@ def apply(
             f"started at {', '.join(plan.start) or 'base'}; nothing was run.",
             hint="re-run the procedure from the state step so the preview and lint match the database.",
         )
+    progress = _Progress(plan.direction, on_progress or (lambda _msg: None), clock, started)
+    error = _run(engine, plan, progress, script_dir, lock_timeout_ms, transaction_per_migration)
+    after = _version_rows(engine)
+    failed = progress.running[-1] if error is not None and progress.running else None
+    effective = _effective(script_dir, after)
+    steps = tuple(_step(plan, rev, effective, progress, failed) for rev in plan.revision_ids)
+    return ExecutionResult(
+        plan.direction,
+        error is None,
+        False,
+        plan.start,
+        plan.target,
+        steps,
+        before,
+        after,
+        lock_timeout_ms,
+        clock() - started,
+        None if error is None else _one_line(error),
+        None if error is None else ("lock_timeout" if is_lock_timeout(error) else "error"),
+        failed,
+    )
 
-    starts: dict[str, float] = {}
-    ends: dict[str, float] = {}
-    running: list[str] = []
-    labels = {r.revision: r for r in plan.revisions}
 
-    def on_running(step: Any) -> None:
-        rev = (
-            step.to_revisions[0]
-            if plan.direction == "upgrade" and step.to_revisions
-            else step.from_revisions[0]
-            if step.from_revisions
-            else ""
-        )
-        running.append(rev)
-        starts[rev] = clock()
-        say(f"running {step.direction} {step.short}: {step.doc}")
+def _version_rows(engine: Engine) -> tuple[str, ...]:
+    with engine.connect() as conn:
+        return read_version_rows(conn)[1]
 
-    def on_version_apply(ctx: Any = None, step: Any = None, heads: Any = None, run_args: Any = None) -> None:
-        rev = running[-1] if running else ""
-        ends[rev] = clock()
-        say(
-            f"{'applied' if plan.direction == 'upgrade' else 'undone'} {rev} in "
-            f"{ends[rev] - starts.get(rev, started):.2f} s"
-        )
 
-    error: BaseException | None = None
+@dataclass
+class _Progress:
+    """When each revision started (Alembic's log) and finished (on_version_apply), told as it happens."""
+
+    direction: str
+    say: Callable[[str], None]
+    clock: Callable[[], float]
+    started: float
+    running: list[str] = field(default_factory=list)
+    starts: dict[str, float] = field(default_factory=dict)
+    ends: dict[str, float] = field(default_factory=dict)
+
+    def on_running(self, step: RunningStep) -> None:
+        if self.direction == "upgrade" and step.to_revisions:
+            rev = step.to_revisions[0]
+        else:
+            rev = step.from_revisions[0] if step.from_revisions else ""
+        self.running.append(rev)
+        self.starts[rev] = self.clock()
+        self.say(f"running {step.direction} {step.short}: {step.doc}")
+
+    def on_version_apply(self, *_args: Any, **_kwargs: Any) -> None:
+        rev = self.running[-1] if self.running else ""
+        self.ends[rev] = self.clock()
+        verb = "applied" if self.direction == "upgrade" else "undone"
+        self.say(f"{verb} {rev} in {self.ends[rev] - self.starts.get(rev, self.started):.2f} s")
+
+    def duration(self, rev: str, failed: str | None) -> float | None:
+        if rev in self.ends and rev in self.starts:
+            return self.ends[rev] - self.starts[rev]
+        return self.clock() - self.starts[rev] if rev == failed and rev in self.starts else None
+
+
+def _run(
+    engine: Engine,
+    plan: MigrationPlan,
+    progress: _Progress,
+    script_dir: Path | str | None,
+    lock_timeout_ms: int | None,
+    transaction_per_migration: bool,
+) -> BaseException | None:
+    """Alembic's upgrade/downgrade on one connection with the session lock timeout; the error, if any."""
+    import sqlalchemy as sa  # lazy (heavy), as everywhere in this package
+
     dialect = engine.dialect.name
     with engine.connect() as conn:
         busy = None
@@ -216,17 +268,14 @@ def apply(
             script_dir,
             connection=conn,
             lock_timeout_ms=lock_timeout_ms,
-            on_version_apply=on_version_apply,
+            on_version_apply=progress.on_version_apply,
             transaction_per_migration=transaction_per_migration,
         )
         try:
-            with capture_running(on_running):
-                if plan.direction == "upgrade":
-                    run_command(cfg, "upgrade", plan.target)
-                else:
-                    run_command(cfg, "downgrade", plan.target)
+            with capture_running(progress.on_running):
+                run_command(cfg, plan.direction, plan.target)
         except Exception as exc:  # kept as data: the caller shows what happened, then raises
-            error = exc
+            return exc
         finally:
             try:
                 conn.rollback()
@@ -235,49 +284,23 @@ def apply(
                 conn.commit()
             except Exception:  # a broken connection is discarded by the pool anyway
                 conn.invalidate()
-    with engine.connect() as conn:
-        _, after = read_version_rows(conn)
+    return None
 
-    effective = _effective(script_dir, after)
-    steps = []
-    failed = running[-1] if error is not None and running else None
-    for rev in plan.revision_ids:
-        info = labels[rev]
-        done = rev in effective if plan.direction == "upgrade" else rev not in effective
-        if done:
-            status = "applied" if plan.direction == "upgrade" else "undone"
-        elif rev == failed:
-            status = "failed"
-        elif rev in ends:
-            status = "rolled back"
-        else:
-            status = "not run"
-        duration = (
-            ends[rev] - starts[rev]
-            if rev in ends and rev in starts
-            else (clock() - starts[rev] if rev == failed and rev in starts else None)
-        )
-        label = (
-            info.label
-            if plan.direction == "upgrade"
-            else f"{rev} -> {', '.join(info.down_revisions) or 'base'}"
-        )
-        steps.append(StepResult(rev, label, info.doc, status, duration))
-    return ExecutionResult(
-        plan.direction,
-        error is None,
-        False,
-        plan.start,
-        plan.target,
-        tuple(steps),
-        before,
-        after,
-        lock_timeout_ms,
-        clock() - started,
-        None if error is None else _one_line(error),
-        None if error is None else ("lock_timeout" if is_lock_timeout(error) else "error"),
-        failed,
-    )
+
+def _step(
+    plan: MigrationPlan, rev: str, effective: set[str], progress: _Progress, failed: str | None
+) -> StepResult:
+    """One revision of the plan after the run: in effect per alembic_version, failed, rolled back, not run."""
+    info = next(r for r in plan.revisions if r.revision == rev)
+    upgrade = plan.direction == "upgrade"
+    if (rev in effective) == upgrade:
+        status = "applied" if upgrade else "undone"
+    elif rev == failed:
+        status = "failed"
+    else:
+        status = "rolled back" if rev in progress.ends else "not run"
+    label = info.label if upgrade else f"{rev} -> {', '.join(info.down_revisions) or 'base'}"
+    return StepResult(rev, label, info.doc, status, progress.duration(rev, failed))
 
 
 def _effective(script_dir: Path | str | None, version: tuple[str, ...]) -> set[str]:
@@ -293,15 +316,20 @@ def _effective(script_dir: Path | str | None, version: tuple[str, ...]) -> set[s
 
 
 @dataclass(frozen=True)
-class StampResult(Tabular):
+class StampResult:
     revision: str
     version_rows_before: tuple[str, ...]
     version_rows_after: tuple[str, ...]
 
+    @property
+    def ok(self) -> bool:
+        """A stamp that could not be made raises before there is a result."""
+        return True
+
     def rows(self) -> list[dict[str, Any]]:
         return [
             {
-                "verdict": "PASS",
+                "verdict": Status.PASS,
                 "stamped": self.revision,
                 "alembic_version before": ", ".join(self.version_rows_before) or "(none)",
                 "alembic_version after": ", ".join(self.version_rows_after),

@@ -15,24 +15,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from apexops.errors import ConfigError
 from apexops.migrations._alembic import RevisionInfo
 from apexops.migrations._opscan import RevisionScan, scan_revision
-from apexops.migrations._sqlscan import parse_statement
-from apexops.migrations._tabular import Tabular
+from apexops.migrations._sqlscan import Stmt, parse_statement
 from apexops.migrations.checks import CHECKS
 from apexops.migrations.dialects import ident
-from apexops.migrations.preview import Preview, is_transaction_control
-from apexops.migrations.rules import ACK, BLOCK, INFO, RULES, Finding, RevisionContext
+from apexops.migrations.preview_model import Preview, is_transaction_control
+from apexops.migrations.rules import ACK, BLOCK, INFO, RULES, Finding, RevisionContext, Severity
 from apexops.migrations.schema_map import SchemaHistory
+from apexops.status import Status
 
-__all__ = ["LintReport", "lint", "parse_acknowledgements", "rule_table"]
+__all__ = ["BLOCKED", "LintOptions", "LintReport", "lint", "parse_acknowledgements", "rule_table"]
 
 _ACK = re.compile(r"^(MIG-\d{3})@([\w.\-]+)$", re.I)
-_ORDER = {BLOCK: 0, ACK: 1, INFO: 2}
+
+#: the lint's verdict when a finding blocks the plan (shown as FAIL: `LintReport.status`)
+BLOCKED = "BLOCKED"
 
 
 def parse_acknowledgements(value: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -58,7 +60,23 @@ def parse_acknowledgements(value: str | Iterable[str] | None) -> tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class LintReport(Tabular):
+class LintOptions:
+    """What the lint needs to know about the plan besides its revisions and their SQL."""
+
+    dialect: str
+    direction: str = "upgrade"
+    heads: Sequence[str] = ()
+    target: str = ""
+    acknowledge: str | Iterable[str] | None = ""
+    history: SchemaHistory | None = None
+    #: rows (or non-null values, "table.column") that objects hold now, for the reasons of a downgrade
+    row_counts: Mapping[str, int] = field(default_factory=dict)
+    #: the plan starts from an empty database: every table of the history is new when it is altered
+    start_is_empty: bool = False
+
+
+@dataclass(frozen=True)
+class LintReport:
     """Findings of a plan, with what blocks and what the acknowledgements covered."""
 
     direction: str
@@ -74,8 +92,13 @@ class LintReport(Tabular):
         return tuple(f for f in self.findings if f.blocking)
 
     @property
+    def status(self) -> Status:
+        return Status.FAIL if self.blocking else Status.PASS
+
+    @property
     def verdict(self) -> str:
-        return "BLOCKED" if self.blocking else "PASS"
+        """BLOCKED or PASS (the word the notebook, the ledger and the release timeline show)."""
+        return BLOCKED if self.blocking else Status.PASS
 
     @property
     def needs_acknowledgement(self) -> tuple[str, ...]:
@@ -99,16 +122,9 @@ class LintReport(Tabular):
         return out
 
     def rows(self) -> list[dict[str, Any]]:
-        verdicts = {
-            "BLOCK": "FAIL",
-            "NEEDS ACK": "WARN",
-            "ACKNOWLEDGED": "PASS",
-            "WAIVED": "PASS",
-            "INFO": "INFO",
-        }
         return [
             {
-                "verdict": verdicts[f.status],
+                "verdict": f.status.status,
                 "status": f.status,
                 "rule": f.rule,
                 "revision": f.revision,
@@ -126,7 +142,7 @@ class LintReport(Tabular):
     def facts(self) -> dict[str, Any]:
         """What the ledger keeps: every finding key with its status, and the acknowledgements used."""
         return {
-            "verdict": self.verdict,
+            "verdict": str(self.verdict),
             "findings": [f"{f.key}:{f.status}" for f in self.findings],
             "acknowledged": sorted({f.key for f in self.findings if f.acknowledged}),
             "waived": sorted({f.key for f in self.findings if f.waiver is not None}),
@@ -149,6 +165,134 @@ def rule_table() -> list[dict[str, str]]:
     ]
 
 
+def lint(revisions: Sequence[RevisionInfo], preview: Preview | None, options: LintOptions) -> LintReport:
+    """Run every rule over each revision of the plan (pure: reads only the revision files)."""
+    acks = parse_acknowledgements(options.acknowledge)
+    found = list(_multiple_heads(options.heads))
+    if preview is not None and revisions:
+        label = options.target or revisions[-1].revision
+        found += [
+            f for rule in (_preview_failed, _no_lock_timeout) if (f := rule(preview, options.dialect, label))
+        ]
+    found += _revision_findings(revisions, preview, options)
+    findings = [replace(f, acknowledged=f.severity == ACK and f.key in acks) for f in _merge(found)]
+    keys = {f.key for f in findings}
+    refused = tuple(k for k in acks if any(f.key == k and f.severity == BLOCK for f in findings))
+    unused = tuple(k for k in acks if k not in keys)
+    rank = {r.revision: i for i, r in enumerate(revisions)}
+    findings.sort(key=lambda f: (rank.get(f.revision, -1), f.severity.rank, f.rule))
+    revision_ids = tuple(r.revision for r in revisions)
+    return LintReport(
+        options.direction, options.dialect, revision_ids, tuple(findings), acks, unused, refused
+    )
+
+
+# --------------------------------------------------------------------------- plan-wide rules
+
+
+def _plan_finding(
+    rule: str,
+    revision: str,
+    excerpt: str,
+    reason: str,
+    source: str,
+    obj: str,
+    severity: Severity | None = None,
+) -> Finding:
+    r = RULES[rule]
+    return Finding(rule, severity or r.severity, revision, excerpt, reason, r.alternative, source, obj)
+
+
+def _multiple_heads(heads: Sequence[str]) -> list[Finding]:
+    """MIG-024: `upgrade head` is ambiguous when the history has several heads."""
+    if len(heads) < 2:
+        return []
+    why = f"the history has {len(heads)} heads: {RULES['MIG-024'].why}"
+    return [_plan_finding("MIG-024", ",".join(heads), f"heads: {', '.join(heads)}", why, "history", "heads")]
+
+
+def _preview_failed(preview: Preview, dialect: str, label: str) -> Finding | None:
+    """MIG-029: the SQL that would run could not be rendered (or rehearsed), so it cannot be reviewed."""
+    if not preview.error:
+        return None
+    how = "the rehearsal on a copy of the database" if preview.method == "rehearsal" else "offline rendering"
+    why = f"{how} failed in {preview.failed_revision}: {preview.error}; {RULES['MIG-029'].why}"
+    revision = preview.failed_revision or label
+    return _plan_finding("MIG-029", revision, preview.error, why, "preview", "preview")
+
+
+def _no_lock_timeout(preview: Preview, dialect: str, label: str) -> Finding | None:
+    """MIG-019: no session lock timeout before the first statement (information only on SQLite)."""
+    if any(re.search(r"lock_timeout|busy_timeout", s, re.I) for s in preview.session_statements):
+        return None
+    what = "(no SET lock_timeout / SET LOCK_TIMEOUT before the first statement)"
+    severity = INFO if dialect == "sqlite" else ACK
+    return _plan_finding("MIG-019", label, what, RULES["MIG-019"].why, "preview", "lock timeout", severity)
+
+
+# --------------------------------------------------------------------------- per-revision rules
+
+
+def _revision_findings(
+    revisions: Sequence[RevisionInfo], preview: Preview | None, options: LintOptions
+) -> list[Finding]:
+    """Every rule of `checks.CHECKS` on each revision, with what earlier revisions of the plan created."""
+    statements = _statements_by_revision(preview)
+    history = options.history
+    new_tables = set(history.tables) if options.start_is_empty and history is not None else set()
+    upgrade = options.direction == "upgrade"
+    out: list[Finding] = []
+    for info in revisions:
+        scan = scan_revision(info.revision, info.path)
+        ctx = RevisionContext(
+            info.revision,
+            options.dialect,
+            options.direction,
+            scan,
+            statements.get(info.revision, []),
+            set(new_tables) if upgrade else set(),
+            history,
+            dict(options.row_counts),
+            _created_by_upgrade(scan, history),
+        )
+        out += (_waived(f, scan) for check in CHECKS.values() for f in check(ctx))
+        if upgrade:
+            new_tables |= ctx.created_here
+    return out
+
+
+def _waived(finding: Finding, scan: RevisionScan) -> Finding:
+    waiver = scan.waivers.get(finding.rule)
+    return replace(finding, waiver=waiver) if waiver else finding
+
+
+def _statements_by_revision(preview: Preview | None) -> dict[str, list[Stmt]]:
+    """Each revision's statements, parsed, knowing whether a transaction is open when each runs."""
+    if preview is None:
+        return {}
+    in_txn = False
+    for text in preview.preamble:
+        in_txn = _txn_state(text, in_txn)
+    out: dict[str, list[Stmt]] = {}
+    for rsql in preview.revisions:
+        parsed = []
+        for text in rsql.statements:
+            in_txn = _txn_state(text, in_txn)
+            if not is_transaction_control(text) and "alembic_version" not in text.lower():
+                parsed.append(parse_statement(text, in_transaction=in_txn))
+        out[rsql.revision] = parsed
+    return out
+
+
+def _txn_state(statement: str, in_txn: bool) -> bool:
+    head = statement.strip().upper()
+    if re.match(r"(BEGIN|START TRANSACTION)\b", head):
+        return True
+    if re.match(r"(COMMIT|ROLLBACK)\b", head):
+        return False
+    return in_txn
+
+
 def _created_by_upgrade(scan: RevisionScan, history: SchemaHistory | None) -> set[str]:
     out = {str(o) for o in (history.added(scan.revision) or ())} if history else set()
     for op in scan.upgrade.calls:
@@ -169,145 +313,14 @@ def _created_by_upgrade(scan: RevisionScan, history: SchemaHistory | None) -> se
 def _merge(findings: list[Finding]) -> list[Finding]:
     """One finding per (rule, revision, object): the op and SQL views of the same thing, most severe kept."""
     merged: dict[tuple[str, str, str], Finding] = {}
-    order: list[tuple[str, str, str]] = []
     for f in findings:
-        key = (f.rule, f.revision, f.object or f"#{len(order)}")
+        key = (f.rule, f.revision, f.object or f"#{len(merged)}")
         old = merged.get(key)
         if old is None:
             merged[key] = f
-            order.append(key)
             continue
-        best = old if _ORDER[old.severity] <= _ORDER[f.severity] else f
+        best = old if old.severity.rank <= f.severity.rank else f
         sql_view = old if old.source == "sql" else f if f.source == "sql" else best
         source = old.source if old.source == f.source else "op+sql"
         merged[key] = replace(best, excerpt=sql_view.excerpt, source=source)
-    return [merged[k] for k in order]
-
-
-def lint(
-    revisions: Sequence[RevisionInfo],
-    *,
-    dialect: str,
-    preview: Preview | None,
-    direction: str = "upgrade",
-    heads: Sequence[str] = (),
-    target: str = "",
-    acknowledge: str | Iterable[str] | None = "",
-    history: SchemaHistory | None = None,
-    row_counts: Mapping[str, int] | None = None,
-    require_lock_timeout: bool = True,
-    start_is_empty: bool = False,
-) -> LintReport:
-    """Run every rule over each revision of the plan (pure: reads only the revision files)."""
-    acks = parse_acknowledgements(acknowledge)
-    findings: list[Finding] = []
-    label = target or (revisions[-1].revision if revisions else "")
-
-    if len(heads) > 1:
-        r = RULES["MIG-024"]
-        findings.append(
-            Finding(
-                "MIG-024",
-                BLOCK,
-                ",".join(heads),
-                f"heads: {', '.join(heads)}",
-                f"the history has {len(heads)} heads: {r.why}",
-                r.alternative,
-                "history",
-                "heads",
-            )
-        )
-    if preview is not None and revisions:
-        if preview.error:
-            r = RULES["MIG-029"]
-            how = (
-                "the rehearsal on a copy of the database"
-                if preview.method == "rehearsal"
-                else "offline rendering"
-            )
-            findings.append(
-                Finding(
-                    "MIG-029",
-                    BLOCK,
-                    preview.failed_revision or label,
-                    preview.error,
-                    f"{how} failed in {preview.failed_revision}: {preview.error}; {r.why}",
-                    r.alternative,
-                    "preview",
-                    "preview",
-                )
-            )
-        timeouts = [s for s in preview.session_statements if re.search(r"lock_timeout|busy_timeout", s, re.I)]
-        if require_lock_timeout and not timeouts:
-            r = RULES["MIG-019"]
-            findings.append(
-                Finding(
-                    "MIG-019",
-                    INFO if dialect == "sqlite" else ACK,
-                    label,
-                    "(no SET lock_timeout / SET LOCK_TIMEOUT before the first statement)",
-                    r.why,
-                    r.alternative,
-                    "preview",
-                    "lock timeout",
-                )
-            )
-
-    statements_by_rev: dict[str, list[Any]] = {}
-    if preview is not None:
-        in_txn = False
-        for text in preview.preamble:
-            in_txn = _txn_state(text, in_txn)
-        for rsql in preview.revisions:
-            parsed = []
-            for text in rsql.statements:
-                in_txn = _txn_state(text, in_txn)
-                if is_transaction_control(text) or "alembic_version" in text.lower():
-                    continue
-                parsed.append(parse_statement(text, in_transaction=in_txn))
-            statements_by_rev[rsql.revision] = parsed
-
-    new_tables: set[str] = set()
-    if start_is_empty and history is not None:
-        new_tables |= set(history.tables)
-    for info in revisions:
-        scan = scan_revision(info.revision, info.path)
-        ctx = RevisionContext(
-            info.revision,
-            dialect,
-            direction,
-            scan,
-            statements_by_rev.get(info.revision, []),
-            set(new_tables) if direction == "upgrade" else set(),
-            history,
-            dict(row_counts or {}),
-            _created_by_upgrade(scan, history),
-        )
-        for check in CHECKS.values():
-            for finding in check(ctx):
-                waiver = scan.waivers.get(finding.rule)
-                if waiver:
-                    finding = replace(finding, waiver=waiver)
-                findings.append(finding)
-        if direction == "upgrade":
-            new_tables |= ctx.created_here
-
-    findings = _merge(findings)
-    keys = {f.key for f in findings}
-    findings = [replace(f, acknowledged=f.severity == ACK and f.key in acks) for f in findings]
-    refused = tuple(k for k in acks if any(f.key == k and f.severity == BLOCK for f in findings))
-    unused = tuple(k for k in acks if k not in keys)
-    rank = {r.revision: i for i, r in enumerate(revisions)}
-    findings.sort(key=lambda f: (rank.get(f.revision, -1), _ORDER[f.severity], f.rule))
-    return LintReport(
-        direction, dialect, tuple(r.revision for r in revisions), tuple(findings), acks, unused, refused
-    )
-
-
-def _txn_state(statement: str, in_txn: bool) -> bool:
-    head = statement.strip().upper()
-    if re.match(r"(BEGIN|START TRANSACTION)\b", head):
-        return True
-    if re.match(r"(COMMIT|ROLLBACK)\b", head):
-        return False
-    return in_txn
+    return list(merged.values())

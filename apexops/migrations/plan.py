@@ -8,17 +8,17 @@ finding stops the run before any SQL is sent, and an approval given for one targ
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from apexops.errors import ConfigError, SecretInParameterError
 from apexops.migrations._alembic import RevisionInfo, lineage, script_directory
-from apexops.migrations._tabular import Tabular
-from apexops.migrations.lint import LintReport, lint
+from apexops.migrations.lint import LintOptions, LintReport, lint
 from apexops.migrations.preview import Preview, preview_downgrade, preview_upgrade
 from apexops.migrations.schema_map import replay_history
 from apexops.migrations.state import MigrationState, read_state
+from apexops.status import Status
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -45,7 +45,7 @@ class DataAtRisk:
 
 
 @dataclass(frozen=True)
-class MigrationPlan(Tabular):
+class MigrationPlan:
     direction: str  # upgrade | downgrade
     database_name: str
     dialect: str
@@ -64,6 +64,10 @@ class MigrationPlan(Tabular):
     @property
     def blocked(self) -> bool:
         return self.state.blocking or bool(self.lint.blocking)
+
+    @property
+    def status(self) -> Status:
+        return Status.FAIL if self.blocked else Status.PASS
 
     @property
     def approval_phrase(self) -> str:
@@ -139,16 +143,15 @@ def plan_upgrade(
             script_dir=script_dir,
             lock_timeout_ms=lock_timeout_ms,
         )
-    report = lint(
-        reviewable,
-        dialect=engine.dialect.name,
-        preview=preview,
+    options = LintOptions(
+        engine.dialect.name,
         heads=state.heads,
         target=state.target,
         acknowledge=acknowledge,
         history=history,
         start_is_empty=state.condition == "empty_database",
     )
+    report = lint(reviewable, preview, options)
     return MigrationPlan(
         "upgrade",
         _database_name(engine, database_name),
@@ -237,16 +240,15 @@ def plan_downgrade(
         if undone
         else None
     )
-    common = {
-        "dialect": engine.dialect.name,
-        "preview": preview,
-        "direction": "downgrade",
-        "heads": state.heads,
-        "target": target,
-        "acknowledge": acknowledge,
-        "history": history,
-    }
-    first = lint(undone, **common)
+    options = LintOptions(
+        engine.dialect.name,
+        direction="downgrade",
+        heads=state.heads,
+        target=target,
+        acknowledge=acknowledge,
+        history=history,
+    )
+    first = lint(undone, preview, options)
     destroyed = sorted(
         {
             f.object
@@ -255,7 +257,7 @@ def plan_downgrade(
         }
     )
     counts = {obj.split(" ", 1)[1]: n for obj in destroyed if (n := _count(engine, obj)) is not None}
-    report = lint(undone, row_counts=counts, **common)
+    report = lint(undone, preview, replace(options, row_counts=counts))
     risk = tuple(DataAtRisk(obj, counts.get(obj.split(" ", 1)[1])) for obj in destroyed)
     return MigrationPlan(
         "downgrade",
@@ -275,13 +277,13 @@ _SECRETISH = re.compile(r"(sig=|accountkey=|sharedaccesssignature|password=|pwd=
 
 
 @dataclass(frozen=True)
-class Preconditions(Tabular):
+class Preconditions:
     """The runbook's prerequisites as data: a backup reference where the environment requires one."""
 
     environment: str
     backup_required: bool
     backup_reference: str
-    verdict: str  # PASS | FAIL
+    verdict: Status  # PASS | FAIL
     reasons: tuple[str, ...]
 
     def rows(self) -> list[dict[str, Any]]:
@@ -295,8 +297,8 @@ class Preconditions(Tabular):
 
     def require(self, *, dry_run: bool = False) -> bool:
         """Raise (before anything changes) when a precondition fails; a dry run only reports it."""
-        if self.verdict == "PASS" or dry_run:
-            return self.verdict == "PASS"
+        if self.verdict is Status.PASS or dry_run:
+            return self.verdict is Status.PASS
         raise ConfigError(
             f"backup_reference is required for {self.environment}: " + "; ".join(self.reasons),
             hint="take the backup (runbook Prerequisites / DISASTER_RECOVERY.md) and pass its "
@@ -318,7 +320,7 @@ def check_preconditions(settings: Settings, *, backup_reference: str = "") -> Pr
             settings.environment,
             True,
             "",
-            "FAIL",
+            Status.FAIL,
             (f"{settings.environment} requires a pre-migration database backup",),
         )
-    return Preconditions(settings.environment, required, ref, "PASS", ())
+    return Preconditions(settings.environment, required, ref, Status.PASS, ())

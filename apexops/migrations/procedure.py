@@ -18,11 +18,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from apexops.errors import ConfigError, MigrationError
 from apexops.migrations._alembic import script_directory
+from apexops.migrations._sqlscan import parse_statement
 from apexops.migrations.connectivity import ConnectivityResult, check_from_app
 from apexops.migrations.diagnostics import (
     Diagnostic,
@@ -44,11 +46,23 @@ from apexops.migrations.plan import (
 from apexops.migrations.schema_map import replay_history
 from apexops.migrations.state import MigrationState, read_state
 from apexops.migrations.verify import Verification, verify
+from apexops.status import Status, Verdict
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from apexops.environment import Environment
 
-__all__ = ["MigrationProcedure", "MigrationVerdict", "Refusal"]
+__all__ = ["ChangeResult", "MigrationProcedure", "Refusal"]
+
+
+class ChangeResult(Protocol):
+    """What the one change of a run returns (applied, stamped, session ended, or refused)."""
+
+    @property
+    def ok(self) -> bool: ...
+
+    def rows(self) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -56,23 +70,22 @@ class Refusal:
     """The change was not attempted (a blocked plan, nothing to stamp, a session that is not blocking)."""
 
     reasons: tuple[str, ...]
-    verdict: str = "FAIL"
+
+    @property
+    def ok(self) -> bool:
+        return False
 
     def rows(self) -> list[dict[str, Any]]:
-        return [{"verdict": "FAIL", "status": "BLOCKED: nothing was run", "reason": r} for r in self.reasons]
+        return [
+            {"verdict": Status.FAIL, "status": "BLOCKED: nothing was run", "reason": r} for r in self.reasons
+        ]
 
 
-@dataclass(frozen=True)
-class MigrationVerdict:
-    status: Literal["PASS", "FAIL", "SKIPPED"]
-    reasons: tuple[str, ...]
+class Failure(NamedTuple):
+    """Why the run fails (one rule of the verdict), and the next step."""
+
+    reasons: list[str]
     hint: str = ""
-
-    def raise_for_failure(self) -> None:
-        if self.status == "FAIL":
-            raise MigrationError(
-                "database migration failed: " + "; ".join(self.reasons), hint=self.hint or None
-            )
 
 
 Result = ExecutionResult | StampResult | KillResult | Refusal
@@ -167,7 +180,7 @@ class MigrationProcedure:
         return "upgrade"
 
     @property
-    def engine(self) -> Any:
+    def engine(self) -> Engine:
         return self._engine
 
     def summary_rows(self) -> list[dict[str, Any]]:
@@ -200,17 +213,19 @@ class MigrationProcedure:
         """The upgrade or downgrade plan (None for stamp and kill runs)."""
         if not self._planned:
             self._planned = True
-            common = {
-                "script_dir": self.script_dir,
-                "acknowledge": self.acknowledge,
-                "lock_timeout_ms": self.lock_timeout_ms,
-                "database_name": self.database_name,
-                "state": self.state(),
-            }
-            if self.mode == "upgrade":
-                self._plan = plan_upgrade(self._engine, target=self.target, **common)
-            elif self.mode == "downgrade":
-                self._plan = plan_downgrade(self._engine, to=self.downgrade_to, **common)
+            planner = {
+                "upgrade": partial(plan_upgrade, target=self.target),
+                "downgrade": partial(plan_downgrade, to=self.downgrade_to),
+            }.get(self.mode)
+            if planner is not None:
+                self._plan = planner(
+                    self._engine,
+                    script_dir=self.script_dir,
+                    acknowledge=self.acknowledge,
+                    lock_timeout_ms=self.lock_timeout_ms,
+                    database_name=self.database_name,
+                    state=self.state(),
+                )
         return self._plan
 
     def preview_skip_reason(self) -> str | None:
@@ -287,13 +302,12 @@ class MigrationProcedure:
         self._state = None  # the database may have moved: re-read for verify and the facts
         return self.result
 
-    def result_status(self) -> str:
+    def result_status(self) -> Status:
         """PASS when the change was made, FAIL when it was refused or failed, SKIPPED when not attempted."""
-        r = self.result
-        if r is None:
-            return "SKIPPED"
-        ok = not isinstance(r, Refusal) and getattr(r, "ok", True) and getattr(r, "terminated", True)
-        return "PASS" if ok else "FAIL"
+        done: ChangeResult | None = self.result  # every result says whether it did what it was asked
+        if done is None:
+            return Status.SKIPPED
+        return Status.PASS if done.ok else Status.FAIL
 
     def result_lines(self) -> list[str]:
         """What happened, in words: applied / not applied / alembic_version now (or why nothing ran)."""
@@ -302,20 +316,20 @@ class MigrationProcedure:
             return r.reasons()
         if isinstance(r, Refusal):
             return [f"BLOCKED, nothing was run: {reason}" for reason in r.reasons]
-        if isinstance(r, StampResult | KillResult):
-            return self._done() if getattr(r, "terminated", True) else [r.detail]  # type: ignore[union-attr]
-        return []
+        if isinstance(r, KillResult) and not r.ok:
+            return [r.detail]
+        return self._done()
 
     # ------------------------------------------------------------------ 7-9 verify, connectivity, diagnostics
 
     def verify(self) -> Verification:
         """Against the plan's target after a successful change; else against what alembic_version says."""
         heads = tuple(script_directory(self.script_dir).get_heads())
-        applied = isinstance(self.result, ExecutionResult | StampResult) and getattr(self.result, "ok", True)
-        if applied and isinstance(self.result, ExecutionResult):
-            target = self.result.target
-        elif applied and isinstance(self.result, StampResult):
-            target = self.result.revision
+        r = self.result
+        if isinstance(r, ExecutionResult) and r.ok:
+            target = r.target
+        elif isinstance(r, StampResult):
+            target = r.revision
         else:
             current = self.state().current
             target = current[0] if len(current) == 1 else "base" if not current else "head"
@@ -333,8 +347,6 @@ class MigrationProcedure:
         """The tables the plan's statements touch (for lock holders); every table of the history otherwise."""
         plan = self._plan
         if plan is not None and plan.preview is not None:
-            from apexops.migrations._sqlscan import parse_statement
-
             tables = {
                 parse_statement(s, in_transaction=True).table
                 for r in plan.preview.revisions
@@ -354,60 +366,66 @@ class MigrationProcedure:
 
     # ------------------------------------------------------------------ verdict and facts
 
-    def verdict(self) -> MigrationVerdict:
-        """PASS, FAIL or SKIPPED (dry run), with reasons: the change, then verify and the app's view."""
-        reasons, hint = self._change_failure()
-        if self._verification is not None and self._verification.verdict == "FAIL":
-            reasons += self._verification.reasons()
-            hint = hint or "see verify: reconcile the schema with alembic_version, then stamp."
-        if self._connectivity is not None and self._connectivity.failed:
-            reasons.append(f"the app cannot reach the database: {self._connectivity.output.strip()[-200:]}")
-            hint = hint or "run 70-emergency, database section."
-        if reasons:
-            return MigrationVerdict("FAIL", tuple(dict.fromkeys(reasons)), hint)
+    def verdict(self) -> Verdict:
+        """FAIL when a failure rule below finds one; else PASS (changed, nothing to do) or SKIPPED."""
+        failures = [f for f in (self._change_failure(), self._verify_failure(), self._app_failure()) if f]
+        if failures:
+            reasons = tuple(dict.fromkeys(r for f in failures for r in f.reasons))
+            return self._verdict(Status.FAIL, reasons, next((f.hint for f in failures if f.hint), ""))
         plan = self._plan
         if self.result is None:
             if plan is not None and plan.nothing_to_do:
-                return MigrationVerdict("PASS", (f"nothing to do: the database is at {plan.target}",))
-            return MigrationVerdict(
-                "SKIPPED",
-                (f"dry run: {self._would()}", f'to apply: dry_run=False, approval="{self.approval_phrase}"'),
-            )
+                return self._verdict(Status.PASS, (f"nothing to do: the database is at {plan.target}",))
+            phrase = f'to apply: dry_run=False, approval="{self.approval_phrase}"'
+            return self._verdict(Status.SKIPPED, (f"dry run: {self._would()}", phrase))
         manual = []
         if self._connectivity is not None and self._connectivity.skipped:
             manual.append("SELECT 1 from the container app did not run here: run step 8's az command")
-        return MigrationVerdict("PASS", (*self._done(), *manual))
+        return self._verdict(Status.PASS, (*self._done(), *manual))
 
-    def _change_failure(self) -> tuple[list[str], str]:
-        """Why this run's change was refused or failed (or would be, in a dry run); empty when it did not."""
+    @staticmethod
+    def _verdict(status: Status, reasons: tuple[str, ...], hint: str = "") -> Verdict:
+        return Verdict(status, reasons, hint=hint, title="database migration failed", error=MigrationError)
+
+    def _change_failure(self) -> Failure | None:
+        """Why this run's change was refused or failed (or would be, in a dry run)."""
         result, plan, state = self.result, self._plan, self.state()
         if isinstance(result, Refusal):
-            return list(
-                result.reasons
-            ), state.guidance if state.blocking else "resolve the findings, then re-run."
-        if isinstance(result, ExecutionResult) and not result.ok:
-            if result.failure_kind == "lock_timeout":
-                return result.reasons(), (
-                    "see the diagnostics: a session holds a lock; wait for it, or end it "
-                    "with kill_session=<id> (gated), then re-run."
-                )
-            return (
-                result.reasons(),
-                "see verify: reconcile the partly applied revision (runbook: partially applied).",
+            return Failure(
+                list(result.reasons),
+                state.guidance if state.blocking else "resolve the findings, then re-run.",
             )
-        if isinstance(result, KillResult) and not result.terminated:
-            return [result.detail], "re-run the diagnostics; the session may have ended by itself."
+        if isinstance(result, ExecutionResult) and not result.ok:
+            return Failure(result.reasons(), result.hint)
+        if isinstance(result, KillResult) and not result.ok:
+            return Failure([result.detail], "re-run the diagnostics; the session may have ended by itself.")
         if result is None and plan is not None and plan.blocked:
-            return (
-                plan.reasons(),
-                state.guidance if state.blocking else "resolve or acknowledge the findings.",
+            return Failure(
+                plan.reasons(), state.guidance if state.blocking else "resolve or acknowledge the findings."
             )
         if result is None and self.mode == "stamp" and state.stamp_candidate is None:
             why = (
                 state.guidance if state.blocking else "alembic_version is already consistent with the schema"
             )
-            return [f"nothing to stamp: {why}"], ""
-        return [], ""
+            return Failure([f"nothing to stamp: {why}"])
+        return None
+
+    def _verify_failure(self) -> Failure | None:
+        """The verify step found the schema disagreeing with alembic_version, or the target not reached."""
+        v = self._verification
+        if v is None or v.verdict is not Status.FAIL:
+            return None
+        return Failure(v.reasons(), "see verify: reconcile the schema with alembic_version, then stamp.")
+
+    def _app_failure(self) -> Failure | None:
+        """The app cannot reach the database (a target that cannot exec into a replica is not a failure)."""
+        c = self._connectivity
+        if c is None or not c.failed:
+            return None
+        return Failure(
+            [f"the app cannot reach the database: {c.output.strip()[-200:]}"],
+            "run 70-emergency, database section.",
+        )
 
     def _would(self) -> str:
         plan = self._plan
@@ -457,9 +475,9 @@ class MigrationProcedure:
         elif isinstance(self.result, Refusal):
             out["refused"] = list(self.result.reasons)
         if self._verification is not None:
-            out["verify"] = self._verification.verdict
+            out["verify"] = str(self._verification.verdict)
             out["partially_applied"] = self._verification.partially_applied
         if self._connectivity is not None:
-            out["app_connectivity"] = self._connectivity.verdict
-        out["migration_verdict"] = self.verdict().status
+            out["app_connectivity"] = str(self._connectivity.verdict)
+        out["migration_verdict"] = str(self.verdict().status)
         return out

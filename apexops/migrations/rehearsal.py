@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from apexops.migrations._alembic import capture_running, make_config, run_command
+from apexops.migrations.preview_model import Preview, build_preview
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
-
-    from apexops.migrations.preview import Preview
 
 __all__ = ["rehearse"]
 
@@ -45,7 +44,7 @@ def _inline(statement: str, params: Any) -> str:
     if isinstance(params, dict):
         out = statement
         for key, value in params.items():
-            out = re.sub(rf":{re.escape(str(key))}\b", lambda _m, v=value: _literal(v), out)
+            out = re.sub(rf":{re.escape(str(key))}\b", _literal(value).replace("\\", "\\\\"), out)
         return out
     values = iter(params)
     return re.sub(r"\?", lambda _m: _literal(next(values, None)), statement)
@@ -62,7 +61,7 @@ def rehearse(
     """Run the migration on an in-memory copy of a SQLite database and capture what it executes."""
     import sqlite3
 
-    import sqlalchemy as sa
+    import sqlalchemy as sa  # lazy (heavy), as everywhere in this package
     from sqlalchemy.pool import StaticPool
 
     copy = sqlite3.connect(":memory:", check_same_thread=False)
@@ -89,18 +88,13 @@ def rehearse(
     try:
         with scratch.connect() as conn, capture_running(on_running):
             cfg = make_config(script_dir, connection=conn, lock_timeout_ms=lock_timeout_ms)
-            if direction == "upgrade":
-                run_command(cfg, "upgrade", target)
-            else:
-                run_command(cfg, "downgrade", target)
+            run_command(cfg, direction, target)
     except Exception as exc:  # the rehearsal failed on a copy of the real data: a finding, not a crash
         error = exc
     finally:
         scratch.dispose()
         copy.close()
-    from apexops.migrations.preview import _build
-
-    return _build(
+    return build_preview(
         units,
         error,
         dialect="sqlite",
@@ -109,5 +103,4 @@ def rehearse(
         target=target,
         method="rehearsal",
         script_dir=script_dir,
-        separator=None,
     )

@@ -2,9 +2,10 @@
 
 Every rule is anchored in a published linter or vendor document (see the table in RULES and
 notes/migration_anchors.md): squawk, Atlas `migrate lint`, strong_migrations, and the SQL Server docs.
-Severities: `block` stops the run (only a reviewed waiver in the migration source lifts it),
-`acknowledge` needs an acknowledgement parameter bound to rule and revision (e.g. "MIG-012@0002"),
-`info` is shown and recorded.
+Severities (`Severity`) are the linter's own vocabulary: `block` stops the run (only a reviewed waiver in
+the migration source lifts it), `acknowledge` needs an acknowledgement parameter bound to rule and revision
+(e.g. "MIG-012@0002"), `info` is shown and recorded. What became of a finding (`Disposition`) is shown with
+the one status vocabulary of apexops (`apexops.status.Status`).
 """
 
 from __future__ import annotations
@@ -12,21 +13,57 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from apexops.migrations._opscan import OpCall, RevisionScan
 from apexops.migrations._sqlscan import Stmt, excerpt
 from apexops.migrations.dialects import ident
 from apexops.migrations.schema_map import SchemaHistory
+from apexops.status import Status
 
-__all__ = ["ACK", "BLOCK", "INFO", "RULES", "Finding", "RevisionContext", "Rule"]
+#: BLOCK, ACK and INFO are short names of the severities for the rule functions
+__all__ = ["RULES", "Disposition", "Finding", "RevisionContext", "Rule", "Severity"]
 
-BLOCK, ACK, INFO = "block", "acknowledge", "info"
+
+class Severity(StrEnum):
+    """How much a rule's finding weighs, most severe first (`rank`); `status` is how it is shown."""
+
+    BLOCK = "block"
+    ACKNOWLEDGE = "acknowledge"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """0 for the most severe: findings sort by it, and merging keeps the lowest."""
+        return list(Severity).index(self)
+
+    @property
+    def status(self) -> Status:
+        return {Severity.BLOCK: Status.FAIL, Severity.ACKNOWLEDGE: Status.WARN}.get(self, Status.INFO)
+
+
+BLOCK, ACK, INFO = Severity.BLOCK, Severity.ACKNOWLEDGE, Severity.INFO
+
+
+class Disposition(StrEnum):
+    """What became of a finding (the findings table's words), and the status it is shown with."""
+
+    BLOCK = "BLOCK"
+    NEEDS_ACK = "NEEDS ACK"
+    ACKNOWLEDGED = "ACKNOWLEDGED"
+    WAIVED = "WAIVED"
+    INFO = Status.INFO
+
+    @property
+    def status(self) -> Status:
+        shown = {Disposition.BLOCK: Status.FAIL, Disposition.NEEDS_ACK: Status.WARN}
+        return shown.get(self, Status.INFO if self is Disposition.INFO else Status.PASS)
 
 
 @dataclass(frozen=True)
 class Rule:
     id: str
-    severity: str
+    severity: Severity
     title: str
     why: str
     alternative: str
@@ -38,7 +75,7 @@ class Finding:
     """One thing the reviewer must see: rule, revision, the statement, why it matters, what to do instead."""
 
     rule: str
-    severity: str
+    severity: Severity
     revision: str
     excerpt: str
     reason: str
@@ -59,14 +96,14 @@ class Finding:
         return self.severity == BLOCK or (self.severity == ACK and not self.acknowledged)
 
     @property
-    def status(self) -> str:
+    def status(self) -> Disposition:
         if self.waiver is not None:
-            return "WAIVED"
+            return Disposition.WAIVED
         if self.severity == BLOCK:
-            return "BLOCK"
+            return Disposition.BLOCK
         if self.severity == ACK:
-            return "ACKNOWLEDGED" if self.acknowledged else "NEEDS ACK"
-        return "INFO"
+            return Disposition.ACKNOWLEDGED if self.acknowledged else Disposition.NEEDS_ACK
+        return Disposition.INFO
 
 
 RULES: dict[str, Rule] = {
@@ -87,8 +124,7 @@ RULES: dict[str, Rule] = {
             "column dropped",
             "drops the column's data; running app versions that select it fail",
             "expand/contract: stop reading/writing the column in a release first, then drop it later "
-            "(SQL Server: "
-            "mssql_drop_default=True / drop its constraints first)",
+            "(SQL Server: mssql_drop_default=True / drop its constraints first)",
             "squawk ban-drop-column; Atlas DS103; SM",
         ),
         Rule(
@@ -113,8 +149,7 @@ RULES: dict[str, Rule] = {
             "table renamed",
             "running app versions still use the old name and fail during the deploy",
             "create the new table (or a view under the old name), move readers and writers, "
-            "drop the old name "
-            "later",
+            "drop the old name later",
             "squawk renaming-table; Atlas BC101; SM",
         ),
         Rule(
@@ -131,8 +166,7 @@ RULES: dict[str, Rule] = {
             "NOT NULL column added without a default",
             "fails on a table that has rows, and old app versions' INSERTs fail",
             "add it NULL (or with a constant server_default), backfill in batches, "
-            "then make it NOT NULL in a later "
-            "revision",
+            "then make it NOT NULL in a later revision",
             "squawk adding-required-field; Atlas MF103; SQL Server ALTER TABLE docs",
         ),
         Rule(
@@ -196,8 +230,7 @@ RULES: dict[str, Rule] = {
             "unique or primary key constraint on an existing table",
             "validates every row under a lock and fails on duplicates",
             "check for duplicates first; build the unique index online (CONCURRENTLY / ONLINE = ON), "
-            "then attach "
-            "the constraint to it",
+            "then attach the constraint to it",
             "Atlas MF101/MF102/PG104; squawk disallowed-unique-constraint",
         ),
         Rule(
@@ -206,8 +239,7 @@ RULES: dict[str, Rule] = {
             "constraint validated against the whole table",
             "a FOREIGN KEY or CHECK scans every row while blocking writes, and fails on violating rows",
             "PostgreSQL: ADD ... NOT VALID, then VALIDATE CONSTRAINT in a later step; "
-            "SQL Server: WITH NOCHECK, "
-            "then WITH CHECK CHECK CONSTRAINT off-peak",
+            "SQL Server: WITH NOCHECK, then WITH CHECK CHECK CONSTRAINT off-peak",
             "squawk adding-foreign-key-constraint; Atlas PG305; MS docs",
         ),
         Rule(
@@ -353,7 +385,7 @@ class RevisionContext:
         source: str,
         obj: str = "",
         reason: str = "",
-        severity: str | None = None,
+        severity: Severity | None = None,
     ) -> Finding:
         r = RULES[rule]
         return Finding(
@@ -412,3 +444,16 @@ class RevisionContext:
 
 
 Check = Callable[[RevisionContext], Iterator[Finding]]
+
+
+#: Alembic's own bookkeeping tables are not the application's data
+KEEP = ("alembic_version", "_alembic_tmp")
+
+
+def rule_why(rule: str) -> str:
+    return RULES[rule].why
+
+
+def ours(table: str) -> bool:
+    """True for Alembic's bookkeeping (and unknown) tables, which rules about application data skip."""
+    return not table or table.startswith(KEEP)

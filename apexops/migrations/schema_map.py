@@ -12,7 +12,7 @@ unknown, and comparisons that need it say INCONCLUSIVE rather than guessing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,10 +70,7 @@ class SchemaHistory:
     errors: Mapping[str, str] = field(default_factory=dict)
 
     def before(self, revision: str) -> frozenset[SchemaObject] | None:
-        parts = [self.schemas.get(p) for p in self.parents.get(revision, ())]
-        if any(p is None for p in parts):
-            return None
-        return frozenset().union(*parts) if parts else frozenset()
+        return self.expected(self.parents.get(revision, ()))
 
     def added(self, revision: str) -> frozenset[SchemaObject] | None:
         after, before = self.schemas.get(revision), self.before(revision)
@@ -84,10 +81,10 @@ class SchemaHistory:
         return None if after is None or before is None else before - after
 
     def expected(self, version: Iterable[str]) -> frozenset[SchemaObject] | None:
-        parts = [self.schemas.get(v) for v in version]
-        if any(p is None for p in parts):
-            return None
-        return frozenset().union(*parts) if parts else frozenset()
+        """Every object the revisions in `version` imply (None when one of them could not be replayed)."""
+        version = tuple(version)
+        parts = [self.schemas[v] for v in version if v in self.schemas]
+        return frozenset[SchemaObject]().union(*parts) if len(parts) == len(version) else None
 
     @property
     def universe(self) -> frozenset[SchemaObject]:
@@ -282,43 +279,49 @@ def compare(history: SchemaHistory, live: LiveSchema, version: Iterable[str]) ->
     for v in version:
         applied |= history.ancestors.get(v, {v})
     expected = history.expected(version) or frozenset()
-    evidence: list[RevisionEvidence] = []
-    unknown: list[str] = []
-    for rev in history.order:
-        added, removed = history.added(rev), history.removed(rev)
-        if added is None or removed is None:
-            unknown.append(rev)
-            continue
-        if rev in applied:
-            # objects this revision created that should still be there
-            missing = sorted(o for o in added & expected if o not in live.objects)
-            if missing:
-                evidence.append(RevisionEvidence(rev, "applied", (), tuple(missing)))
-        else:
-            changes = sorted(added - expected) + sorted(removed & expected)
-            done = [o for o in changes if (o in live.objects) == (o in added)]
-            if done:
-                evidence.append(
-                    RevisionEvidence(rev, "later", tuple(done), tuple(o for o in changes if o not in done))
-                )
-    # a later revision that removes something explains that object's absence better than "missing"
+    unknown = tuple(r for r in history.order if history.added(r) is None or history.removed(r) is None)
+    found = [
+        _evidence(history, live, rev, rev in applied, expected) for rev in history.order if rev not in unknown
+    ]
+    evidence = _explain_absences([e for e in found if e is not None], live)
+    present = tuple(sorted(t for t in history.tables if t in live.tables))
+    return SchemaComparison(version, tuple(evidence), _matches(history, live), unknown, present)
+
+
+def _evidence(
+    history: SchemaHistory, live: LiveSchema, rev: str, applied: bool, expected: frozenset[SchemaObject]
+) -> RevisionEvidence | None:
+    """Objects of `rev` that disagree with the version: missing although applied, or present although not."""
+    added, removed = history.added(rev) or frozenset(), history.removed(rev) or frozenset()
+    if applied:  # objects this revision created that should still be there
+        missing = sorted(o for o in added & expected if o not in live.objects)
+        return RevisionEvidence(rev, "applied", (), tuple(missing)) if missing else None
+    changes = sorted(added - expected) + sorted(removed & expected)
+    done = [o for o in changes if (o in live.objects) == (o in added)]
+    if not done:
+        return None
+    return RevisionEvidence(rev, "later", tuple(done), tuple(o for o in changes if o not in done))
+
+
+def _explain_absences(evidence: list[RevisionEvidence], live: LiveSchema) -> list[RevisionEvidence]:
+    """A later revision that removes something explains that object's absence better than "missing"."""
     later_removed = {o for e in evidence if e.relation == "later" for o in e.present if o not in live.objects}
-    evidence = [
-        RevisionEvidence(
-            e.revision, e.relation, e.present, tuple(o for o in e.absent if o not in later_removed)
-        )
+    out = [
+        replace(e, absent=tuple(o for o in e.absent if o not in later_removed))
         if e.relation == "applied"
         else e
         for e in evidence
     ]
-    evidence = [e for e in evidence if e.present or (e.absent and e.relation == "applied")]
+    return [e for e in out if e.present or (e.absent and e.relation == "applied")]
+
+
+def _matches(history: SchemaHistory, live: LiveSchema) -> tuple[str, ...]:
+    """Revisions whose schema the live one is exactly (every object present, none of other revisions)."""
     known = history.universe
-    matches = tuple(
+    return tuple(
         rev
         for rev in history.order
         if rev in history.schemas
         and history.schemas[rev] <= live.objects
         and not ((known - history.schemas[rev]) & live.objects)
     )
-    present = tuple(sorted(t for t in history.tables if t in live.tables))
-    return SchemaComparison(version, tuple(evidence), matches, tuple(unknown), present)

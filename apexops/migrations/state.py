@@ -14,14 +14,16 @@ the runbook leaves to the reader:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from apexops.errors import ConfigError, MigrationError
 from apexops.migrations._alembic import RevisionInfo, lineage, revision_info, script_directory
-from apexops.migrations._tabular import Tabular
 from apexops.migrations.schema_map import SchemaComparison, compare, reflect, replay_history
+from apexops.status import Status
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -59,7 +61,7 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True)
-class MigrationState(Tabular):
+class MigrationState:
     """The database's migration state, with a condition, whether it blocks, and what to do next."""
 
     dialect: str
@@ -81,6 +83,11 @@ class MigrationState(Tabular):
     @property
     def up_to_date(self) -> bool:
         return self.condition == "up_to_date"
+
+    @property
+    def status(self) -> Status:
+        """How the guidance is shown: FAIL when the state blocks, PASS when up to date, INFO otherwise."""
+        return Status.FAIL if self.blocking else Status.PASS if self.up_to_date else Status.INFO
 
     @property
     def pending_ids(self) -> tuple[str, ...]:
@@ -192,17 +199,17 @@ def read_state(
         has_table, rows = read_version_rows(conn)
         live = reflect(conn, history.tables)
     known = {s.revision for s in sd.walk_revisions()}
-    common = {
-        "dialect": engine.dialect.name,
-        "database": describe_database(engine),
-        "version_table": has_table,
-        "version_rows": rows,
-        "heads": heads,
-        "target": resolved,
-    }
-
+    seen = partial(
+        MigrationState,
+        engine.dialect.name,
+        describe_database(engine),
+        has_table,
+        rows,
+        heads=heads,
+        target=resolved,
+    )
     if len(heads) > 1:
-        return MigrationState(
+        return seen(
             current=rows,
             pending=(),
             history=_history(sd, tuple(r for r in rows if r in known), set()),
@@ -212,11 +219,10 @@ def read_state(
                 f"the history has {len(heads)} heads ({', '.join(heads)}): `upgrade head` is ambiguous",
             ),
             guidance="merge the heads with `alembic merge heads` in the code repository, then re-run.",
-            **common,
         )
     unknown = [r for r in rows if r not in known]
     if unknown:
-        return MigrationState(
+        return seen(
             current=rows,
             pending=(),
             history=_history(sd, (), set()),
@@ -227,124 +233,98 @@ def read_state(
             ),
             guidance="deploy the migrations that match this database (it may be ahead of this code); "
             "only after reconciling the schema by hand, stamp with purge.",
-            **common,
         )
-
-    current = rows
-    comparison = compare(history, live, current)
+    comparison = compare(history, live, rows)
     try:
-        pending = tuple(lineage(sd, resolved, current or "base"))
+        pending = tuple(lineage(sd, resolved, rows or "base"))
         ahead = False
     except MigrationError:
         pending, ahead = (), True
-    entries = _history(sd, current, {p.revision for p in pending})
-    reasons: list[str] = []
-    if comparison.inconclusive:
-        reasons.append(comparison.reasons()[-1])
-
-    if not current:
-        if comparison.empty:
-            return MigrationState(
-                current=(),
-                pending=pending,
-                history=entries,
-                condition="empty_database",
-                blocking=False,
-                reasons=(*reasons, "no alembic_version and no table of the history: a first deployment"),
-                guidance="first deployment: the upgrade creates the schema and the version table. "
-                "Do not stamp "
-                "an empty database (it would record tables that do not exist).",
-                comparison=comparison,
-                **common,
-            )
-        candidate = comparison.matches[-1] if comparison.matches else None
-        if candidate:
-            what = (
-                "head (the runbook's first-deployment `alembic stamp head`)"
-                if candidate == heads[0]
-                else f"revision {candidate}, behind head"
-            )
-            guidance = (
-                f"the schema exists without alembic_version and matches {what}. Check it, then stamp "
-                f"{candidate} (gated: allow_stamp=True and the approval phrase), then upgrade."
-            )
-        else:
-            guidance = (
-                "the schema exists without alembic_version and matches no revision: do NOT stamp. "
-                "Reconcile by hand (the verify step lists the differences), then stamp the revision "
-                "it matches."
-            )
-        return MigrationState(
-            current=(),
-            pending=pending,
-            history=entries,
-            condition="unversioned_schema",
-            blocking=True,
-            reasons=(
-                *reasons,
-                f"tables of the history exist ({', '.join(comparison.apex_tables_present[:5])}"
-                f"{', ...' if len(comparison.apex_tables_present) > 5 else ''}) but alembic_version "
-                f"{'is empty' if has_table else 'does not exist'}",
-            ),
-            guidance=guidance,
-            stamp_candidate=candidate,
-            comparison=comparison,
-            **common,
-        )
-
+    judged = partial(seen, history=_history(sd, rows, {p.revision for p in pending}), comparison=comparison)
+    notes = (comparison.reasons()[-1],) if comparison.inconclusive else ()
+    if not rows:
+        return _unversioned(partial(judged, current=(), pending=pending), comparison, notes, has_table, heads)
+    candidate = comparison.matches[-1] if comparison.matches else None
     if not comparison.consistent:
-        candidate = comparison.matches[-1] if comparison.matches else None
         fix = (
             f"the schema matches {candidate} exactly: after checking, stamp {candidate} (gated)."
             if candidate
             else "finish or undo the partial DDL by hand (see verify), then stamp the revision "
             "the schema matches, and re-run."
         )
-        return MigrationState(
-            current=current,
+        return judged(
+            current=rows,
             pending=pending,
-            history=entries,
             condition="partially_applied",
             blocking=True,
-            reasons=(*reasons, *comparison.reasons()),
-            guidance=f"the live schema disagrees with alembic_version ({', '.join(current)}): {fix}",
+            reasons=(*notes, *comparison.reasons()),
+            guidance=f"the live schema disagrees with alembic_version ({', '.join(rows)}): {fix}",
             stamp_candidate=candidate,
-            comparison=comparison,
-            **common,
         )
-
+    at = partial(judged, current=rows, pending=(), blocking=False)
     if ahead:
-        return MigrationState(
-            current=current,
-            pending=(),
-            history=entries,
+        return at(
             condition="ahead_of_target",
-            blocking=False,
-            reasons=(*reasons, f"the database ({', '.join(current)}) is past the target {resolved}"),
+            reasons=(*notes, f"the database ({', '.join(rows)}) is past the target {resolved}"),
             guidance=f"nothing to upgrade; to go back to {resolved} plan a downgrade (downgrade_to).",
-            comparison=comparison,
-            **common,
         )
     if not pending:
-        return MigrationState(
-            current=current,
-            pending=(),
-            history=entries,
+        return at(
             condition="up_to_date",
-            blocking=False,
-            reasons=(*reasons, f"the database is at {resolved}"),
+            reasons=(*notes, f"the database is at {resolved}"),
             guidance="nothing to do.",
-            comparison=comparison,
-            **common,
         )
-    return MigrationState(
-        current=current,
+    return judged(
+        current=rows,
         pending=pending,
-        history=entries,
         condition="pending",
         blocking=False,
-        reasons=(*reasons, f"{len(pending)} revision(s) pending: {', '.join(p.revision for p in pending)}"),
+        reasons=(*notes, f"{len(pending)} revision(s) pending: {', '.join(p.revision for p in pending)}"),
         guidance="review the preview and the findings, then upgrade.",
-        comparison=comparison,
-        **common,
+    )
+
+
+def _unversioned(
+    judged: Callable[..., MigrationState],
+    comparison: SchemaComparison,
+    notes: tuple[str, ...],
+    has_table: bool,
+    heads: tuple[str, ...],
+) -> MigrationState:
+    """No version recorded: a first deployment on an empty database, else a schema to check before a stamp."""
+    if comparison.empty:
+        return judged(
+            condition="empty_database",
+            blocking=False,
+            reasons=(*notes, "no alembic_version and no table of the history: a first deployment"),
+            guidance="first deployment: the upgrade creates the schema and the version table. Do not stamp "
+            "an empty database (it would record tables that do not exist).",
+        )
+    candidate = comparison.matches[-1] if comparison.matches else None
+    if candidate:
+        what = (
+            "head (the runbook's first-deployment `alembic stamp head`)"
+            if candidate == heads[0]
+            else f"revision {candidate}, behind head"
+        )
+        guidance = (
+            f"the schema exists without alembic_version and matches {what}. Check it, then stamp "
+            f"{candidate} (gated: allow_stamp=True and the approval phrase), then upgrade."
+        )
+    else:
+        guidance = (
+            "the schema exists without alembic_version and matches no revision: do NOT stamp. "
+            "Reconcile by hand (the verify step lists the differences), then stamp the revision it matches."
+        )
+    present = comparison.apex_tables_present
+    return judged(
+        condition="unversioned_schema",
+        blocking=True,
+        reasons=(
+            *notes,
+            f"tables of the history exist ({', '.join(present[:5])}{', ...' if len(present) > 5 else ''}) "
+            f"but alembic_version {'is empty' if has_table else 'does not exist'}",
+        ),
+        guidance=guidance,
+        stamp_candidate=candidate,
     )

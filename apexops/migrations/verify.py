@@ -12,32 +12,31 @@ The runbook's Step 5 (`alembic current` + a table list compared by eye) as check
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from apexops.errors import VerificationError
 from apexops.migrations._alembic import script_directory
-from apexops.migrations._tabular import Tabular
 from apexops.migrations.schema_map import SchemaComparison, compare, reflect, replay_history
 from apexops.migrations.state import read_version_rows, resolve_target
+from apexops.status import Status, worst
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-__all__ = ["Verification", "VerifyCheck", "verify"]
+__all__ = ["CHECKS", "Observed", "Verification", "VerifyCheck", "verify"]
 
 
 @dataclass(frozen=True)
 class VerifyCheck:
     name: str
-    verdict: str  # PASS | FAIL | INCONCLUSIVE
+    verdict: Status  # PASS | FAIL | INCONCLUSIVE
     detail: str
 
 
 @dataclass(frozen=True)
-class Verification(Tabular):
+class Verification:
     target: str
     current: tuple[str, ...]
     checks: tuple[VerifyCheck, ...]
@@ -45,27 +44,18 @@ class Verification(Tabular):
     comparison: SchemaComparison
 
     @property
-    def verdict(self) -> str:
-        verdicts = {c.verdict for c in self.checks}
-        return "FAIL" if "FAIL" in verdicts else "INCONCLUSIVE" if "INCONCLUSIVE" in verdicts else "PASS"
+    def verdict(self) -> Status:
+        return worst(c.verdict for c in self.checks)
 
     @property
     def partially_applied(self) -> bool:
         return not self.comparison.consistent
 
     def reasons(self) -> list[str]:
-        return [f"{c.name}: {c.detail}" for c in self.checks if c.verdict != "PASS"]
+        return [f"{c.name}: {c.detail}" for c in self.checks if c.verdict is not Status.PASS]
 
     def rows(self) -> list[dict[str, Any]]:
         return [{"verdict": c.verdict, "check": c.name, "detail": c.detail} for c in self.checks]
-
-    def raise_for_failure(self) -> None:
-        if self.verdict == "FAIL":
-            raise VerificationError(
-                "migration verification failed: " + "; ".join(self.reasons()),
-                hint="a partly applied revision: finish or undo its DDL by hand, then stamp the "
-                "revision the schema matches (runbook: Migration partially applied).",
-            )
 
 
 def verify(
@@ -83,57 +73,85 @@ def verify(
     with engine.connect() as conn:
         has_table, current = read_version_rows(conn)
         live = reflect(conn, history.tables)
-    checks: list[VerifyCheck] = []
-    if len(heads) > 1:
-        checks.append(
-            VerifyCheck("single head", "FAIL", f"the history has {len(heads)} heads: {', '.join(heads)}")
-        )
-    want = () if resolved == "base" else (resolved,)
-    checks.append(
-        VerifyCheck(
-            "current revision is the target",
-            "PASS" if current == want else "FAIL",
-            f"alembic_version = {', '.join(current) or ('(no rows)' if has_table else '(no table)')}; "
-            f"target = {resolved}",
-        )
+    implied = {o.table for o in history.schemas.get(resolved, frozenset()) if o.kind == "table"}
+    wanted = expected_tables if expected_tables is not None and resolved in heads else implied
+    seen = Observed(
+        heads,
+        resolved,
+        current,
+        has_table,
+        frozenset(t.lower() for t in wanted) - {"alembic_version"},
+        frozenset(live.tables) | ({"alembic_version"} if has_table else frozenset()),
+        compare(history, live, current),
+    )
+    checks = tuple(check for rule in CHECKS if (check := rule(seen)) is not None)
+    return Verification(resolved, current, checks, seen.missing, seen.comparison)
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What the checks look at: the history's heads, the target, alembic_version and the live schema."""
+
+    heads: tuple[str, ...]
+    target: str
+    current: tuple[str, ...]
+    has_table: bool
+    expected: frozenset[str]  # tables the target implies (the environment's list at head)
+    present: frozenset[str]
+    comparison: SchemaComparison
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(sorted(self.expected - self.present))
+
+
+def single_head(seen: Observed) -> VerifyCheck | None:
+    if len(seen.heads) < 2:
+        return None
+    return VerifyCheck(
+        "single head", Status.FAIL, f"the history has {len(seen.heads)} heads: {', '.join(seen.heads)}"
     )
 
-    implied = (
-        set()
-        if resolved == "base"
-        else {o.table for o in history.schemas.get(resolved, frozenset()) if o.kind == "table"}
-    )
-    is_head = resolved in heads
-    expected = {t.lower() for t in (expected_tables if expected_tables is not None and is_head else implied)}
-    expected.discard("alembic_version")
-    present = set(live.tables) | ({"alembic_version"} if has_table else set())
-    missing = tuple(sorted(expected - present))
-    checks.append(
-        VerifyCheck(
-            "expected tables exist",
-            "FAIL" if missing else "PASS",
-            f"missing: {', '.join(missing)}"
-            if missing
-            else f"{len(expected)} tables present" + (" + alembic_version" if has_table else ""),
-        )
-    )
-    if not has_table and resolved != "base":
-        checks.append(VerifyCheck("alembic_version exists", "FAIL", "the version table is missing"))
 
-    comparison = compare(history, live, current)
-    if comparison.consistent and not comparison.inconclusive:
-        checks.append(
-            VerifyCheck(
-                "schema matches alembic_version",
-                "PASS",
-                f"every object of {', '.join(current) or 'base'} present, none of later revisions",
-            )
-        )
-    elif comparison.consistent:
-        checks.append(VerifyCheck("schema matches alembic_version", "INCONCLUSIVE", comparison.reasons()[-1]))
-    else:
+def at_target(seen: Observed) -> VerifyCheck:
+    want = () if seen.target == "base" else (seen.target,)
+    rows = ", ".join(seen.current) or ("(no rows)" if seen.has_table else "(no table)")
+    status = Status.PASS if seen.current == want else Status.FAIL
+    return VerifyCheck(
+        "current revision is the target", status, f"alembic_version = {rows}; target = {seen.target}"
+    )
+
+
+def tables_exist(seen: Observed) -> VerifyCheck:
+    if seen.missing:
+        return VerifyCheck("expected tables exist", Status.FAIL, f"missing: {', '.join(seen.missing)}")
+    present = f"{len(seen.expected)} tables present" + (" + alembic_version" if seen.has_table else "")
+    return VerifyCheck("expected tables exist", Status.PASS, present)
+
+
+def version_table_exists(seen: Observed) -> VerifyCheck | None:
+    if seen.has_table or seen.target == "base":
+        return None
+    return VerifyCheck("alembic_version exists", Status.FAIL, "the version table is missing")
+
+
+def schema_matches_version(seen: Observed) -> VerifyCheck:
+    """Objects of a later revision present, or of an applied one missing, name the revision (partial)."""
+    name, comparison = "schema matches alembic_version", seen.comparison
+    if not comparison.consistent:
         match = f" (the schema matches {comparison.matches[-1]})" if comparison.matches else ""
-        checks.append(
-            VerifyCheck("schema matches alembic_version", "FAIL", "; ".join(comparison.reasons()) + match)
-        )
-    return Verification(resolved, current, tuple(checks), missing, comparison)
+        return VerifyCheck(name, Status.FAIL, "; ".join(comparison.reasons()) + match)
+    if comparison.inconclusive:
+        return VerifyCheck(name, Status.INCONCLUSIVE, comparison.reasons()[-1])
+    every = f"every object of {', '.join(seen.current) or 'base'} present, none of later revisions"
+    return VerifyCheck(name, Status.PASS, every)
+
+
+#: the checks, in the order the notebook shows them
+CHECKS: tuple[Callable[[Observed], VerifyCheck | None], ...] = (
+    single_head,
+    at_target,
+    tables_exist,
+    version_table_exists,
+    schema_matches_version,
+)

@@ -3,11 +3,12 @@
     plan = plan_release(settings, ReleaseInputs(env="local", dry_run=False, image_tag="v1.2.3"))
     release = Release(plan, plan.approvals("RELEASE v1.2.3 TO local"), env=target)
     result = release.run()        # 20 → 30 → 40 → 50 (→ 60), each a run of its own linked to this one
-    result.verdict.raise_for_failure()
+    apexops.finish(release)       # release.verdict() (an apexops.status.Verdict) and release.facts()
 
 `apexops.release.chain` holds the decisions as pure functions (what each child gets, when the chain stops,
-when 60 runs, the verdict); `orchestrator` runs them; `timeline` and `view` show them; `scenarios` and
-`rehearse` drive the sandbox rehearsals. Nothing heavy is imported until used.
+when 60 runs, the verdict's decision table); `orchestrator` runs them; `timeline` and `view` show them;
+`scenarios` and `rehearse` drive rehearsals (the sandbox's part is `apexops.sandbox.rehearsal`). Nothing
+heavy is imported until used.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from apexops.release.chain import ReleaseVerdict
+    from apexops.release.chain import ReleaseOutcome
     from apexops.release.orchestrator import Release, ReleaseEvent, ReleaseResult
     from apexops.release.plan import Approvals, ReleaseInputs, ReleasePlan, plan_release
     from apexops.release.timeline import ChildRecord
@@ -27,9 +28,9 @@ __all__ = [
     "Release",
     "ReleaseEvent",
     "ReleaseInputs",
+    "ReleaseOutcome",
     "ReleasePlan",
     "ReleaseResult",
-    "ReleaseVerdict",
     "plan_release",
 ]
 
@@ -38,7 +39,7 @@ _LAZY = {
     "ReleaseInputs": "apexops.release.plan",
     "ReleasePlan": "apexops.release.plan",
     "plan_release": "apexops.release.plan",
-    "ReleaseVerdict": "apexops.release.chain",
+    "ReleaseOutcome": "apexops.release.chain",
     "Release": "apexops.release.orchestrator",
     "ReleaseEvent": "apexops.release.orchestrator",
     "ReleaseResult": "apexops.release.orchestrator",

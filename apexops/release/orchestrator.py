@@ -3,6 +3,7 @@ the 90 run as its parent in the ledger, one after the other, with the decisions 
 
     release = Release(plan, plan.approvals(gate), env=target)
     result = release.run()            # ReleaseResult: records, verdict, traffic; facts already recorded
+    release.verdict(), release.facts()  # what `apexops.finish(release)` shows, records and gates on
 
 Whatever happens, the release's facts (children run ids and outcomes, verdict, new revision, rolled back or
 not, the traffic at the end) are recorded and its timeline saved as evidence, also when a child is
@@ -20,25 +21,37 @@ import contextlib
 import json
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from apexops import kernel
+from apexops.canary.traffic import effective
 from apexops.errors import ApexopsError
 from apexops.release.chain import (
     Blocked,
     Carried,
-    ReleaseVerdict,
     parameters_for,
+    release_fact,
     release_verdict,
     rollback_decision,
     stop_reason,
 )
 from apexops.release.plan import Approvals, ReleasePlan, Step
-from apexops.release.timeline import ChildRecord, timeline_figure, timeline_rows
+from apexops.release.timeline import ChildOutcome, ChildRecord, NotRun, timeline_rows
+from apexops.runner import RunInterrupted, run_procedure
+from apexops.status import Verdict
 
-__all__ = ["CHILD_INTERRUPT_GRACE_S", "EVENTS_ENV", "Release", "ReleaseEvent", "ReleaseResult"]
+__all__ = [
+    "CHILD_INTERRUPT_GRACE_S",
+    "EVENTS_ENV",
+    "Release",
+    "ReleaseEvent",
+    "ReleaseResult",
+    "read_heads",
+    "read_traffic",
+]
 
 #: environment variable naming a JSON-lines file the release appends its events to
 EVENTS_ENV = "APEXOPS_RELEASE_EVENTS"
@@ -55,7 +68,7 @@ class ReleaseEvent:
     procedure: str
     text: str = ""
     run_id: str | None = None
-    outcome: str | None = None
+    outcome: str | None = None  # a child's outcome, or the release's at "done"
     duration_s: float | None = None
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -69,38 +82,27 @@ class ReleaseEvent:
 class ReleaseResult:
     plan: ReleasePlan
     records: tuple[ChildRecord, ...]
-    verdict: ReleaseVerdict
+    verdict: Verdict
     #: effective weights read after the last child (None when unreadable)
     traffic: Mapping[str, int] | None
     run_id: str | None = None
 
     @property
-    def ran(self) -> tuple[ChildRecord, ...]:
-        return tuple(r for r in self.records if r.ran)
-
-    @property
-    def new_revision(self) -> str | None:
-        return Carried.from_records(self.records).new_revision
-
-    def rows(self) -> list[dict[str, Any]]:
-        return timeline_rows(self.records)
-
-    def figure(self) -> Any:
-        return timeline_figure(
-            self.records, title=f"Release {self.plan.inputs.image_tag} to {self.plan.inputs.env}"
-        )
+    def outcome(self) -> str:
+        """promoted, rolled_back, ... (`chain.ReleaseOutcome`)."""
+        return str(self.verdict.facts["verdict"])
 
     def facts(self) -> dict[str, Any]:
         """What the 90 run records in the ledger (in this order: the index shows the first few)."""
         carried = Carried.from_records(self.records)
         return {
-            "release_verdict": self.verdict.outcome,
+            "release_verdict": self.outcome,
             "new_revision": carried.new_revision,
-            "rolled_back": self.verdict.rolled_back,
+            "rolled_back": self.verdict.facts["rolled_back"],
             "child_run_ids": [r.run_id for r in self.records if r.run_id],
             "children": [r.to_fact() for r in self.records],
             "release": {
-                **self.verdict.to_fact(),
+                **release_fact(self.verdict),
                 **self.plan.facts(),
                 "new_revision": carried.new_revision,
                 "baseline_revision": carried.baseline,
@@ -109,20 +111,21 @@ class ReleaseResult:
         }
 
 
-def _effective(app: Any) -> dict[str, int]:
+def read_traffic(app: Any) -> dict[str, int]:
     """Revision -> weight actually receiving traffic (a 'latest' entry resolved to the latest revision)."""
     weights = app.get_traffic()
-    latest = None
-    out: dict[str, int] = {}
-    for w in weights:
-        if not w.weight:
-            continue
-        name = w.revision_name
-        if not name:
-            latest = latest or app.show().latest_revision_name
-            name = latest
-        out[name] = out.get(name, 0) + w.weight
-    return out
+    if any(w.weight and not w.revision_name for w in weights):
+        latest = app.show().latest_revision_name
+        weights = [replace(w, revision_name=w.revision_name or latest) for w in weights]
+    return effective(weights)
+
+
+def read_heads(env: Any) -> tuple[str, ...]:
+    """The database's current Alembic heads (the revision the release starts from or left behind)."""
+    from alembic.runtime.migration import MigrationContext  # lazy: alembic loads sqlalchemy
+
+    with env.database.engine().connect() as conn:
+        return tuple(MigrationContext.configure(conn).get_current_heads())
 
 
 class Release:
@@ -143,8 +146,6 @@ class Release:
         notebooks: Path | None = None,
         child_grace_s: float = CHILD_INTERRUPT_GRACE_S,
     ) -> None:
-        from apexops import kernel
-
         if approvals.approved == plan.dry_run:
             raise ValueError(
                 "approvals do not match the plan (a dry run derives none; a real release needs them)"
@@ -156,7 +157,7 @@ class Release:
         self.outputs = kernel.outputs_root(outputs)
         self.parent_run_id = parent_run_id or ctx.run_id
         self.listeners = [on_event] if on_event else []
-        self._runner = runner
+        self._runner = runner or run_procedure
         self._record = record or kernel.record
         self._evidence_dir = evidence_dir
         self.notebooks = notebooks
@@ -164,6 +165,20 @@ class Release:
         self.records: list[ChildRecord] = []
         self.result: ReleaseResult | None = None
         self._events_file = os.environ.get(EVENTS_ENV) or None
+
+    # ------------------------------------------------------------------ the procedure's closing lines
+
+    def verdict(self) -> Verdict:
+        """The release verdict (after `run`), for `apexops.finish(release)`."""
+        if self.result is None:
+            raise RuntimeError("the release has not run yet: call run() first")
+        return self.result.verdict
+
+    def facts(self) -> dict[str, Any]:
+        """What the 90 run records (already recorded by `run`; recording them again changes nothing)."""
+        if self.result is None:
+            raise RuntimeError("the release has not run yet: call run() first")
+        return self.result.facts()
 
     # ------------------------------------------------------------------ events
 
@@ -178,16 +193,7 @@ class Release:
 
     # ------------------------------------------------------------------ children
 
-    def _run(self, **kwargs: Any) -> Any:
-        if self._runner is not None:
-            return self._runner(**kwargs)
-        from apexops.runner import run_procedure
-
-        return run_procedure(**kwargs)
-
     def _run_child(self, step: Step, params: dict[str, Any]) -> ChildRecord:
-        from apexops.runner import RunInterrupted
-
         shown = ", ".join(f"{k}={v!r}" for k, v in params.items() if k not in ("env", "approval"))
         self._emit("start", step.procedure, shown)
         run_id: list[str | None] = [None]
@@ -199,7 +205,7 @@ class Release:
 
         timeout = self.plan.inputs.cell_timeout_s or None
         try:
-            result = self._run(
+            result = self._runner(
                 procedure=step.procedure,
                 env=self.plan.inputs.env,
                 parameters=params,
@@ -214,7 +220,8 @@ class Release:
             self._finish_child(ChildRecord.from_result(step.role, stop.result, self.outputs))
             raise
         except ApexopsError as exc:  # bad parameter, unknown procedure: it never started
-            return self._finish_child(ChildRecord(step.role, step.procedure, "not_started", error=str(exc)))
+            record = ChildRecord(step.role, step.procedure, NotRun.NOT_STARTED, error=str(exc))
+            return self._finish_child(record)
         return self._finish_child(ChildRecord.from_result(step.role, result, self.outputs))
 
     def _finish_child(self, record: ChildRecord) -> ChildRecord:
@@ -229,7 +236,7 @@ class Release:
         )
         return record
 
-    def _not_running(self, step: Step, outcome: str, note: str) -> None:
+    def _not_running(self, step: Step, outcome: ChildOutcome, note: str) -> None:
         self.records.append(ChildRecord(step.role, step.procedure, outcome, note=note))
         self._emit("skip", step.procedure, note, outcome=outcome)
 
@@ -243,17 +250,17 @@ class Release:
         try:
             for step in plan.steps:
                 if not step.runs:
-                    self._not_running(step, "skipped", step.why_not)
+                    self._not_running(step, NotRun.SKIPPED, step.why_not)
                     continue
                 if stop is not None:
-                    self._not_running(step, "not_run", "the chain stopped before it")
+                    self._not_running(step, NotRun.NOT_RUN, "the chain stopped before it")
                     continue
                 if step.role in ("smoke", "shift") and Carried.from_records(self.records).already_released:
-                    self._not_running(step, "skipped", "already released: the revision serves 100%")
+                    self._not_running(step, NotRun.SKIPPED, "already released: the revision serves 100%")
                     continue
                 params = parameters_for(step, plan, approvals, Carried.from_records(self.records))
                 if isinstance(params, Blocked):
-                    self._not_running(step, "not_started", params.reason)
+                    self._not_running(step, NotRun.NOT_STARTED, params.reason)
                     stop = params.reason
                     continue
                 record = self._run_child(step, params)
@@ -267,7 +274,7 @@ class Release:
             if decision.needed:
                 params = parameters_for(plan.rollback, plan, approvals, Carried.from_records(self.records))
                 if isinstance(params, Blocked):
-                    self._not_running(plan.rollback, "not_started", params.reason)
+                    self._not_running(plan.rollback, NotRun.NOT_STARTED, params.reason)
                 else:
                     self._run_child(plan.rollback, params)
         except KeyboardInterrupt:  # RunInterrupted from a child, or Ctrl-C between children
@@ -281,7 +288,7 @@ class Release:
         traffic = None
         if self.env is not None:
             with contextlib.suppress(Exception):
-                traffic = _effective(self.env.app)
+                traffic = read_traffic(self.env.app)
         verdict = release_verdict(
             self.plan, self.records, stop=stop, interrupted=interrupted, traffic=traffic
         )
@@ -290,16 +297,12 @@ class Release:
             with contextlib.suppress(Exception):
                 self._record(key, value)
         self._save_timeline(result)
-        self._emit("done", "90-release", "; ".join(verdict.reasons), outcome=verdict.outcome)
+        self._emit("done", "90-release", "; ".join(verdict.reasons), outcome=result.outcome)
         return result
 
     def _save_timeline(self, result: ReleaseResult) -> None:
-        folder = self._evidence_dir
-        if folder is None:
-            from apexops import kernel
-
-            folder = kernel.run_context().evidence_dir
+        folder = self._evidence_dir or kernel.run_context().evidence_dir
         with contextlib.suppress(OSError):
             folder.mkdir(parents=True, exist_ok=True)
-            data = {"rows": result.rows(), **result.facts()}
+            data = {"rows": timeline_rows(result.records), **result.facts()}
             (folder / TIMELINE_FILE).write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")

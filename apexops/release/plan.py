@@ -19,7 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from apexops.errors import ApprovalRequired, ConfigError
+from apexops.catalog import resolve
+from apexops.errors import ApprovalRequired, ConfigError, UnknownProcedureError
+from apexops.procparams import validate_parameters
+from apexops.status import Status
 
 __all__ = [
     "CHAIN",
@@ -233,6 +236,7 @@ class ReleasePlan:
 
 
 def _resolve_migration(migration_target: str, migrations_dir: str) -> str:
+    # lazy: the migrations library loads alembic and sqlalchemy
     from apexops.migrations._alembic import script_directory
     from apexops.migrations.state import resolve_target
 
@@ -270,10 +274,6 @@ RUNTIME_PARAMETERS: dict[str, tuple[str, ...]] = {
 def check_procedures(plan: ReleasePlan, notebooks: Path | None = None) -> list[dict[str, Any]]:
     """Every child exists and declares every parameter the release will pass it, checked before anything
     runs: a missing procedure or a renamed parameter must not surface after the database was migrated."""
-    from apexops.catalog import resolve
-    from apexops.errors import UnknownProcedureError
-    from apexops.procparams import validate_parameters
-
     rows = []
     for step in (*plan.steps, plan.rollback):
         try:
@@ -295,7 +295,7 @@ def check_procedures(plan: ReleasePlan, notebooks: Path | None = None) -> list[d
                 "procedure": step.procedure,
                 "notebook": proc.path.name,
                 "parameters the release passes": ", ".join(k for k in sample if k != "env"),
-                "check": "PASS",
+                "check": Status.PASS,
             }
         )
     return rows

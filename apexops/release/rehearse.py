@@ -1,16 +1,14 @@
-"""`apexops rehearse`: the whole release (procedure 90) on the sandbox, with a chosen thing going wrong.
+"""A rehearsal of procedure 90: the whole release run approved on an environment already at its baseline,
+with a scenario saying what goes wrong, then the records checked against what the scenario expects.
 
-    result = rehearse("canary-errors", say=print, on_event=show)
+    result = run_rehearsal(scenario("canary-errors"), env, outputs=out, on_event=show)
     result.ok          # the chain ended the way the scenario expects (a planned rollback that rolled back)
     result.run         # the 90 run (its own outcome stays honest: a rolled-back release is a failed release)
 
-Steps: bring the sandbox up if it is not running; make sure it is at the baseline release (the database
-at `sandbox.baseline_migration`, one revision of `sandbox.baseline_image_tag` serving 100%, nothing else
-active) and reset it when it is not (a previous rehearsal leaves the new release, or a failed revision,
-behind; a reset keeps the identity key and takes about two seconds); register the scenarios' custom images;
-run 90-release approved (it is the sandbox) with the environment's compressed canary stages; then check the
-records: the children that ran and their outcomes, the verdict, the parent/child links in the ledger, the
-traffic at the end, and the ledger's hash chain and digests.
+The checks read the records: the children that ran and their outcomes, the verdict, the parent/child links
+in the ledger, the traffic at the end, and the ledger's hash chain and digests. Nothing here knows which
+target it runs on: bringing an environment to the baseline and providing the scenarios' images is the
+target's part (`apexops rehearse` does it for the sandbox, in `apexops.sandbox.rehearsal`).
 """
 
 from __future__ import annotations
@@ -26,24 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from apexops.errors import ConfigError
-from apexops.release.scenarios import (
-    REHEARSAL_MIGRATIONS,
-    Scenario,
-    check_expectation,
-    rehearsal_images,
-    scenario,
-)
+from apexops.ledger import Ledger
+from apexops.release.chain import ReleaseOutcome
+from apexops.release.orchestrator import EVENTS_ENV, read_traffic
+from apexops.release.scenarios import REHEARSAL_MIGRATIONS, Scenario, check_expectation
+from apexops.runner import RunInterrupted, run_procedure
+from apexops.status import Outcome
 
-__all__ = [
-    "Check",
-    "EventTail",
-    "RehearsalResult",
-    "TrafficWatch",
-    "baseline_problems",
-    "prepare_sandbox",
-    "rehearse",
-]
+__all__ = ["Check", "EventTail", "RehearsalResult", "TrafficWatch", "run_rehearsal"]
 
 Say = Callable[[str], None]
 
@@ -72,7 +60,7 @@ class RehearsalResult:
 
     @property
     def interrupted(self) -> bool:
-        return getattr(self.run, "outcome", None) == "interrupted"
+        return getattr(self.run, "outcome", None) == Outcome.INTERRUPTED
 
     @property
     def exit_code(self) -> int:
@@ -80,80 +68,6 @@ class RehearsalResult:
         if self.interrupted:
             return 130
         return 0 if self.ok else 1
-
-
-# --------------------------------------------------------------------------- the sandbox at the baseline
-
-
-def _current_heads(env: Any) -> tuple[str, ...]:
-    from alembic.runtime.migration import MigrationContext
-
-    engine = env.database.engine()
-    with engine.connect() as conn:
-        return tuple(MigrationContext.configure(conn).get_current_heads())
-
-
-def baseline_problems(settings: Any, env: Any) -> list[str]:
-    """Why the sandbox is not at the baseline release ([] when it is)."""
-    from apexops.release.orchestrator import _effective
-
-    tag, migration = settings.sandbox.baseline_image_tag, settings.sandbox.baseline_migration
-    problems = []
-    revisions = env.app.list_revisions()
-    traffic = _effective(env.app)
-    serving = [r for r in revisions if traffic.get(r.name) == 100]
-    if not serving or serving[0].image.rpartition(":")[2] != tag:
-        shown = ", ".join(f"{k}={v}%" for k, v in traffic.items()) or "none"
-        problems.append(f"traffic is {shown}, not the baseline {tag} at 100%")
-    others = [r.name for r in revisions if r.active and r.name not in traffic]
-    if others:
-        problems.append(f"other active revisions: {', '.join(others)}")
-    heads = _current_heads(env)
-    if heads != (migration,):
-        problems.append(f"database at {','.join(heads) or 'no version'}, not the baseline {migration}")
-    return problems
-
-
-def prepare_sandbox(settings: Any, *, say: Say, options: Any = None) -> tuple[Any, str]:
-    """Up if needed, at the baseline (reset if not), with the rehearsal images: (Environment, what's done)."""
-    import yaml
-
-    from apexops.environment import connect
-    from apexops.sandbox import lifecycle
-    from apexops.sandbox.images import ImageCatalogue
-
-    done = []
-    if not lifecycle.probe(settings).running:
-        say(f"starting the sandbox in {settings.sandbox_home()}")
-        lifecycle.up(settings, options=options)
-        done.append("started")
-    env = connect(settings.environment)
-    problems = baseline_problems(settings, env)
-    if problems:
-        say("the sandbox is not at the baseline release (" + "; ".join(problems) + "): resetting it")
-        lifecycle.reset(settings, options=options)
-        env = connect(settings.environment)
-        still = baseline_problems(settings, env)
-        if still:
-            raise ConfigError(
-                "the sandbox is not at the baseline after a reset: " + "; ".join(still) + ".",
-                hint="check sandbox.baseline_image_tag / baseline_migration in parameters/local.yaml.",
-            )
-        done.append("reset to the baseline")
-    else:
-        done.append("at the baseline")
-    folder = settings.sandbox_home() / "rehearsal"
-    folder.mkdir(parents=True, exist_ok=True)
-    images = folder / "images.yaml"
-    images.write_text(
-        "# written by `apexops rehearse`: the custom images its scenarios deploy\n"
-        + yaml.safe_dump(rehearsal_images(settings.smoke.latency_requests), sort_keys=False),
-        encoding="utf-8",
-    )
-    ImageCatalogue(
-        settings.sandbox_home(), settings.registry.server, settings.app.image_repository
-    ).add_from_file(images)
-    return env, ", ".join(done)
 
 
 # --------------------------------------------------------------------------- progress from the 90 kernel
@@ -173,24 +87,14 @@ class EventTail:
 
     def drain(self) -> None:
         """Deliver every complete line written so far (from the tail thread or the caller's)."""
-        with self._lock:
-            self._drain()
-
-    def _drain(self) -> None:
-        try:
-            with self.path.open("r", encoding="utf-8") as fh:
-                fh.seek(self._offset)
-                while True:
-                    line = fh.readline()
-                    if not line.endswith("\n"):
-                        break
-                    self._offset = fh.tell()
-                    with contextlib.suppress(ValueError):
-                        event = json.loads(line)
-                        with contextlib.suppress(Exception):
-                            self.callback(event)
-        except OSError:
-            return
+        with self._lock, contextlib.suppress(OSError), self.path.open("r", encoding="utf-8") as fh:
+            fh.seek(self._offset)
+            for line in iter(fh.readline, ""):
+                if not line.endswith("\n"):
+                    break  # a line still being written: read it whole next time
+                self._offset = fh.tell()
+                with contextlib.suppress(Exception):  # a bad line or a display problem never stops it
+                    self.callback(json.loads(line))
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval_s):
@@ -207,8 +111,8 @@ class EventTail:
 
 
 class TrafficWatch:
-    """Reads the sandbox's traffic list once a second while the release runs and reports each change: the
-    canary's stages (10% → 50% → 100%) and a rollback show live, without reaching into the 50 kernel."""
+    """Reads the traffic list once a second while the release runs and reports each change: the canary's
+    stages (10% → 50% → 100%) and a rollback show live, without reaching into the 50 kernel."""
 
     def __init__(self, app: Any, callback: Callable[[dict[str, int]], None], interval_s: float = 1.0) -> None:
         self.app, self.callback, self.interval_s = app, callback, interval_s
@@ -217,12 +121,10 @@ class TrafficWatch:
         self._thread = threading.Thread(target=self._loop, name="apexops-traffic-watch", daemon=True)
 
     def _loop(self) -> None:
-        from apexops.release.orchestrator import _effective
-
         while not self._stop.wait(self.interval_s):
             try:
-                now = _effective(self.app)
-            except Exception:  # the sandbox busy or restarting: try again next second
+                now = read_traffic(self.app)
+            except Exception:  # the target busy or restarting: try again next second
                 continue
             if self._last is not None and now != self._last:
                 with contextlib.suppress(Exception):
@@ -240,8 +142,6 @@ class TrafficWatch:
 
 @contextlib.contextmanager
 def _events_file() -> Iterator[Path]:
-    from apexops.release.orchestrator import EVENTS_ENV
-
     fd, name = tempfile.mkstemp(prefix="apexops-release-", suffix=".jsonl")
     os.close(fd)
     saved = os.environ.get(EVENTS_ENV)
@@ -269,65 +169,47 @@ def _checks(
     after: Mapping[str, int],
 ) -> list[Check]:
     checks = [Check(*c) for c in check_expectation(sc, facts)]
-    want = "succeeded" if sc.expect_verdict == "promoted" else "failed"
+    promotes = sc.expect_verdict is ReleaseOutcome.PROMOTED
+    want = Outcome.SUCCEEDED if promotes else Outcome.FAILED
     checks.append(Check("90 run outcome", run.outcome == want, f"{run.outcome} (expected {want})"))
     recorded = list(facts.get("child_run_ids") or [])
     linked = [c.get("run_id") for c in children]
     ok = bool(recorded) and linked == recorded and all(c.get("parent_run_id") == run.run_id for c in children)
     checks.append(Check("ledger links", ok, f"{len(linked)} child run(s) name {run.run_id} as parent"))
     new = (facts.get("release") or {}).get("new_revision")
-    expect = {new: 100} if sc.expect_verdict == "promoted" else dict(before)
+    expect = {new: 100} if promotes else dict(before)
     shown = ", ".join(f"{k}={v}%" for k, v in after.items()) or "none"
-    where = "the new revision at 100%" if sc.expect_verdict == "promoted" else "as before the release"
+    where = "the new revision at 100%" if promotes else "as before the release"
     checks.append(Check("traffic at the end", dict(after) == expect, f"{shown} (expected {where})"))
     return checks
 
 
-def rehearse(
-    name: str = "none",
+def run_rehearsal(
+    sc: Scenario,
+    env: Any,
     *,
-    outputs: Path | None = None,
-    say: Say | None = None,
+    outputs: Path,
+    prepared: str = "",
     on_event: Callable[[dict[str, Any]], None] | None = None,
     on_step: Say | None = None,
     on_traffic: Callable[[dict[str, int]], None] | None = None,
-    options: Any = None,
 ) -> RehearsalResult:
-    """Run the scenario's release on the sandbox and check how it ended (see the module docstring).
+    """Run 90-release approved for the scenario on `env` (at its baseline) and check how it ended.
 
-    `say` gets the rehearsal's own lines, `on_step` the 90 run's steps, `on_event` each child's events
-    (start / step / end / skip / decision / done), `on_traffic` each change of the traffic weights. Raises
-    ConfigError before anything changes when the scenario is unknown or the local environment is not the
-    sandbox; an interrupt is recorded and returned
-    (exit code 130), not raised.
+    `on_step` gets the 90 run's steps, `on_event` each child's events (start / step / end / skip /
+    decision / done), `on_traffic` each change of the traffic weights. An interrupt is recorded and
+    returned (exit code 130), not raised.
     """
-    from apexops import kernel
-    from apexops.ledger import Ledger
-    from apexops.release.orchestrator import _effective
-    from apexops.runner import RunInterrupted, run_procedure
-    from apexops.settings import load_settings
-
-    sc = scenario(name)
-    tell: Say = say or (lambda _m: None)
-    settings = load_settings("local")
-    if settings.target != "sandbox":
-        raise ConfigError(
-            f"rehearsals run on the sandbox; parameters/local.yaml targets {settings.target}.",
-            hint="set target: sandbox in parameters/local.yaml.",
-        )
-    out = kernel.outputs_root(outputs)
-    env, prepared = prepare_sandbox(settings, say=tell, options=options)
-    tell(f"sandbox: {prepared}")
+    environment = env.settings.environment
     params: dict[str, Any] = {
-        "env": "local",
+        "env": environment,
         "dry_run": False,
         "image_tag": sc.image_tag,
-        "approval": f"RELEASE {sc.image_tag} TO local",
+        "approval": f"RELEASE {sc.image_tag} TO {environment}",
     }
     if sc.blocking_migration:
         params["migrations_dir"] = str(REHEARSAL_MIGRATIONS)
-    tell(f"scenario {sc.name}: {sc.title}")
-    before = _effective(env.app)
+    before = read_traffic(env.app)
     watch = TrafficWatch(env.app, on_traffic) if on_traffic else contextlib.nullcontext()
     with _events_file() as events, EventTail(events, on_event or (lambda _e: None)) as tail, watch:
 
@@ -338,17 +220,19 @@ def rehearse(
 
         started = time.perf_counter()
         try:
-            run = run_procedure("90-release", env="local", parameters=params, outputs=out, progress=step)
+            run = run_procedure(
+                "90-release", env=environment, parameters=params, outputs=outputs, progress=step
+            )
         except RunInterrupted as stop:
             run = stop.result
         release_s = time.perf_counter() - started
-    ledger = Ledger(out)
+    ledger = Ledger(outputs)
     children = [e for e in ledger.entries() if e.get("parent_run_id") == run.run_id]
-    result = RehearsalResult(sc, run, children, prepared=prepared, outputs=out, release_s=release_s)
-    if run.outcome == "interrupted":
+    result = RehearsalResult(sc, run, children, prepared=prepared, outputs=outputs, release_s=release_s)
+    if result.interrupted:
         return result
     try:
-        after = _effective(env.app)
+        after = read_traffic(env.app)
     except Exception as exc:  # reported as a failed check, not a crash
         after = {f"unreadable: {exc}": 0}
     result.checks = _checks(sc, run, run.facts, children, before=before, after=after)

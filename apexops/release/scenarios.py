@@ -7,11 +7,8 @@
     canary-errors   passes smoke, then answers 30% 500s under load: 50 rolls back, 60 runs
     canary-latency  passes smoke, then answers half its requests 2.5 s late: 50 rolls back, 60 runs
 
-The two canary images turn their faults on only after the first requests of each replica
-(`FaultProfile.faults_after_requests`), sized from the smoke suite's own request count, so the smoke tests
-see a healthy revision and the canary's synthetic load sees the fault. That is a real class of bug (a pool
-or cache that breaks under sustained load) and it keeps the scenario deterministic: it does not depend on how
-fast this machine runs the smoke tests.
+The scenarios' images are the target's to provide (the sandbox registers them with fault profiles:
+`apexops.sandbox.rehearsal.rehearsal_images`).
 
 A scenario's expectation is data: the children that must run with their outcomes, and the release verdict.
 A scenario that is supposed to roll back is a successful *rehearsal* when it rolls back; the 90 run itself
@@ -27,24 +24,22 @@ from pathlib import Path
 from typing import Any
 
 from apexops.errors import ConfigError
+from apexops.release.chain import ReleaseOutcome
+from apexops.release.timeline import NotRun
+from apexops.schema import MIGRATIONS_DIR
+from apexops.status import Outcome
 
 __all__ = [
     "REHEARSAL_MIGRATIONS",
     "SCENARIOS",
-    "SMOKE_FUNCTIONAL_REQUESTS",
     "Scenario",
     "apex_revision",
     "check_expectation",
-    "rehearsal_images",
     "scenario",
 ]
 
 #: the Alembic history with the blocking revision (APEX 0001-0002 + r003)
 REHEARSAL_MIGRATIONS = Path(__file__).resolve().parent / "rehearsal_migrations"
-
-#: API requests the smoke suite sends besides its latency baseline (list, create, get, upload, get document,
-#: validate, delete document, archive project), with a margin of two
-SMOKE_FUNCTIONAL_REQUESTS = 10
 
 MIGRATE, DEPLOY, SMOKE, SHIFT, ROLLBACK = (
     "20-database-migration",
@@ -62,9 +57,9 @@ class Scenario:
     title: str
     image_tag: str
     #: children that must run, in order, with their outcome
-    expect_children: tuple[tuple[str, str], ...]
+    expect_children: tuple[tuple[str, Outcome], ...]
     #: the release verdict the chain must end in (promoted | failed | rolled_back)
-    expect_verdict: str
+    expect_verdict: ReleaseOutcome
     #: rehearse with the blocking migration history
     blocking_migration: bool = False
     #: what to look at in the records afterwards
@@ -72,11 +67,10 @@ class Scenario:
 
     @property
     def rolls_back(self) -> bool:
-        return self.expect_verdict == "rolled_back"
+        return self.expect_verdict is ReleaseOutcome.ROLLED_BACK
 
 
-_OK = "succeeded"
-_FAIL = "failed"
+_OK, _FAIL = Outcome.SUCCEEDED, Outcome.FAILED
 
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
@@ -86,7 +80,7 @@ SCENARIOS: dict[str, Scenario] = {
             "nothing goes wrong: the new release is promoted to 100%",
             "v1.2.3",
             ((MIGRATE, _OK), (DEPLOY, _OK), (SMOKE, _OK), (SHIFT, _OK)),
-            "promoted",
+            ReleaseOutcome.PROMOTED,
             lesson="the canary's stages and the judge's decisions in 50; the old revision stays active at 0%",
         ),
         Scenario(
@@ -94,7 +88,7 @@ SCENARIOS: dict[str, Scenario] = {
             "the release's migration adds a NOT NULL column without a default (MIG-007)",
             "v1.2.3",
             ((MIGRATE, _FAIL),),
-            "failed",
+            ReleaseOutcome.FAILED,
             blocking_migration=True,
             lesson="20's lint table: the BLOCK finding, why, and the safe alternative; nothing was changed",
         ),
@@ -103,7 +97,7 @@ SCENARIOS: dict[str, Scenario] = {
             "the new image exits at start (a missing environment variable)",
             "v1.2.4-crash",
             ((MIGRATE, _OK), (DEPLOY, _FAIL)),
-            "failed",
+            ReleaseOutcome.FAILED,
             lesson="30's troubleshooting step: the startup error from the console logs; no traffic moved",
         ),
         Scenario(
@@ -111,7 +105,7 @@ SCENARIOS: dict[str, Scenario] = {
             "the new image deploys healthy but its document uploads answer 500",
             "v1.2.5-uploads-broken",
             ((MIGRATE, _OK), (DEPLOY, _OK), (SMOKE, _FAIL)),
-            "failed",
+            ReleaseOutcome.FAILED,
             lesson="40's document upload check and the server's answer; the revision never got traffic",
         ),
         Scenario(
@@ -119,7 +113,7 @@ SCENARIOS: dict[str, Scenario] = {
             "the new image passes the smoke tests, then answers 30% 500s under load",
             "v1.2.5-errors-under-load",
             ((MIGRATE, _OK), (DEPLOY, _OK), (SMOKE, _OK), (SHIFT, _FAIL), (ROLLBACK, _OK)),
-            "rolled_back",
+            ReleaseOutcome.ROLLED_BACK,
             lesson="50's decision table: how many canary requests failed before the rollback; 60's record",
         ),
         Scenario(
@@ -127,7 +121,7 @@ SCENARIOS: dict[str, Scenario] = {
             "the new image passes the smoke tests, then answers half its requests 2.5 s late under load",
             "v1.2.5-slow-under-load",
             ((MIGRATE, _OK), (DEPLOY, _OK), (SMOKE, _OK), (SHIFT, _FAIL), (ROLLBACK, _OK)),
-            "rolled_back",
+            ReleaseOutcome.ROLLED_BACK,
             lesson="50's slow-request counts against the baseline's, and 60's record",
         ),
     )
@@ -144,43 +138,12 @@ def scenario(name: str) -> Scenario:
     return found
 
 
-def rehearsal_images(smoke_latency_requests: int) -> dict[str, Any]:
-    """The custom tags the scenarios deploy, as `ImageCatalogue.add_from_file` reads them.
-
-    The canary faults start after the smoke suite's requests (its latency baseline plus the functional
-    checks), so 40 passes and the canary's load meets the fault within its first stage.
-    """
-    warm_up = int(smoke_latency_requests) + SMOKE_FUNCTIONAL_REQUESTS
-    return {
-        "tags": {
-            "v1.2.5-uploads-broken": {
-                "description": "document uploads answer 500 (blob write path broken); health, reads fine",
-                "error_rate": 1.0,
-                "error_type": "BlobWriteError",
-                "error_routes": ["/api/v1/documents/upload"],
-            },
-            "v1.2.5-errors-under-load": {
-                "description": f"30% of API requests answer 500 after the first {warm_up} of each replica",
-                "error_rate": 0.30,
-                "faults_after_requests": warm_up,
-            },
-            "v1.2.5-slow-under-load": {
-                "description": f"half the API requests take 2.5 s longer after the first {warm_up} of each "
-                "replica",
-                "latency_ms": 2500,
-                "latency_share": 0.5,
-                "faults_after_requests": warm_up,
-            },
-        }
-    }
-
-
 def check_expectation(expected: Scenario, release: Mapping[str, Any]) -> list[tuple[str, bool, str]]:
     """Compare a finished 90 run's facts with the scenario: (check, ok, detail) rows."""
     children = [
         (str(c.get("procedure")), str(c.get("outcome")))
         for c in release.get("children") or []
-        if c.get("outcome") not in ("skipped", "not_run")
+        if c.get("outcome") not in (NotRun.SKIPPED, NotRun.NOT_RUN)
     ]
     want = list(expected.expect_children)
     verdict = str((release.get("release") or {}).get("verdict") or release.get("release_verdict"))
@@ -213,8 +176,6 @@ def apex_revision(prefix: str) -> tuple[Any, ...]:
     The rehearsal history's files for the applied revisions load the real ones, so the rehearsal can never
     drift from the schema the sandbox was seeded with.
     """
-    from apexops.schema import MIGRATIONS_DIR
-
     matches = sorted((MIGRATIONS_DIR / "versions").glob(f"{prefix}_*.py"))
     if len(matches) != 1:
         raise ConfigError(

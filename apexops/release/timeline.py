@@ -10,43 +10,54 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from apexops.status import Outcome, Status, style
+
 __all__ = [
-    "OUTCOME_COLOURS",
+    "ChildOutcome",
     "ChildRecord",
+    "NotRun",
+    "child_outcome",
+    "child_status",
     "compact_traffic",
     "key_facts",
     "timeline_figure",
     "timeline_rows",
 ]
 
-#: runner outcomes plus the release's own: not_started (could not start), not_run (chain stopped before
-#: it), skipped (not part of this release), running
-OUTCOME_COLOURS = {
-    "succeeded": "#2e7d32",
-    "failed": "#c62828",
-    "timed_out": "#ef6c00",
-    "kernel_died": "#6a1b9a",
-    "interrupted": "#546e7a",
-    "not_started": "#ad1457",
-    "running": "#1565c0",
-}
-#: the display status (apexops.display colours) of each outcome
-OUTCOME_STATUS = {
-    "succeeded": "PASS",
-    "failed": "FAIL",
-    "timed_out": "FAIL",
-    "kernel_died": "FAIL",
-    "interrupted": "WARN",
-    "not_started": "FAIL",
-    "not_run": "SKIPPED",
-    "skipped": "SKIPPED",
-    "running": "INFO",
-}
+
+class NotRun(StrEnum):
+    """A child of the release that has no run: why it did not run (beside the runner's `Outcome`s)."""
+
+    SKIPPED = "skipped"  # not part of this release (a dry run, migrate=False, already released)
+    NOT_RUN = "not_run"  # the chain stopped before it
+    NOT_STARTED = "not_started"  # it could not start (a blocked parameter, an unknown procedure)
+
+
+#: how a child ended: a run's outcome, or why it has none
+ChildOutcome = Outcome | NotRun
+
+
+def child_outcome(word: str) -> ChildOutcome:
+    """The outcome a runner result or a ledger line names, as a member."""
+    try:
+        return Outcome(word)
+    except ValueError:
+        return NotRun(word)
+
+
+def child_status(outcome: ChildOutcome | str) -> Status:
+    """The display status of a child's outcome: one that could not start failed, one not run was skipped."""
+    if outcome == NotRun.NOT_STARTED:
+        return Status.FAIL
+    if outcome in (NotRun.SKIPPED, NotRun.NOT_RUN):
+        return Status.SKIPPED
+    return Status.parse(outcome)
 
 
 def _get(facts: Mapping[str, Any], *path: str) -> Any:
@@ -138,7 +149,7 @@ class ChildRecord:
 
     role: str
     procedure: str
-    outcome: str
+    outcome: ChildOutcome
     run_id: str | None = None
     started_at: datetime | None = None
     ended_at: datetime | None = None
@@ -151,13 +162,16 @@ class ChildRecord:
     #: why it did not run (skipped, not_run, not_started)
     note: str = ""
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "outcome", child_outcome(str(self.outcome)))
+
     @property
     def ran(self) -> bool:
         return self.run_id is not None
 
     @property
     def ok(self) -> bool:
-        return self.outcome == "succeeded"
+        return self.outcome is Outcome.SUCCEEDED
 
     @property
     def duration_s(self) -> float | None:
@@ -186,11 +200,8 @@ class ChildRecord:
             value = line.get(key)
             return datetime.fromisoformat(value) if isinstance(value, str) else None
 
-        started = when("started_at")
-        ended = when("ended_at")
+        started, ended = when("started_at"), when("ended_at")
         if started is not None and isinstance(line.get("duration_s"), int | float):
-            from datetime import timedelta
-
             ended = started + timedelta(seconds=float(line["duration_s"]))  # sub-second precision
         return cls(
             role=role,
@@ -206,9 +217,6 @@ class ChildRecord:
             evidence=rel(result.evidence_dir),
         )
 
-    def finished(self, outcome: str, note: str) -> ChildRecord:
-        return replace(self, outcome=outcome, note=note)
-
     def to_fact(self) -> dict[str, Any]:
         """The child as the 90 run's ledger line keeps it."""
         out: dict[str, Any] = {"procedure": self.procedure, "outcome": self.outcome}
@@ -218,15 +226,7 @@ class ChildRecord:
                 started_at=self.started_at.isoformat(timespec="seconds") if self.started_at else None,
                 duration_s=round(self.duration_s, 2) if self.duration_s is not None else None,
                 facts=self.key_facts,
-                links={
-                    k: v
-                    for k, v in (
-                        ("notebook", self.notebook),
-                        ("html", self.html),
-                        ("evidence", self.evidence),
-                    )
-                    if v
-                },
+                links={k: getattr(self, k) for k in ("notebook", "html", "evidence") if getattr(self, k)},
             )
         if self.error:
             out["error"] = _short(self.error, 300)
@@ -250,7 +250,7 @@ def timeline_rows(records: Sequence[ChildRecord]) -> list[dict[str, Any]]:
             {
                 "procedure": r.procedure,
                 "outcome": r.outcome,
-                "status": OUTCOME_STATUS.get(r.outcome, "INFO"),
+                "status": child_status(r.outcome),
                 "run": r.run_id or "",
                 "start (UTC)": r.started_at.strftime("%H:%M:%S") if r.started_at else "",
                 "at s": None if start is None else round(start, 1),
@@ -267,24 +267,22 @@ def timeline_rows(records: Sequence[ChildRecord]) -> list[dict[str, Any]]:
 
 def timeline_figure(records: Sequence[ChildRecord], *, title: str = "Release timeline") -> Any:
     """A Gantt-style plotly figure: one bar per child run, from its start to its end, coloured by outcome."""
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # lazy: plotly is heavy
 
     origin = _origin(records)
     ran = [r for r in records if r.started_at is not None and origin is not None]
     fig = go.Figure()
     order = [r.procedure for r in records]
-    for outcome, colour in OUTCOME_COLOURS.items():
+    for outcome in dict.fromkeys(r.outcome for r in ran):  # one trace per outcome, coloured by its status
         group = [r for r in ran if r.outcome == outcome]
-        if not group:
-            continue
         fig.add_trace(
             go.Bar(
-                name=outcome,
+                name=str(outcome),
                 orientation="h",
                 y=[r.procedure for r in group],
                 base=[round((r.started_at - origin).total_seconds(), 2) for r in group],  # type: ignore[operator]
                 x=[round(max(r.duration_s or 0.0, 0.05), 2) for r in group],
-                marker_color=colour,
+                marker_color=style(child_status(outcome)).fg,
                 text=[f"{r.outcome} · {r.duration_s or 0:.1f} s" for r in group],
                 textposition="inside",
                 customdata=[[r.run_id, _short(r.key_facts, 200)] for r in group],

@@ -14,9 +14,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from apexops.release.orchestrator import ReleaseEvent, ReleaseResult
-from apexops.release.plan import ReleasePlan
-from apexops.release.timeline import OUTCOME_STATUS, ChildRecord, timeline_rows
+from apexops import display, kernel
+from apexops.deploy.live import LiveTable
+from apexops.release.orchestrator import ReleaseEvent, ReleaseResult, read_heads
+from apexops.release.plan import ReleasePlan, check_procedures
+from apexops.release.timeline import ChildRecord, NotRun, child_status, timeline_figure, timeline_rows
+from apexops.status import Outcome, badge_html
 
 __all__ = ["ReleaseView", "show_plan", "show_timeline", "starting_rows"]
 
@@ -24,9 +27,6 @@ __all__ = ["ReleaseView", "show_plan", "show_timeline", "starting_rows"]
 def show_plan(plan: ReleasePlan, *, notebooks: Path | None = None) -> None:
     """The chain as planned: which children run, with which parameters, the check that every child takes
     what the release passes it (ConfigError before anything runs otherwise), and the approval phrase."""
-    from apexops import display
-    from apexops.release.plan import check_procedures
-
     mode = "dry run: each child runs its own dry run where it has one" if plan.dry_run else "release"
     display.show_table(plan.rows(), title=f"Plan ({mode})")
     display.show_table(check_procedures(plan, notebooks), status_column="check", title="Child procedures")
@@ -50,10 +50,7 @@ def starting_rows(env: Any, plan: ReleasePlan) -> list[dict[str, Any]]:
         rows.append({"item": "revisions", "name": "-", "value": f"unreadable: {exc}"})
     if plan.inputs.migrate:
         try:
-            from alembic.runtime.migration import MigrationContext
-
-            with env.database.engine().connect() as conn:
-                current = MigrationContext.configure(conn).get_current_heads()
+            current = read_heads(env)
             rows.append(
                 {
                     "item": "database",
@@ -66,22 +63,19 @@ def starting_rows(env: Any, plan: ReleasePlan) -> list[dict[str, Any]]:
     return rows
 
 
+def _progress_row(procedure: str, status: str = "", step: str = "") -> dict[str, Any]:
+    return {"procedure": procedure, "status": status, "step": step, "run": "", "duration s": "", "result": ""}
+
+
 class ReleaseView:
     """Live progress in the notebook: one table, redrawn in place as children start, step and end."""
 
     def __init__(self, plan: ReleasePlan, *, min_interval_s: float = 0.25) -> None:
-        from apexops.deploy.live import LiveTable
-
         self.table = LiveTable(title="Release progress", status_column="status")
         self.rows: dict[str, dict[str, Any]] = {
-            s.procedure: {
-                "procedure": s.procedure,
-                "status": "pending" if s.runs else "skipped",
-                "step": "" if s.runs else s.why_not,
-                "run": "",
-                "duration s": "",
-                "result": "",
-            }
+            s.procedure: _progress_row(s.procedure, "pending", "")
+            if s.runs
+            else _progress_row(s.procedure, NotRun.SKIPPED, s.why_not)
             for s in plan.steps
         }
         self.min_interval_s = min_interval_s
@@ -94,20 +88,10 @@ class ReleaseView:
             self._caption = event.text
             self.table.update(list(self.rows.values()), caption=self._caption)
             return
-        row = self.rows.setdefault(
-            event.procedure,
-            {
-                "procedure": event.procedure,
-                "status": "",
-                "step": "",
-                "run": "",
-                "duration s": "",
-                "result": "",
-            },
-        )
+        row = self.rows.setdefault(event.procedure, _progress_row(event.procedure))
         force = True
         if event.kind == "start":
-            row.update(status="running", step="starting")
+            row.update(status=Outcome.RUNNING, step="starting")
         elif event.kind == "step":
             row["step"] = event.text
             row["run"] = event.run_id or row["run"]
@@ -117,7 +101,7 @@ class ReleaseView:
             if event.duration_s is not None:
                 row["duration s"] = f"{event.duration_s:.1f}"
         elif event.kind == "skip":
-            row.update(status=event.outcome or "skipped", step=event.text)
+            row.update(status=event.outcome or NotRun.SKIPPED, step=event.text)
         now = time.monotonic()
         if not force and now - self._last < self.min_interval_s:
             return
@@ -125,24 +109,16 @@ class ReleaseView:
         self.table.update(list(self.rows.values()), caption=self._caption)
 
 
-def _href(root: str, rel: str | None) -> str | None:
-    return f"{root}/{rel}" if rel else None
-
-
 def _links_html(row: dict[str, Any], root: str) -> str:
     links = []
     for label in ("notebook", "html", "evidence"):
-        target = _href(root, row.get(label))
-        if target:
-            if label == "evidence":
-                target += "/"
+        if row.get(label):
+            target = f"{root}/{row[label]}" + ("/" if label == "evidence" else "")
             links.append(f'<a href="{html.escape(target)}">{label}</a>')
     return " · ".join(links)
 
 
 def timeline_html(records: Sequence[ChildRecord], root: str) -> str:
-    from apexops.display import _badge
-
     rows = timeline_rows(records)
     columns = ["procedure", "outcome", "run", "start (UTC)", "at s", "duration s", "key facts", "artifacts"]
     head = "".join(f'<th style="text-align:left">{c}</th>' for c in columns)
@@ -150,7 +126,7 @@ def timeline_html(records: Sequence[ChildRecord], root: str) -> str:
     for row in rows:
         cells = [
             html.escape(row["procedure"]),
-            _badge(OUTCOME_STATUS.get(row["outcome"], "INFO")) + " " + html.escape(row["outcome"]),
+            badge_html(child_status(row["outcome"])) + " " + html.escape(row["outcome"]),
             f"<code>{html.escape(row['run'])}</code>",
             html.escape(row["start (UTC)"]),
             "" if row["at s"] is None else f"{row['at s']:.1f}",
@@ -178,13 +154,12 @@ def _link_root(run_dir: Path | None, outputs: Path) -> str:
 
 def show_timeline(result: ReleaseResult, *, outputs: Path | None = None, run_dir: Path | None = None) -> None:
     """The Gantt chart of the children, and the table with their outcomes, key facts and artifact links."""
-    from apexops import display, kernel
-
     ctx = kernel.run_context()
     out = kernel.outputs_root(outputs)
     root = _link_root(run_dir or ctx.run_dir, out)
     if any(r.ran for r in result.records):
-        display.show_chart(result.figure())
+        title = f"Release {result.plan.inputs.image_tag} to {result.plan.inputs.env}"
+        display.show_chart(timeline_figure(result.records, title=title))
     rows = timeline_rows(result.records)
     text = display._text_table(
         ["procedure", "outcome", "run", "at s", "duration s", "key facts"],

@@ -11,7 +11,7 @@ __all__ = ["trigger_figure"]
 
 
 def trigger_figure(report: TriggerReport, *, title: str) -> Any:
-    from plotly.subplots import make_subplots
+    from plotly.subplots import make_subplots  # lazy: plotly is heavy
 
     fig = make_subplots(
         rows=2,

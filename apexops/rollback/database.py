@@ -13,6 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from apexops.errors import ApexopsError
+from apexops.status import Status
+
 __all__ = ["DowngradePreview", "preview_downgrade"]
 
 
@@ -32,8 +35,7 @@ class DowngradePreview:
 def preview_downgrade(
     env: Any, downgrade_to: str, *, backup_reference: str = "", acknowledge: str = ""
 ) -> DowngradePreview:
-    from apexops.errors import ApexopsError
-    from apexops.migrations.procedure import MigrationProcedure
+    from apexops.migrations.procedure import MigrationProcedure  # lazy: alembic and sqlalchemy
 
     proc = MigrationProcedure(
         env,
@@ -65,6 +67,6 @@ def preview_downgrade(
     if plan.blocked:
         blocked += plan.reasons()
     preconditions = proc.preconditions()
-    if preconditions.verdict != "PASS":
+    if preconditions.verdict != Status.PASS:
         blocked += list(preconditions.reasons)
     return DowngradePreview(downgrade_to, plan.approval_phrase, tuple(tables), sql, tuple(blocked))

@@ -9,6 +9,7 @@ failed and the restored revision, the user impact, exceptions and the slowest re
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,10 +17,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from apexops.deploy.snapshot import SNAPSHOT_FILE, take_snapshot
 from apexops.errors import ApexopsError
 from apexops.models import TelemetryBucket
 
-__all__ = ["RollbackLog", "UserImpact", "bundle_folder", "save_logs", "save_telemetry", "user_impact"]
+__all__ = [
+    "RollbackFacts",
+    "RollbackLog",
+    "UserImpact",
+    "bundle_folder",
+    "save_logs",
+    "save_telemetry",
+    "snapshot",
+    "user_impact",
+]
 
 
 def _now() -> datetime:
@@ -47,6 +58,33 @@ class RollbackLog:
             with self.path.open("a") as f:
                 f.write(line + "\n")
         return line
+
+
+class RollbackFacts(dict[str, Any]):
+    """The rollback's facts, recorded (as the run's `rollback` fact) each time `save` is called, so an
+    interrupted rollback still says what it did.
+
+    It is the dict the notebook records (`apexops.record("rollback", rb.facts)`), and calling it gives what
+    the procedure records as a whole (`rb.facts()` → `{"rollback": {...}}`, for `apexops.finish(rb)`).
+    """
+
+    def __init__(self, record: Callable[[str, Any], None], **facts: Any) -> None:
+        super().__init__(facts)
+        self._record = record
+
+    def save(self) -> None:
+        self._record("rollback", dict(self))
+
+    def __call__(self) -> dict[str, Any]:
+        return {"rollback": dict(self)}
+
+
+def snapshot(app: Any, folder: Path) -> Path:
+    """current-containerapp-config.json: the app as it was when the rollback began (taken once)."""
+    path = folder / SNAPSHOT_FILE
+    if not path.exists():
+        take_snapshot(app.show(), list(app.list_revisions()), folder)
+    return path
 
 
 def bundle_folder(evidence: Path, at: datetime) -> Path:
@@ -103,13 +141,12 @@ def user_impact(
 
 def save_logs(telemetry: Any, revision: str, folder: Path, *, tail: int = 1000) -> Path | None:
     """`az containerapp logs show --revision <failed> --tail 1000 > failed-revision-logs.txt`."""
+    path = folder / "failed-revision-logs.txt"
     try:
         lines = telemetry.console_logs(revision, tail=tail)
     except ApexopsError as exc:
-        path = folder / "failed-revision-logs.txt"
         path.write_text(f"(logs unavailable: {exc.message})\n")
         return path
-    path = folder / "failed-revision-logs.txt"
     path.write_text(
         "".join(f"{x.timestamp.isoformat()} {x.replica} {x.stream} {x.level} {x.message}\n" for x in lines)
     )
@@ -147,10 +184,11 @@ def save_telemetry(
         "user_impact": impact.to_record() if impact else None,
         "buckets": [_bucket_row(b) for b in buckets if b.requests],
     }
-    for key, call in (
-        ("exceptions", lambda: telemetry.exceptions(since, until, limit=100)),
-        ("slowest_requests", lambda: telemetry.slowest_requests(since, until, top=20)),
-    ):
+    reads: dict[str, Callable[[], Sequence[Any]]] = {
+        "exceptions": lambda: telemetry.exceptions(since, until, limit=100),
+        "slowest_requests": lambda: telemetry.slowest_requests(since, until, top=20),
+    }
+    for key, call in reads.items():
         try:
             doc[key] = [_fields(r) for r in call()]
         except ApexopsError as exc:
@@ -161,6 +199,6 @@ def save_telemetry(
 
 
 def _fields(record: Any) -> dict[str, Any]:
-    import dataclasses
-
-    return dataclasses.asdict(record) if dataclasses.is_dataclass(record) else {"value": str(record)}
+    if dataclasses.is_dataclass(record) and not isinstance(record, type):
+        return dataclasses.asdict(record)
+    return {"value": str(record)}

@@ -9,6 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
+
+from apexops.smoke.calls import make_client
+from apexops.status import Status
+
 __all__ = ["HealthResult", "check_health"]
 
 
@@ -26,10 +31,6 @@ def check_health(
     timeout_s: float = 10.0,
     client_factory: Callable[..., Any] | None = None,
 ) -> HealthResult:
-    import httpx
-
-    from apexops.smoke.calls import make_client
-
     rows = []
     factory = client_factory or make_client
     with factory(url, timeout_s=timeout_s) as client:
@@ -37,7 +38,9 @@ def check_health(
             try:
                 r = client.get("/health/ready")
             except httpx.HTTPError as exc:
-                rows.append({"request": i + 1, "status": "FAIL", "detail": f"{type(exc).__name__}: {exc}"})
+                rows.append(
+                    {"request": i + 1, "status": Status.FAIL, "detail": f"{type(exc).__name__}: {exc}"}
+                )
                 continue
             served = r.headers.get("x-apex-revision")
             problems = []
@@ -49,8 +52,8 @@ def check_health(
             rows.append(
                 {
                     "request": i + 1,
-                    "status": "FAIL" if problems else "PASS",
+                    "status": Status.FAIL if problems else Status.PASS,
                     "detail": "; ".join(problems) or detail,
                 }
             )
-    return HealthResult(all(row["status"] == "PASS" for row in rows), tuple(rows))
+    return HealthResult(all(row["status"] is Status.PASS for row in rows), tuple(rows))

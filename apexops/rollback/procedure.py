@@ -11,8 +11,11 @@
     rb.deactivate_failed()      # 6  the failed revision cannot get traffic by accident
     rb.smoke()                  # 7  procedure 40 on the restored revision, as a child run
     rb.save_evidence()          # 9  logs, configuration snapshot, rollback log, telemetry excerpt
-    rb.communication(), rb.rca()  # 8, 10  filled in from the facts
+    rb.documents()              # 8, 10  the communication and the root-cause template, from the facts
+    rb.verdict(), rb.facts()    #    what `apexops.finish(rb)` shows, records and gates on
 
+Steps 1-4 are here; steps 5-10 are `apexops.rollback.aftercare.Aftercare`, an object this procedure holds
+and hands what each step learned (whether the traffic was rolled back, the telemetry read in step 1).
 Every change is written to the rollback log as it happens; facts are recorded as they become known, so
 an interrupted rollback still says what it did.
 """
@@ -25,23 +28,32 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from apexops import azcli, kernel
 from apexops.canary.approvals import NoGate, approval_for
 from apexops.canary.lock import DeploymentLock
 from apexops.canary.traffic import effective, write_traffic
 from apexops.canary.triggers import TriggerReport, bucket_size_s, evaluate_triggers
 from apexops.errors import ApexopsError, ConfigError, VerificationError
+from apexops.gates import operator_name, require_approval
+from apexops.ledger import Ledger
 from apexops.models import TelemetryBucket, TrafficWeight
-from apexops.rollback.aftercare import AfterRollback, RollbackVerdict
+from apexops.polling import poll_until
+from apexops.rollback.aftercare import Aftercare, Aftermath, rollback_verdict
+from apexops.rollback.database import DowngradePreview
 from apexops.rollback.evidence import (
+    RollbackFacts,
     RollbackLog,
     UserImpact,
     bundle_folder,
+    snapshot,
     user_impact,
 )
 from apexops.rollback.health import HealthResult, check_health
 from apexops.rollback.target import resolve_rollback
+from apexops.runner import run_procedure
+from apexops.status import Status, Verdict
 
-__all__ = ["RollbackProcedure", "RollbackVerdict"]
+__all__ = ["RollbackProcedure"]
 
 _DONE = {"Succeeded", "Failed", "Canceled", "Cancelled"}
 
@@ -50,7 +62,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class RollbackProcedure(AfterRollback):
+class RollbackProcedure:
     """One run of procedure 60 (see the module docstring)."""
 
     def __init__(
@@ -75,19 +87,14 @@ class RollbackProcedure(AfterRollback):
         run_id: str = "",
         run_child: Callable[..., Any] | None = None,
     ) -> None:
-        from apexops import kernel
-
         self.env, self.settings, self.app = env, env.settings, env.app
         self.env_name, self.app_name = self.settings.environment, self.settings.app.name
         self.reason, self.downgrade_to = reason.strip(), downgrade_to.strip()
-        self.backup_reference, self.acknowledge = backup_reference, acknowledge
         self.cancel_infra, self.run_smoke = cancel_infra, run_smoke
         self.dry_run, self.clock, self.sleep = dry_run, clock, sleep
         self.outputs = Path(outputs) if outputs else kernel.outputs_root()
         self.lock_dir = Path(lock_dir) if lock_dir else self.outputs / "locks"
-        self._record = record or kernel.record
         self.run_id = run_id or kernel.run_context().run_id
-        self._run_child = run_child
         self.entries = self._ledger()
         state = self.app.show()
         self.revisions = {r.name: r for r in self.app.list_revisions()}
@@ -112,30 +119,58 @@ class RollbackProcedure(AfterRollback):
         self.deployment: Any = None
         self.applied = False
         self.health: HealthResult | None = None
-        self.facts: dict[str, Any] = {
-            "from": self.failed,
-            "to": self.to,
-            "reason": self.reason,
-            "image": self.revisions[self.failed].image if self.failed in self.revisions else None,
-            "dry_run": dry_run,
-            "triggers": [],
-            "traffic_final": [],
-            "deactivated": False,
-            "db_downgraded": None,
-            "evidence": [],
-        }
-        self._save_facts()
+        #: the rollback fact: a dict (the notebook records it) that `rb.facts()` also returns for finish()
+        self.facts = RollbackFacts(
+            record or kernel.record,
+            **{
+                "from": self.failed,
+                "to": self.to,
+                "reason": self.reason,
+                "image": self.revisions[self.failed].image if self.failed in self.revisions else None,
+                "dry_run": dry_run,
+                "triggers": [],
+                "traffic_final": [],
+                "deactivated": False,
+                "db_downgraded": None,
+                "evidence": [],
+            },
+        )
+        self.facts.save()
+        self.aftercare = Aftercare(
+            env,
+            self.facts,
+            self.log,
+            self.evidence,
+            self.failed,
+            self.to,
+            dry_run,
+            run_child or self._child,
+            downgrade_to=self.downgrade_to,
+            backup_reference=backup_reference,
+            acknowledge=acknowledge,
+            run_smoke=run_smoke,
+        )
 
     def _ledger(self) -> list[dict[str, Any]]:
-        from apexops.ledger import Ledger
-
         try:
             return Ledger(self.outputs).entries()
         except (ApexopsError, OSError):
             return []
 
-    def _save_facts(self) -> None:
-        self._record("rollback", self.facts)
+    def _child(self, procedure: str, parameters: dict[str, Any]) -> Any:
+        """A child run of procedure 20 or 40, linked to this run in the ledger."""
+        return run_procedure(
+            procedure,
+            env=self.env_name,
+            parameters=parameters,
+            outputs=self.outputs,
+            parent_run_id=self.run_id,
+        )
+
+    @property
+    def rolled_back(self) -> bool:
+        """The traffic is back on the target: moved in this run, or already there (a real re-run)."""
+        return self.applied or (self.action == "none" and not self.dry_run)
 
     def summary_rows(self) -> list[dict[str, Any]]:
         return [
@@ -179,14 +214,14 @@ class RollbackProcedure(AfterRollback):
             fired = "; ".join(r.reason.removeprefix("FIRED: ") for r in self.report.fired)
             self.reason = f"rollback trigger fired: {fired}"
             self.facts["reason"] = self.reason
-        self._save_facts()
+        self.facts.save()
         return self.report
 
     def trigger_rows(self) -> list[dict[str, Any]]:
         if self.report is None:
             return []
         return [
-            {"trigger": r.name, "status": "FIRED" if r.fired else "PASS", "detail": r.reason}
+            {"trigger": r.name, "status": "FIRED" if r.fired else Status.PASS, "detail": r.reason}
             for r in self.report.results
         ]
 
@@ -196,23 +231,16 @@ class RollbackProcedure(AfterRollback):
         try:
             self.deployment = self.env.deployments.get("main")
         except ApexopsError as exc:
-            return [{"deployment": "main", "status": "WARN", "detail": f"could not read it: {exc.message}"}]
+            return [
+                {"deployment": "main", "status": Status.WARN, "detail": f"could not read it: {exc.message}"}
+            ]
         if self.deployment is None:
-            return [{"deployment": "main", "status": "PASS", "detail": "no infrastructure deployment"}]
+            return [{"deployment": "main", "status": Status.PASS, "detail": "no infrastructure deployment"}]
         state = self.deployment.provisioning_state
-        running = state not in _DONE
-        what = (
-            ("will be cancelled" if self.cancel_infra else "left running (cancel_infra=False)")
-            if running
-            else ""
-        )
-        return [
-            {
-                "deployment": "main",
-                "status": "WARN" if running else "PASS",
-                "detail": f"{state} {what}".strip(),
-            }
-        ]
+        if state in _DONE:
+            return [{"deployment": "main", "status": Status.PASS, "detail": state}]
+        what = "will be cancelled" if self.cancel_infra else "left running (cancel_infra=False)"
+        return [{"deployment": "main", "status": Status.WARN, "detail": f"{state} {what}"}]
 
     @property
     def infra_running(self) -> bool:
@@ -271,8 +299,17 @@ class RollbackProcedure(AfterRollback):
             rows.append({"step": "smoke tests", "change": f"procedure 40 on {self.to} (child run)"})
         return rows
 
-    def plan_message(self) -> tuple[str, str]:
-        text, status = self._plan_message()
+    def plan_message(self) -> tuple[str, Status]:
+        """What this run will do, in one line (written to the rollback log the first time)."""
+        if self.action == "rollback":
+            text, status = (
+                f"roll back {self.target.reason}; reason: {self.reason or '(none given)'}",
+                Status.INFO,
+            )
+        elif self.action == "none":
+            text, status = self.target.reason, Status.SKIPPED
+        else:
+            text, status = f"a real run refuses: {self.target.reason}", Status.FAIL
         if not self._planned:
             self._planned = True
             self.log.write(("DRY RUN plan: " if self.dry_run else "plan: ") + text)
@@ -280,16 +317,7 @@ class RollbackProcedure(AfterRollback):
 
     _planned = False
 
-    def _plan_message(self) -> tuple[str, str]:
-        if self.action == "rollback":
-            return f"roll back {self.target.reason}; reason: {self.reason or '(none given)'}", "INFO"
-        if self.action == "none":
-            return self.target.reason, "SKIPPED"
-        return f"a real run refuses: {self.target.reason}", "FAIL"
-
     def az_commands(self) -> str:
-        from apexops import azcli
-
         s = self.settings
         if self.action != "rollback" or self.to is None:
             return azcli.ingress_traffic_show(s)
@@ -303,8 +331,6 @@ class RollbackProcedure(AfterRollback):
         return f"ROLLBACK {self.app_name} TO {self.to}"
 
     def gate(self, approval: str) -> Any:
-        from apexops.gates import require_approval
-
         if self.action != "rollback":
             return NoGate(self.target.reason)
         return require_approval(
@@ -323,11 +349,11 @@ class RollbackProcedure(AfterRollback):
         say = on_progress or (lambda _m: None)
         say(
             self.log.write(
-                f"ROLLBACK INITIATED by {self._operator()}: {self.failed} -> {self.to}; reason: {self.reason}"
+                f"ROLLBACK INITIATED by {operator_name()}: {self.failed} -> {self.to}; reason: {self.reason}"
             )
         )
         rows = []
-        self.snapshot()  # the configuration as it was, before the first change
+        snapshot(self.app, self.evidence)  # the configuration as it was, before the first change
         with DeploymentLock(self.lock_dir, env=self.env_name, app=self.app_name, run_id=self.run_id):
             if self.infra_running and self.cancel_infra:
                 cancelled = self.env.deployments.cancel("main")
@@ -353,43 +379,96 @@ class RollbackProcedure(AfterRollback):
             self.facts["traffic_final"] = [{"revision": w.revision_name, "weight": w.weight} for w in after]
             say(self.log.write(f"traffic set and read back: {effective(after)}"))
             rows.append({"action": "traffic", "result": f"read back {effective(after)}"})
-        self._save_facts()
+        self.facts.save()
         return rows
-
-    def _operator(self) -> str:
-        from apexops.gates import operator_name
-
-        return operator_name()
 
     def _activate(self, name: str, say: Callable[[str], None]) -> None:
         self.app.activate_revision(name)
         say(self.log.write(f"activated {name}; waiting until healthy"))
-        deadline = time.monotonic() + self.settings.app.health_timeout_s
-        while not self.app.get_revision(name).healthy:
-            if time.monotonic() > deadline:
-                raise VerificationError(
-                    f"{name} was activated but is not healthy after "
-                    f"{self.settings.app.health_timeout_s:g} s.",
-                    hint="traffic was not moved; choose another rollback_to, or run 70-emergency.",
-                )
-            self.sleep(0.2)
+        timeout_s = self.settings.app.health_timeout_s
+        if not poll_until(
+            lambda: self.app.get_revision(name).healthy, timeout_s, interval_s=0.2, sleep=self.sleep
+        ):
+            raise VerificationError(
+                f"{name} was activated but is not healthy after {timeout_s:g} s.",
+                hint="traffic was not moved; choose another rollback_to, or run 70-emergency.",
+            )
 
     # ------------------------------------------------------------------ 4. verify
 
     def verify(self) -> HealthResult | None:
-        if not (self.applied or (self.action == "none" and not self.dry_run)) or self.to is None:
+        if not self.rolled_back or self.to is None:
             return None
         traffic = effective(self.app.get_traffic())
-        rows = [
-            {
-                "request": "traffic",
-                "status": "PASS" if traffic == {self.to: 100} else "FAIL",
-                "detail": f"read back {traffic}",
-            }
-        ]
+        served = traffic == {self.to: 100}
+        row = {
+            "request": "traffic",
+            "status": Status.PASS if served else Status.FAIL,
+            "detail": f"read back {traffic}",
+        }
         health = check_health(self.app.show().url, self.to, timeout_s=self.settings.smoke.request_timeout_s)
-        self.health = HealthResult(health.ok and rows[0]["status"] == "PASS", (*rows, *health.rows))
-        self.log.write(f"verify: {'PASS' if self.health.ok else 'FAIL'} (traffic {traffic}, /health/ready)")
-        self.facts["health"] = "PASS" if self.health.ok else "FAIL"
-        self._save_facts()
+        self.health = HealthResult(health.ok and served, (row, *health.rows))
+        status = Status.PASS if self.health.ok else Status.FAIL
+        self.log.write(f"verify: {status} (traffic {traffic}, /health/ready)")
+        self.facts["health"] = status
+        self.facts.save()
         return self.health
+
+    # ------------------------------------------------------------------ 5-10. after the traffic is back
+
+    def downgrade_preview(self) -> DowngradePreview | None:
+        return self.aftercare.downgrade_preview()
+
+    @property
+    def downgrade_phrase(self) -> str:
+        return self.aftercare.downgrade_phrase
+
+    @property
+    def downgrade_skip_reason(self) -> str:
+        return self.aftercare.downgrade_skip_reason()
+
+    def downgrade_gate(self, approval: str) -> Any:
+        return self.aftercare.downgrade_gate(approval, applied=self.applied)
+
+    def downgrade(self) -> Any:
+        return self.aftercare.downgrade()
+
+    def deactivate_failed(self) -> tuple[str, Status]:
+        return self.aftercare.deactivate_failed(rolled_back=self.rolled_back)
+
+    @property
+    def smoke_skip_reason(self) -> str:
+        return self.aftercare.smoke_skip_reason()
+
+    def smoke(self) -> Any:
+        return self.aftercare.smoke(rolled_back=self.rolled_back)
+
+    def save_evidence(self) -> list[Path]:
+        return self.aftercare.save_evidence(report=self.report, impact=self.impact, buckets=self.buckets)
+
+    @staticmethod
+    def evidence_rows(saved: list[Path]) -> list[dict[str, Any]]:
+        return [{"file": f"{p.parent.name}/{p.name}", "bytes": p.stat().st_size} for p in saved]
+
+    def documents(self) -> tuple[str, str]:
+        """(communication draft, root-cause-analysis template) as markdown, also saved to the evidence."""
+        return self.aftercare.documents(
+            env_name=self.env_name, run_id=self.run_id, at=self.clock(), entries=self.entries
+        )
+
+    def verdict(self) -> Verdict:
+        """The traffic as it ends and the evidence files go into the facts; then the verdict's rules."""
+        self.facts["traffic_final"] = [
+            {"revision": w.revision_name, "weight": w.weight} for w in self.app.get_traffic()
+        ]
+        files = sorted(p.name for p in self.evidence.iterdir() if p.is_file())
+        self.facts["evidence"] = [f"{self.evidence.name}/{f}" for f in files]
+        self.facts.save()
+        if self.dry_run:
+            return rollback_verdict(None, dry_run_plan=self.plan_message()[0])
+        done = (
+            f"{self.to} serves 100% (read back)"
+            if self.applied or self.action == "none"
+            else self.target.reason
+        )
+        return rollback_verdict(Aftermath(self.facts, self.applied, self.downgrade_to, done))

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from apexops import display
+
 __all__ = ["CONTACT", "communication_draft", "rca_template", "show_markdown", "timeline"]
 
 #: the runbook's contact line
@@ -126,9 +128,4 @@ def rca_template(
 
 def show_markdown(text: str) -> None:
     """A document in the notebook: rendered markdown, with the same text as its plain rendering."""
-    try:
-        from IPython.display import display
-    except ImportError:  # pragma: no cover - plain Python
-        print(text)
-        return
-    display({"text/markdown": text, "text/plain": text}, raw=True)
+    display._display({"text/markdown": text, "text/plain": text})

@@ -9,12 +9,15 @@ registry, identity and blob store read the home folder like the daemon does.
 
 from __future__ import annotations
 
+import importlib.util
 import time
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from apexops.environment import Environment
 from apexops.errors import ConfigError, NotFoundError, TargetUnavailableError
 from apexops.models import (
     AppState,
@@ -40,7 +43,10 @@ from apexops.models import (
     WhatIfPropertyChange,
     WhatIfResult,
 )
-from apexops.ports import ProgressCallback, Traits
+from apexops.polling import poll_until
+from apexops.ports import ClientCheck, ProgressCallback, Traits
+from apexops.sandbox.blobstore import FolderBlobStore
+from apexops.sandbox.capabilities import SandboxLifecycle, SandboxSyntheticLoad
 from apexops.sandbox.client import (
     NOT_RUNNING_HINT,
     ControlClient,
@@ -50,13 +56,15 @@ from apexops.sandbox.client import (
     traffic_from_dicts,
     traffic_to_dicts,
 )
+from apexops.sandbox.identity import SandboxIdentity
+from apexops.sandbox.images import ImageCatalogue
 from apexops.sandbox.state import SandboxPaths
+from apexops.sandbox.telemetry import TelemetryReader, percentile
 from apexops.settings import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from apexops.environment import Environment
     from apexops.tokens import AccessToken
 
 __all__ = [
@@ -79,6 +87,10 @@ def _ts(value: datetime) -> float:
 
 def _dt(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
+
+
+def _when(iso: str | None) -> datetime | None:
+    return datetime.fromisoformat(iso) if iso else None
 
 
 class SandboxContainerApp:
@@ -139,13 +151,7 @@ class SandboxContainerApp:
 
     def exec(self, revision: str, command: Sequence[str], *, timeout_s: float = 30.0) -> ExecResult:
         r = self._c.call("exec", revision=revision, command=list(command), timeout_s=timeout_s)
-        return ExecResult(
-            revision=r["revision"],
-            replica=r["replica"],
-            command=r["command"],
-            exit_code=int(r["exit_code"]),
-            output=r["output"],
-        )
+        return ExecResult(r["revision"], r["replica"], r["command"], int(r["exit_code"]), r["output"])
 
     # sandbox-only (no Azure equivalent through this port): rehearsal helpers
     def scale_revision(self, name: str, min_replicas: int, max_replicas: int | None = None) -> Revision:
@@ -163,8 +169,6 @@ class SandboxTelemetry:
     """Application Insights queries over the sandbox's telemetry store."""
 
     def __init__(self, paths: SandboxPaths) -> None:
-        from apexops.sandbox.telemetry import TelemetryReader
-
         self._paths = paths
         self._reader = TelemetryReader(paths.telemetry_db)
         self._checked = False
@@ -200,39 +204,26 @@ class SandboxTelemetry:
         revisions: Sequence[str] | None = None,
         slow_ms: float = 2000.0,
     ) -> list[TelemetryBucket]:
-        from apexops.sandbox.telemetry import percentile
-
         if bucket_s <= 0:
             raise ConfigError(f"bucket_s must be > 0 (got {bucket_s}).", hint="pass e.g. bucket_s=1.")
         t0, t1 = _ts(since), _ts(until)
         if (t1 - t0) / bucket_s > 100_000:
             raise ConfigError("too many buckets for the window.", hint="use a larger bucket_s.")
         rows = self._db().requests(t0, t1, list(revisions) if revisions is not None else None)
-        acc: dict[tuple[str, int], list] = {}
+        durations: dict[tuple[str, int], list[float]] = defaultdict(list)
+        errors: Counter[tuple[str, int]] = Counter()
         for r in rows:
             key = (r.revision, int((r.ts - t0) // bucket_s))
-            a = acc.setdefault(key, [0, 0, 0, []])
-            a[0] += 1
-            a[1] += r.status >= 500
-            a[2] += r.duration_ms >= slow_ms
-            a[3].append(r.duration_ms)
-        names = list(revisions) if revisions is not None else sorted({k[0] for k in acc})
+            durations[key].append(r.duration_ms)
+            errors[key] += r.status >= 500
+        names = list(revisions) if revisions is not None else sorted({k[0] for k in durations})
         n = max(0, int((t1 - t0 + bucket_s - 1e-9) // bucket_s))
-        out = []
-        for i in range(n):
-            for name in names:
-                a = acc.get((name, i), [0, 0, 0, []])
-                out.append(
-                    TelemetryBucket(
-                        revision=name,
-                        start=_dt(t0 + i * bucket_s),
-                        requests=a[0],
-                        errors_5xx=a[1],
-                        slow=a[2],
-                        p95_ms=percentile(sorted(a[3]), 0.95),
-                    )
-                )
-        return out
+        return [
+            TelemetryBucket(name, _dt(t0 + i * bucket_s), len(ms := sorted(durations.get((name, i), []))),
+                            errors[(name, i)], sum(d >= slow_ms for d in ms), percentile(ms, 0.95))
+            for i in range(n)
+            for name in names
+        ]  # fmt: skip
 
     def slowest_requests(self, since: datetime, until: datetime, *, top: int = 10) -> list[RequestRecord]:
         return [
@@ -271,8 +262,6 @@ class SandboxRegistry:
     """`az acr repository ...` over the sandbox image catalogue."""
 
     def __init__(self, settings: Settings, home: Path) -> None:
-        from apexops.sandbox.images import ImageCatalogue
-
         self._settings, self._home = settings, home
         self._catalogue = ImageCatalogue(home, settings.registry.server, settings.app.image_repository)
 
@@ -299,8 +288,6 @@ class SandboxIdentityAdapter:
     """The sandbox identity (stands in for Azure AD / AzureCliCredential)."""
 
     def __init__(self, home: Path) -> None:
-        from apexops.sandbox.identity import SandboxIdentity
-
         self._identity = SandboxIdentity(home)
 
     def whoami(self) -> Principal:
@@ -309,11 +296,12 @@ class SandboxIdentityAdapter:
     def api_token(self, audience: str) -> AccessToken:
         return self._identity.mint(audience)
 
+    def rehearsal_token(self, audience: str, issued_at: datetime) -> AccessToken:
+        return self._identity.mint(audience, ttl_s=3600, now=issued_at)
+
 
 class SandboxBlobStore:
     def __init__(self, root: Path) -> None:
-        from apexops.sandbox.blobstore import FolderBlobStore
-
         self._store = FolderBlobStore(root)
 
     def list_containers(self) -> list[BlobContainerInfo]:
@@ -343,6 +331,19 @@ class SandboxDatabase:
             database=url.database or "",
             driver=url.get_driver_name(),
         )
+
+    def client_check(self) -> ClientCheck:
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self._url)
+        shown = url.render_as_string(hide_password=True)
+        if url.get_backend_name() == "sqlite":
+            return ClientCheck("database settings", True, f"SQLite: {url.database}")
+        if url.get_backend_name() == "postgresql" and importlib.util.find_spec("psycopg2") is None:
+            return ClientCheck(
+                "database settings", False, f"{shown}: psycopg2 is not installed", "pip install -e '.[dev]'"
+            )
+        return ClientCheck("database settings", True, shown)
 
     def engine(self) -> Engine:
         if self._engine is None:
@@ -374,14 +375,8 @@ class SandboxDeployments:
         self, template: dict[str, Any], parameters: dict[str, Any], *, name: str = "main"
     ) -> DeploymentValidation:
         r = self._c.call("deploy_validate", template=template, parameters=parameters, name=name)
-        return DeploymentValidation(
-            ok=r["ok"],
-            provisioning_state=r["provisioning_state"],
-            error_code=r["error_code"],
-            error_message=r["error_message"],
-            details=tuple(r["details"]),
-            diagnostics=tuple(r["diagnostics"]),
-        )
+        head = (r[k] for k in ("ok", "provisioning_state", "error_code", "error_message"))
+        return DeploymentValidation(*head, details=tuple(r["details"]), diagnostics=tuple(r["diagnostics"]))
 
     def what_if(
         self,
@@ -394,19 +389,9 @@ class SandboxDeployments:
         r = self._c.call("deploy_what_if", template=template, parameters=parameters, name=name, mode=mode)
         changes = tuple(
             WhatIfChange(
-                resource_id=c["resource_id"],
-                resource_type=c["resource_type"],
-                name=c["name"],
-                change_type=c["change_type"],
-                before=c.get("before"),
-                after=c.get("after"),
-                unsupported_reason=c.get("unsupported_reason"),
-                delta=tuple(
-                    WhatIfPropertyChange(
-                        path=d["path"], change_type=d["change_type"], before=d["before"], after=d["after"]
-                    )
-                    for d in c.get("delta", [])
-                ),
+                *(c[k] for k in ("resource_id", "resource_type", "name", "change_type")),
+                delta=tuple(WhatIfPropertyChange(**d) for d in c.get("delta", [])),
+                **{k: c.get(k) for k in ("before", "after", "unsupported_reason")},
             )
             for c in r["changes"]
         )
@@ -420,19 +405,13 @@ class SandboxDeployments:
             outputs=dict(r.get("outputs") or {}),
             operations=tuple(SandboxDeployments._op(o) for o in r.get("operations", [])),
             error_message=r.get("error_message"),
-            timestamp=datetime.fromisoformat(r["timestamp"]) if r.get("timestamp") else None,
+            timestamp=_when(r.get("timestamp")),
         )
 
     @staticmethod
     def _op(o: dict[str, Any]) -> DeploymentOperation:
-        return DeploymentOperation(
-            resource_name=o["resource_name"],
-            resource_type=o["resource_type"],
-            operation=o["operation"],
-            provisioning_state=o["provisioning_state"],
-            status_message=o.get("status_message", ""),
-            timestamp=datetime.fromisoformat(o["timestamp"]) if o.get("timestamp") else None,
-        )
+        head = (o[k] for k in ("resource_name", "resource_type", "operation", "provisioning_state"))
+        return DeploymentOperation(*head, o.get("status_message", ""), _when(o.get("timestamp")))
 
     def create_or_update(
         self,
@@ -444,21 +423,22 @@ class SandboxDeployments:
         mode: str = "Incremental",
     ) -> DeploymentResult:
         self._c.call("deploy_start", template=template, parameters=parameters, name=name, mode=mode)
-        seen = 0
-        deadline = time.monotonic() + self.DEPLOY_TIMEOUT_S
-        while True:
-            r = self._c.call("deploy_get", name=name)
+        reported: list[dict[str, Any]] = []
+
+        def state() -> dict[str, Any]:
+            r: dict[str, Any] = self._c.call("deploy_get", name=name)
             done = [o for o in r["operations"] if o["provisioning_state"] != "Running"]
-            if on_progress is not None:
-                for o in done[seen:]:
-                    on_progress(
-                        f"{o['operation']} {o['resource_type']} {o['resource_name']}: "
-                        f"{o['provisioning_state']}"
-                    )
-            seen = len(done)
-            if r["provisioning_state"] not in ("Running", "Accepted") or time.monotonic() > deadline:
-                return self._result(r)
-            time.sleep(self._poll_s)
+            for o in done[len(reported) :] if on_progress is not None else ():
+                what = f"{o['operation']} {o['resource_type']} {o['resource_name']}"
+                on_progress(f"{what}: {o['provisioning_state']}")
+            reported[:] = done
+            return r
+
+        def ended(r: dict[str, Any]) -> bool:
+            return r["provisioning_state"] not in ("Running", "Accepted")
+
+        polled = poll_until(state, self.DEPLOY_TIMEOUT_S, until=ended, interval_s=self._poll_s)
+        return self._result(polled.value)
 
     def get(self, name: str = "main") -> DeploymentResult | None:
         r = self._c.call("deploy_get", name=name)
@@ -479,8 +459,6 @@ class SandboxDeployments:
 
 def build_environment(settings: Settings) -> Environment:
     """Wire every port to the sandbox in `settings.sandbox_home()`. Contacts nothing yet."""
-    from apexops.environment import Environment
-
     home = settings.sandbox_home().resolve()
     paths = SandboxPaths(home)
     client = ControlClient(home)  # finds the daemon on first call, so a sandbox started later is found
@@ -495,6 +473,12 @@ def build_environment(settings: Settings) -> Environment:
         database=SandboxDatabase(settings),
         deployments=SandboxDeployments(client),
         traits=Traits(
-            name="sandbox", has_subscription=False, deployments_change_running_app=False, exec_is_local=True
+            name="sandbox",
+            has_subscription=False,
+            deployments_change_running_app=False,
+            exec_is_local=True,
+            started_by_apexops=True,
         ),
+        lifecycle=SandboxLifecycle(settings),
+        load=SandboxSyntheticLoad(settings),
     )

@@ -5,6 +5,10 @@ subscription, resourceId, uniqueString, toLower/toUpper, string/int/bool, true/f
 empty, length, union and reference, with property access (`.x`) and indexing (`[0]`). An expression that
 only has a value during a deployment (`reference()` before the resource exists, or a function the sandbox
 does not know) raises `Unevaluable`; what-if reports such a resource as Unsupported, as Azure does.
+
+Kept by hand rather than taken from a library: no maintained Python package evaluates ARM expressions
+(Bicep and the Azure CLI evaluate them server-side), and the subset procedure 10 needs is a tokenizer, a
+recursive-descent parser and one table of functions.
 """
 
 from __future__ import annotations
@@ -70,59 +74,64 @@ class ExprContext:
         self.resolve_reference = resolve_reference
 
 
-def _call(name: str, args: list[Any], ctx: ExprContext) -> Any:
-    n = name.lower()
-    if n == "parameters":
-        if args[0] not in ctx.params:
-            raise InvalidRequestError(
-                f"the template references parameter {args[0]!r}, which is not defined.",
-                hint="declare it in the template's parameters section.",
-            )
-        return ctx.params[args[0]]
-    if n == "variables":
-        if args[0] not in ctx.variables:
-            raise InvalidRequestError(
-                f"the template references variable {args[0]!r}, which is not defined.",
-                hint="declare it in the template's variables section.",
-            )
-        return evaluate(ctx.variables[args[0]], ctx)
-    if n == "concat":
-        return (
-            [x for a in args for x in a]
-            if args and all(isinstance(a, list) for a in args)
-            else "".join(str(a) for a in args)
+def _declared(kind: str, table: Mapping[str, Any], name: Any) -> Any:
+    if name not in table:
+        raise InvalidRequestError(
+            f"the template references {kind} {name!r}, which is not defined.",
+            hint=f"declare it in the template's {kind}s section.",
         )
-    if n == "format":
-        return re.sub(r"\{(\d+)\}", lambda m: str(args[1 + int(m.group(1))]), args[0])
-    if n == "resourcegroup":
-        return dict(ctx.resource_group)
-    if n == "subscription":
-        return {"subscriptionId": SUBSCRIPTION_ID, "id": f"/subscriptions/{SUBSCRIPTION_ID}"}
-    if n == "resourceid":
-        return ctx.resource_id(args[0], "/".join(str(a) for a in args[1:]))
-    if n == "uniquestring":
-        return hashlib.sha256("|".join(str(a) for a in args).encode()).hexdigest()[:13]
-    if n in ("tolower", "toupper"):
-        return str(args[0]).lower() if n == "tolower" else str(args[0]).upper()
-    if n in ("string", "int", "bool"):
-        return {"string": str, "int": int, "bool": lambda v: str(v).lower() == "true"}[n](args[0])
-    if n in ("true", "false"):
-        return n == "true"
-    if n == "if":
-        return args[1] if args[0] else args[2]
-    if n == "equals":
-        return args[0] == args[1]
-    if n == "not":
-        return not args[0]
-    if n in ("empty", "length"):
-        return (len(args[0]) == 0) if n == "empty" else len(args[0])
-    if n == "union":
-        return {k: v for a in args for k, v in a.items()}
-    if n == "reference":
-        if ctx.resolve_reference is None:
-            raise Unevaluable(f"reference({args[0]!r}) has a value only during deployment")
-        return ctx.resolve_reference(str(args[0]))
-    raise Unevaluable(f"the template function {name}() is not supported by the sandbox")
+    return table[name]
+
+
+def _concat(args: list[Any], _ctx: ExprContext) -> Any:
+    if args and all(isinstance(a, list) for a in args):
+        return [x for a in args for x in a]
+    return "".join(str(a) for a in args)
+
+
+def _reference(args: list[Any], ctx: ExprContext) -> Any:
+    if ctx.resolve_reference is None:
+        raise Unevaluable(f"reference({args[0]!r}) has a value only during deployment")
+    return ctx.resolve_reference(str(args[0]))
+
+
+_Function = Callable[[list[Any], ExprContext], Any]
+
+#: the ARM functions the sandbox evaluates, by lower-case name (ARM function names are case-insensitive)
+_FUNCTIONS: dict[str, _Function] = {
+    "parameters": lambda a, ctx: _declared("parameter", ctx.params, a[0]),
+    "variables": lambda a, ctx: evaluate(_declared("variable", ctx.variables, a[0]), ctx),
+    "concat": _concat,
+    "format": lambda a, _: re.sub(r"\{(\d+)\}", lambda m: str(a[1 + int(m.group(1))]), a[0]),
+    "resourcegroup": lambda _, ctx: dict(ctx.resource_group),
+    "subscription": lambda _a, _c: {
+        "subscriptionId": SUBSCRIPTION_ID,
+        "id": f"/subscriptions/{SUBSCRIPTION_ID}",
+    },
+    "resourceid": lambda a, ctx: ctx.resource_id(a[0], "/".join(str(x) for x in a[1:])),
+    "uniquestring": lambda a, _: hashlib.sha256("|".join(str(x) for x in a).encode()).hexdigest()[:13],
+    "tolower": lambda a, _: str(a[0]).lower(),
+    "toupper": lambda a, _: str(a[0]).upper(),
+    "string": lambda a, _: str(a[0]),
+    "int": lambda a, _: int(a[0]),
+    "bool": lambda a, _: str(a[0]).lower() == "true",
+    "true": lambda _a, _c: True,
+    "false": lambda _a, _c: False,
+    "if": lambda a, _: a[1] if a[0] else a[2],
+    "equals": lambda a, _: a[0] == a[1],
+    "not": lambda a, _: not a[0],
+    "empty": lambda a, _: len(a[0]) == 0,
+    "length": lambda a, _: len(a[0]),
+    "union": lambda a, _: {k: v for m in a for k, v in m.items()},
+    "reference": _reference,
+}
+
+
+def _call(name: str, args: list[Any], ctx: ExprContext) -> Any:
+    function = _FUNCTIONS.get(name.lower())
+    if function is None:
+        raise Unevaluable(f"the template function {name}() is not supported by the sandbox")
+    return function(args, ctx)
 
 
 def _parse(tokens: list[tuple[str, Any]], i: int, ctx: ExprContext) -> tuple[Any, int]:

@@ -15,6 +15,8 @@ from typing import Any
 import typer
 
 from apexops.errors import ApexopsError
+from apexops.sandbox import lifecycle
+from apexops.settings import load_settings
 
 __all__ = ["app", "render_status"]
 
@@ -24,6 +26,9 @@ app = typer.Typer(
     add_completion=False,
 )
 
+#: the revision fields `status --json` shows (besides its traffic weight)
+_JSON_FIELDS = ("name", "active", "replicas", "provisioning_state", "health_state", "running_state",
+                "image", "url")  # fmt: skip
 EnvOption = typer.Option("local", "--env", "-e", help="parameters file to use (parameters/<env>.yaml)")
 
 
@@ -36,8 +41,6 @@ def _run(fn: Callable[[], Any]) -> Any:
 
 
 def _settings(env: str) -> Any:
-    from apexops.settings import load_settings
-
     settings = _run(lambda: load_settings(env))
     if settings.target != "sandbox":
         typer.echo(
@@ -100,8 +103,6 @@ def render_status(st: Any) -> None:
 @app.command()
 def up(env: str = EnvOption) -> None:
     """Start the sandbox (idempotent); seeds the baseline release on first use."""
-    from apexops.sandbox import lifecycle
-
     settings = _settings(env)
     t = time.perf_counter()
     st = _run(lambda: lifecycle.up(settings))
@@ -112,8 +113,6 @@ def up(env: str = EnvOption) -> None:
 @app.command()
 def status(env: str = EnvOption, as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
     """Show revisions, traffic weights, replicas and health."""
-    from apexops.sandbox import lifecycle
-
     st = _run(lambda: lifecycle.status(_settings(env)))
     if as_json:
         json.dump(
@@ -123,17 +122,7 @@ def status(env: str = EnvOption, as_json: bool = typer.Option(False, "--json", h
                 "home": str(st.home),
                 "pid": st.pid,
                 "revisions": [
-                    {
-                        "name": r.name,
-                        "active": r.active,
-                        "weight": r.traffic_weight,
-                        "replicas": r.replicas,
-                        "provisioning_state": r.provisioning_state,
-                        "health_state": r.health_state,
-                        "running_state": r.running_state,
-                        "image": r.image,
-                        "url": r.url,
-                    }
+                    {"weight": r.traffic_weight, **{k: getattr(r, k) for k in _JSON_FIELDS}}
                     for r in st.revisions
                 ],
             },
@@ -148,8 +137,6 @@ def status(env: str = EnvOption, as_json: bool = typer.Option(False, "--json", h
 @app.command()
 def down(env: str = EnvOption) -> None:
     """Stop the daemon and every replica (state is kept)."""
-    from apexops.sandbox import lifecycle
-
     stopped = _run(lambda: lifecycle.down(_settings(env)))
     typer.echo(f"stopped {len(stopped)} process(es)" if stopped else "the sandbox was not running")
 
@@ -157,8 +144,6 @@ def down(env: str = EnvOption) -> None:
 @app.command()
 def reset(env: str = EnvOption, yes: bool = typer.Option(False, "--yes", "-y", help="do not ask")) -> None:
     """Wipe the sandbox (revisions, database, blobs, telemetry) and start it fresh at the baseline."""
-    from apexops.sandbox import lifecycle
-
     settings = _settings(env)
     if not yes and not typer.confirm(f"Wipe the sandbox in {settings.sandbox_home()} and start fresh?"):
         raise typer.Exit(1)

@@ -21,11 +21,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import inspect
 import json
 import os
 import signal
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from apexops.errors import (
@@ -48,6 +49,22 @@ __all__ = ["TOKEN_HEADER", "ControlAPI"]
 
 TOKEN_HEADER = b"x-sandbox-token"
 _STATUS_FOR = {NotFoundError: 404, ConflictError: 409, AuthenticationError: 401}
+#: calls answered by the control plane or the resource group as they are: call -> (attribute, method)
+_DELEGATED = {
+    "show": ("control", "show"),
+    "list_revisions": ("control", "list_revisions"),
+    "get_revision": ("control", "get_revision"),
+    "get_traffic": ("control", "get_traffic"),
+    "set_traffic": ("control", "set_traffic"),
+    "restart_app": ("control", "restart_app"),
+    "scale_revision": ("control", "scale"),
+    "deploy_validate": ("resources", "validate"),
+    "deploy_what_if": ("resources", "what_if"),
+    "deploy_start": ("resources", "start"),
+    "deploy_get": ("resources", "get"),
+    "deploy_cancel": ("resources", "cancel"),
+    "list_resources": ("resources", "list_resources"),
+}
 
 
 class ControlAPI:
@@ -112,12 +129,15 @@ class ControlAPI:
                 ),
             )
         name = target.removeprefix("/v1/")
-        handler: Callable[..., Awaitable[Any]] | None = getattr(self, f"api_{name}", None)
+        handler: Callable[..., Any] | None = getattr(self, f"api_{name}", None)
+        if handler is None and name in _DELEGATED:
+            owner, method = _DELEGATED[name]
+            handler = getattr(getattr(self, owner), method)
         if handler is None:
             return error(404, InvalidRequestError(f"unknown control API call {name!r}."))
         try:
-            args = json.loads(body or b"{}")
-            return 200, {"result": await handler(**args)}
+            result = handler(**json.loads(body or b"{}"))
+            return 200, {"result": await result if inspect.isawaitable(result) else result}
         except ApexopsError as exc:
             status = next((code for cls, code in _STATUS_FOR.items() if isinstance(exc, cls)), 400)
             return error(status, exc)
@@ -153,25 +173,10 @@ class ControlAPI:
             "helper_pids": [p for p in [self.supervisor.zygote.pid if self.supervisor.zygote else None] if p],
         }
 
-    async def api_show(self) -> dict[str, Any]:
-        return self.control.show()
-
-    async def api_list_revisions(self) -> list[dict[str, Any]]:
-        return self.control.list_revisions()
-
-    async def api_get_revision(self, name: str) -> dict[str, Any]:
-        return self.control.get_revision(name)
-
     async def api_update(self, change: dict[str, Any]) -> dict[str, Any]:
         self.control.update(change)
         await self._sync_listeners()
         return self.control.show()
-
-    async def api_get_traffic(self) -> list[dict[str, Any]]:
-        return self.control.get_traffic()
-
-    async def api_set_traffic(self, weights: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return self.control.set_traffic(weights)
 
     async def api_activate_revision(self, name: str) -> dict[str, Any]:
         self.control.activate(name)
@@ -184,12 +189,6 @@ class ControlAPI:
     async def api_restart_revision(self, name: str) -> dict[str, Any]:
         self.control.restart_revision(name)
         return self.control.get_revision(name)
-
-    async def api_restart_app(self) -> None:
-        self.control.restart_app()
-
-    async def api_scale_revision(self, name: str, min_replicas: int, max_replicas: int | None = None) -> Any:
-        return self.control.scale(name, min_replicas, max_replicas)
 
     async def api_list_replicas(self, revision: str) -> list[dict[str, Any]]:
         return self.control.replicas(revision)
@@ -266,26 +265,3 @@ class ControlAPI:
 
     async def api_shutdown(self) -> None:
         asyncio.get_running_loop().call_later(0.05, self._stop.set)
-
-    # deployments (the resource group's ARM-like surface)
-    async def api_deploy_validate(self, template: dict, parameters: dict, name: str = "main") -> Any:
-        return self.resources.validate(template, parameters, name=name)
-
-    async def api_deploy_what_if(
-        self, template: dict, parameters: dict, name: str = "main", mode: str = "Incremental"
-    ) -> Any:
-        return self.resources.what_if(template, parameters, name=name, mode=mode)
-
-    async def api_deploy_start(
-        self, template: dict, parameters: dict, name: str = "main", mode: str = "Incremental"
-    ) -> Any:
-        return self.resources.start(template, parameters, name=name, mode=mode)
-
-    async def api_deploy_get(self, name: str = "main") -> Any:
-        return self.resources.get(name)
-
-    async def api_deploy_cancel(self, name: str = "main") -> bool:
-        return self.resources.cancel(name)
-
-    async def api_list_resources(self) -> list[dict[str, Any]]:
-        return self.resources.list_resources()

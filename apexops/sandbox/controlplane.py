@@ -26,6 +26,8 @@ from apexops.sandbox.validation import validate_template, validate_traffic
 __all__ = ["ControlPlane", "LiveStatus", "RevisionRecord", "Runtime", "new_template", "validate_template"]
 
 _SUFFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+#: what an update may change (apexops.models.AppUpdate)
+_TEMPLATE_FIELDS = {"image", "env", "cpu", "memory", "min_replicas", "max_replicas", "revision_suffix"}
 
 
 @dataclass(frozen=True)
@@ -321,15 +323,7 @@ class ControlPlane:
         if latest is None:
             return self.show()  # raises NotFoundError with the hint to run `up`
         given = {k: v for k, v in change.items() if v is not None}
-        unknown = set(given) - {
-            "image",
-            "env",
-            "cpu",
-            "memory",
-            "min_replicas",
-            "max_replicas",
-            "revision_suffix",
-        }
+        unknown = set(given) - _TEMPLATE_FIELDS
         if unknown:
             raise InvalidRequestError(
                 f"unknown update field(s): {', '.join(sorted(unknown))}.",

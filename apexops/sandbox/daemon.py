@@ -26,17 +26,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from apexops.errors import (
-    ApexopsError,
-)
+from apexops.errors import ApexopsError
+from apexops.processes import alive
 from apexops.sandbox.controlapi import ControlAPI
 from apexops.sandbox.controlplane import ControlPlane, RevisionRecord, new_template
 from apexops.sandbox.deployments import ResourceGroup, baseline_template
+from apexops.sandbox.identity import SandboxIdentity
+from apexops.sandbox.images import ImageCatalogue
 from apexops.sandbox.ingress import Ingress
 from apexops.sandbox.state import SandboxPaths, read_json, write_json
 from apexops.sandbox.supervisor import Supervisor
 from apexops.sandbox.telemetry import TelemetryWriter
 from apexops.sandbox.zygote import Zygote
+from apexops.settings import Settings
 
 __all__ = ["DaemonOptions", "main"]
 
@@ -70,8 +72,6 @@ class Daemon(ControlAPI):
                 f"no settings snapshot in {self.paths.settings_snapshot}; start the sandbox "
                 "with `apexops sandbox up`."
             )
-        from apexops.settings import Settings
-
         self.settings = Settings.model_validate(snap["settings"])
         self.resolved: dict[str, Any] = snap["resolved"]
         self.options = DaemonOptions.from_dict(snap.get("options"))
@@ -85,9 +85,6 @@ class Daemon(ControlAPI):
 
     # ------------------------------------------------------------------ wiring
     async def start(self) -> None:
-        from apexops.sandbox.identity import SandboxIdentity
-        from apexops.sandbox.images import ImageCatalogue
-
         s, p = self.settings, self.paths
         self.identity = SandboxIdentity(p.home)
         self.identity.ensure_key()
@@ -257,11 +254,8 @@ class Daemon(ControlAPI):
         owner = self.options.owner_pid
         while not self._stop.is_set():
             await asyncio.sleep(0.5)
-            if owner:
-                try:
-                    os.kill(owner, 0)
-                except ProcessLookupError:
-                    self._stop.set()
+            if owner and not alive(owner):
+                self._stop.set()
             info = read_json(self.paths.daemon_info) or {}
             if info.get("pid") not in (None, os.getpid()) or not self.paths.home.exists():
                 self._stop.set()  # another daemon took over, or the home folder was deleted

@@ -42,6 +42,39 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
+def _operation(resource: Mapping[str, Any], operation: str, state: str = "Succeeded") -> dict[str, Any]:
+    """One entry of a deployment's per-resource operations."""
+    return {
+        "resource_name": resource["name"],
+        "resource_type": resource["type"],
+        "operation": operation,
+        "provisioning_state": state,
+        "status_message": "",
+        "timestamp": _now(),
+    }
+
+
+def _deployed(resource: Mapping[str, Any]) -> dict[str, Any]:
+    """A resource as the inventory keeps it once deployed (without the sandbox's own markers)."""
+    return {
+        **{k: v for k, v in resource.items() if not k.startswith(("_", "x-"))},
+        "provisioningState": "Succeeded",
+    }
+
+
+def _deployment(name: str, mode: str, state: str) -> dict[str, Any]:
+    """A deployment record as `get(name)` returns it, before any operation."""
+    return {
+        "name": name,
+        "provisioning_state": state,
+        "mode": mode,
+        "outputs": {},
+        "operations": [],
+        "error_message": None,
+        "timestamp": _now(),
+    }
+
+
 def _delta(before: Any, after: Any, path: str = "") -> list[dict[str, Any]]:
     """Property changes from `before` to `after`, for the keys the template sets (like what-if's delta)."""
     if isinstance(after, dict) and isinstance(before, dict):
@@ -185,21 +218,14 @@ class ResourceGroup:
         self, template: Mapping[str, Any], parameters: Mapping[str, Any], *, name: str = "main"
     ) -> dict:
         _resources, errors, _ = self._expand(template, parameters)
-        if errors:
-            return {
-                "ok": False,
-                "provisioning_state": "Failed",
-                "error_code": "InvalidTemplate",
-                "error_message": f"The template deployment '{name}' is not valid: {errors[0]}.",
-                "details": errors,
-                "diagnostics": [],
-            }
         return {
-            "ok": True,
-            "provisioning_state": "Succeeded",
-            "error_code": None,
-            "error_message": None,
-            "details": [],
+            "ok": not errors,
+            "provisioning_state": "Failed" if errors else "Succeeded",
+            "error_code": "InvalidTemplate" if errors else None,
+            "error_message": f"The template deployment '{name}' is not valid: {errors[0]}."
+            if errors
+            else None,
+            "details": errors,
             "diagnostics": [],
         }
 
@@ -279,15 +305,7 @@ class ResourceGroup:
             raise InvalidRequestError(
                 validation["error_message"], hint="run validate() and fix the template."
             )
-        self.deployments[name] = {
-            "name": name,
-            "provisioning_state": "Running",
-            "mode": mode,
-            "outputs": {},
-            "operations": [],
-            "error_message": None,
-            "timestamp": _now(),
-        }
+        self.deployments[name] = _deployment(name, mode, "Running")
         self.save()
         self._cancel.discard(name)
         self._tasks[name] = asyncio.get_running_loop().create_task(
@@ -336,14 +354,7 @@ class ResourceGroup:
                     dep["provisioning_state"] = "Canceled"
                     break
                 rid = r["id"].lower()
-                op = {
-                    "resource_name": r["name"],
-                    "resource_type": r["type"],
-                    "operation": "Modify" if rid in self.resources else "Create",
-                    "provisioning_state": "Running",
-                    "status_message": "",
-                    "timestamp": _now(),
-                }
+                op = _operation(r, "Modify" if rid in self.resources else "Create", "Running")
                 dep["operations"].append(op)
                 await asyncio.sleep(self.step_s)
                 if "_unsupported" in r:
@@ -355,27 +366,14 @@ class ResourceGroup:
                         error_message=f"{r['type']} '{r['name']}' failed: {r['x-sandbox-fail']}",
                     )
                     break
-                self.resources[rid] = {
-                    **{k: v for k, v in r.items() if not k.startswith(("_", "x-"))},
-                    "provisioningState": "Succeeded",
-                }
+                self.resources[rid] = _deployed(r)
                 op.update(provisioning_state="Succeeded", timestamp=_now())
                 self.save()
             else:
                 if mode == "Complete":
                     keep = {r["id"].lower() for r in resources}
                     for rid in [k for k in self.resources if k not in keep]:
-                        gone = self.resources.pop(rid)
-                        dep["operations"].append(
-                            {
-                                "resource_name": gone["name"],
-                                "resource_type": gone["type"],
-                                "operation": "Delete",
-                                "provisioning_state": "Succeeded",
-                                "status_message": "",
-                                "timestamp": _now(),
-                            }
-                        )
+                        dep["operations"].append(_operation(self.resources.pop(rid), "Delete"))
                 _, _, ctx = self._expand(template, parameters, references=self._reference)
                 ctx.resolve_reference = self._reference
                 dep["outputs"] = {
@@ -431,28 +429,10 @@ class ResourceGroup:
         if errors:
             raise InvalidRequestError(f"the baseline template is not valid: {errors[0]}.", hint="fix it.")
         for r in resources:
-            self.resources[r["id"].lower()] = {
-                **{k: v for k, v in r.items() if not k.startswith(("_", "x-"))},
-                "provisioningState": "Succeeded",
-            }
+            self.resources[r["id"].lower()] = _deployed(r)
         self.deployments["baseline"] = {
-            "name": "baseline",
-            "provisioning_state": "Succeeded",
-            "mode": "Incremental",
-            "outputs": {},
-            "error_message": None,
-            "timestamp": _now(),
-            "operations": [
-                {
-                    "resource_name": r["name"],
-                    "resource_type": r["type"],
-                    "operation": "Create",
-                    "provisioning_state": "Succeeded",
-                    "status_message": "",
-                    "timestamp": _now(),
-                }
-                for r in resources
-            ],
+            **_deployment("baseline", "Incremental", "Succeeded"),
+            "operations": [_operation(r, "Create") for r in resources],
         }
         self.save()
 
@@ -464,6 +444,8 @@ def baseline_template(settings: Any) -> dict[str, Any]:
     Deploying it unchanged is a what-if of NoChange everywhere, so procedure 10's first dry run on a fresh
     sandbox reads like production's: nothing to do.
     """
+    # lazily: apexops.infra is procedure 10's package (its __init__ loads the procedure), which the daemon
+    # needs only once, to seed a fresh sandbox; an adapter must not load procedures at import
     from apexops.infra.template import baseline_template as apex_baseline
 
     return apex_baseline(settings)

@@ -36,17 +36,27 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-import os
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from apexops.errors import ConfigError, NotFoundError
 from apexops.models import ImageTag
+from apexops.sandbox.state import read_json, write_json
 
 __all__ = [
     "BUILTIN_TAGS",
@@ -61,41 +71,77 @@ __all__ = [
 DEFAULT_SERVER = "apexacr.sandbox.local"
 DEFAULT_REPOSITORY = "apex-backend"
 _TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
-_ERROR_TYPE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,99}")
+_ERROR_TYPE = r"^[A-Za-z_][A-Za-z0-9_.]{0,99}$"
 
 
-@dataclass(frozen=True)
-class FaultProfile:
+def _globs(value: Any) -> Any:
+    """One glob may be given as a string; lists become tuples (the profile is immutable)."""
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _number(hi: float) -> Any:
+    return Field(ge=0, le=hi, allow_inf_nan=False, description=f"a number between 0 and {hi:g}")
+
+
+_Glob = Annotated[str, StringConstraints(pattern=r"^/")]
+_Routes = Annotated[
+    tuple[_Glob, ...],
+    BeforeValidator(_globs),
+    Field(description='a list of route globs starting with "/", e.g. ["/api/v1/projects/*"]'),
+]
+_Count = Annotated[int, Field(ge=0, description="a whole number >= 0")]
+_Flag = Annotated[bool, Field(description="true or false")]
+_RANGE_ERRORS = {"greater_than_equal", "less_than_equal"}
+
+
+class FaultProfile(BaseModel):
     """What is wrong with an image, applied by the replica to itself. The default is a healthy image.
 
     Route globs (fnmatch, `*` crosses `/`) match the route template (`/api/v1/projects/{project_id}`) or
-    the request path; by default every API route is affected and the health routes are not.
+    the request path; by default every API route is affected and the health routes are not. Validated by
+    pydantic (strict: a JSON string is not a number, a number is not a flag); each field's description is
+    what the one-line error says the value must be.
     """
 
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
     #: share of matched requests answered 500, logged as an exception of `error_type`
-    error_rate: float = 0.0
-    error_type: str = "DatabaseTimeoutError"
-    error_routes: tuple[str, ...] = ("/api/*",)
+    error_rate: Annotated[float, _number(1)] = 0.0
+    error_type: Annotated[
+        str, Field(pattern=_ERROR_TYPE, description="an exception type name such as DatabaseTimeoutError")
+    ] = "DatabaseTimeoutError"
+    error_routes: _Routes = ("/api/*",)
     #: added latency on a share of the matched requests
-    latency_ms: float = 0.0
-    latency_share: float = 1.0
-    latency_routes: tuple[str, ...] = ("/api/*",)
+    latency_ms: Annotated[float, _number(600_000)] = 0.0
+    latency_share: Annotated[float, _number(1)] = 1.0
+    latency_routes: _Routes = ("/api/*",)
     #: log an ERROR line like a real startup failure, then exit 1 before binding
-    crash_at_start: bool = False
-    crash_message: str = ""
+    crash_at_start: _Flag = False
+    crash_message: Annotated[
+        str,
+        Field(max_length=500, pattern=r"^[^\n]*$", description="one line of text (at most 500 characters)"),
+    ] = ""
     #: /health/ready reports the database unhealthy (503)
-    readiness_fail: bool = False
+    readiness_fail: _Flag = False
     #: seconds the replica waits before it binds its port
-    slow_start_s: float = 0.0
+    slow_start_s: Annotated[float, _number(3600)] = 0.0
     #: when > 0, the error rate ramps linearly from 0 to `error_rate` over this many seconds after start
-    degrade_s: float = 0.0
+    degrade_s: Annotated[float, _number(3600)] = 0.0
     #: when > 0, the process exits after this many matched requests (to exercise restarts)
-    crash_after_requests: int = 0
+    crash_after_requests: _Count = 0
     #: when > 0, the first this-many matched requests of each replica are served without errors or added
     #: latency: a fault that appears under sustained load (e.g. after the smoke tests), not at once
-    faults_after_requests: int = 0
+    faults_after_requests: _Count = 0
     #: mixed with the replica name, so runs are reproducible while replicas differ
-    seed: int = 0
+    seed: _Count = 0
+
+    @model_validator(mode="after")
+    def _degrade_needs_errors(self) -> FaultProfile:
+        if self.degrade_s > 0 and self.error_rate <= 0:
+            raise PydanticCustomError("degrade_without_errors", "degrade_s is set but error_rate is 0")
+        return self
 
     @property
     def is_healthy(self) -> bool:
@@ -124,12 +170,7 @@ class FaultProfile:
 
     def to_dict(self) -> dict[str, Any]:
         """Only the fields that differ from the healthy default, so a healthy profile is `{}`."""
-        default = _DEFAULT_VALUES
-        out: dict[str, Any] = {}
-        for key, value in asdict(self).items():
-            if value != default[key]:
-                out[key] = list(value) if isinstance(value, tuple) else value
-        return out
+        return self.model_dump(mode="json", exclude_defaults=True)
 
     def to_json(self) -> str:
         """The APEX_FAULT_PROFILE value (compact, sorted, stable)."""
@@ -150,76 +191,36 @@ class FaultProfile:
         return cls.from_dict(data, source=source)
 
     @classmethod
-    def from_dict(cls, data: Any, *, source: str = "fault profile", where: str = "") -> FaultProfile:
+    def from_dict(cls, data: object, *, source: str = "fault profile", where: str = "") -> FaultProfile:
         """Validate a mapping of profile fields; errors are one line naming the source and the key."""
-        prefix = f"{where}." if where else ""
         if not isinstance(data, Mapping):
             raise ConfigError(
                 f"{source}: {where or 'the profile'} must be a mapping of fault settings "
                 f"(got {type(data).__name__}).",
-                hint=f"use keys from: {', '.join(_FIELD_NAMES)}.",
+                hint=f"use keys from: {', '.join(cls.model_fields)}.",
             )
-        values: dict[str, Any] = {}
-        for key, raw in data.items():
-            if key not in _FIELD_NAMES:
-                raise ConfigError(
-                    f"{source}: unknown key {prefix}{key}.",
-                    hint=f"use one of: {', '.join(_FIELD_NAMES)}.",
-                )
-            values[key] = _check_field(key, raw, source, f"{prefix}{key}")
-        if values.get("degrade_s", 0) > 0 and values.get("error_rate", 0) <= 0:
-            raise ConfigError(
-                f"{source}: {prefix}degrade_s is set but {prefix}error_rate is 0, so nothing would degrade.",
-                hint=f"set {prefix}error_rate to the error rate reached after degrade_s seconds.",
-            )
-        return cls(**values)
+        try:
+            return cls.model_validate(dict(data))
+        except ValidationError as exc:
+            raise _one_line(exc.errors()[0], source, f"{where}." if where else "") from None
 
 
-_DEFAULT_VALUES = asdict(FaultProfile())
-_FIELD_NAMES = tuple(f.name for f in fields(FaultProfile))
-
-
-def _check_field(key: str, raw: Any, source: str, where: str) -> Any:
-    def bad(expect: str) -> ConfigError:
-        return ConfigError(f"{source}: {where} must be {expect} (got {raw!r}).", hint=f"correct {where}.")
-
-    def number(lo: float, hi: float) -> float:
-        if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
-            raise bad(f"a number between {lo:g} and {hi:g}")
-        if not lo <= raw <= hi:
-            raise bad(f"between {lo:g} and {hi:g}")
-        return float(raw)
-
-    if key in ("error_rate", "latency_share"):
-        return number(0.0, 1.0)
-    if key == "latency_ms":
-        return number(0.0, 600_000.0)
-    if key in ("slow_start_s", "degrade_s"):
-        return number(0.0, 3600.0)
-    if key in ("crash_at_start", "readiness_fail"):
-        if not isinstance(raw, bool):
-            raise bad("true or false")
-        return raw
-    if key in ("crash_after_requests", "faults_after_requests", "seed"):
-        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
-            raise bad("a whole number >= 0")
-        return raw
-    if key in ("error_routes", "latency_routes"):
-        if isinstance(raw, str):
-            raw = [raw]
-        if not isinstance(raw, list | tuple) or not all(
-            isinstance(g, str) and g.startswith("/") for g in raw
-        ):
-            raise bad('a list of route globs starting with "/", e.g. ["/api/v1/projects/*"]')
-        return tuple(raw)
-    if key == "error_type":
-        if not isinstance(raw, str) or not _ERROR_TYPE_RE.fullmatch(raw):
-            raise bad("an exception type name such as DatabaseTimeoutError")
-        return raw
-    # crash_message
-    if not isinstance(raw, str) or len(raw) > 500 or "\n" in raw:
-        raise bad("one line of text (at most 500 characters)")
-    return raw
+def _one_line(error: Mapping[str, Any], source: str, prefix: str) -> ConfigError:
+    """The first of pydantic's errors as the one line the sandbox shows (file or variable, key, fix)."""
+    if error["type"] == "degrade_without_errors":
+        return ConfigError(
+            f"{source}: {prefix}degrade_s is set but {prefix}error_rate is 0, so nothing would degrade.",
+            hint=f"set {prefix}error_rate to the error rate reached after degrade_s seconds.",
+        )
+    key = f"{prefix}{error['loc'][0]}"
+    if error["type"] == "extra_forbidden":
+        return ConfigError(
+            f"{source}: unknown key {key}.", hint=f"use one of: {', '.join(FaultProfile.model_fields)}."
+        )
+    expect = FaultProfile.model_fields[str(error["loc"][0])].description or "valid"
+    if error["type"] in _RANGE_ERRORS:
+        expect = expect.removeprefix("a number ")
+    return ConfigError(f"{source}: {key} must be {expect} (got {error['input']!r}).", hint=f"correct {key}.")
 
 
 @dataclass(frozen=True)
@@ -249,69 +250,36 @@ class ImageSpec:
         )
 
 
-def _at(day: str, hhmm: str = "09:00") -> datetime:
-    return datetime.fromisoformat(f"{day}T{hhmm}:00+00:00")
+def _tag(tag: str, created: str, description: str, **faults: Any) -> tuple[str, datetime, str, FaultProfile]:
+    return tag, datetime.fromisoformat(f"{created}:00+00:00"), description, FaultProfile(**faults)
 
+
+_CRASH = (
+    "Application startup failed: required environment variable AZURE_OPENAI_DEPLOYMENT_VERSION is not set"
+)
 
 #: the built-in tags: (tag, created, description, profile); healthy ones first, older ones older
 BUILTIN_TAGS: tuple[tuple[str, datetime, str, FaultProfile], ...] = (
-    ("v1.2.0", _at("2024-01-16"), "older release", FaultProfile()),
-    ("v1.2.1", _at("2024-02-06"), "older release", FaultProfile()),
-    ("v1.2.2", _at("2024-02-27"), "baseline release (what production runs)", FaultProfile()),
-    ("v1.2.3", _at("2024-03-19"), "the new release", FaultProfile()),
-    (
-        "v1.2.4-errors10",
-        _at("2024-03-26", "10:00"),
-        "10% of API requests answer 500 (DatabaseTimeoutError)",
-        FaultProfile(error_rate=0.10),
-    ),
-    (
-        "v1.2.4-errors2",
-        _at("2024-03-26", "10:05"),
-        "2% of API requests answer 500 (DatabaseTimeoutError)",
-        FaultProfile(error_rate=0.02),
-    ),
-    (
-        "v1.2.4-slow",
-        _at("2024-03-26", "10:10"),
-        "20% of API requests take 2.5 s longer",
-        FaultProfile(latency_ms=2500, latency_share=0.20),
-    ),
-    (
-        "v1.2.4-crash",
-        _at("2024-03-26", "10:15"),
-        "exits at start with a configuration error (never ready)",
-        FaultProfile(
-            crash_at_start=True,
-            crash_message="Application startup failed: required environment variable "
-            "AZURE_OPENAI_DEPLOYMENT_VERSION is not set",
-        ),
-    ),
-    (
-        "v1.2.4-notready",
-        _at("2024-03-26", "10:20"),
-        "/health/ready reports the database unhealthy (503)",
-        FaultProfile(readiness_fail=True),
-    ),
-    (
-        "v1.2.4-slowstart",
-        _at("2024-03-26", "10:25"),
-        "waits 5 s before binding its port",
-        FaultProfile(slow_start_s=5.0),
-    ),
-    (
-        "v1.2.4-degrade",
-        _at("2024-03-26", "10:30"),
-        "error rate ramps from 0 to 20% over the first 60 s (a leak)",
-        FaultProfile(error_rate=0.20, degrade_s=60.0),
-    ),
-    (
-        "v1.2.4-crashloop",
-        _at("2024-03-26", "10:35"),
-        "the process dies after every 25 API requests (restarts)",
-        FaultProfile(crash_after_requests=25),
-    ),
-)
+    _tag("v1.2.0", "2024-01-16T09:00", "older release"),
+    _tag("v1.2.1", "2024-02-06T09:00", "older release"),
+    _tag("v1.2.2", "2024-02-27T09:00", "baseline release (what production runs)"),
+    _tag("v1.2.3", "2024-03-19T09:00", "the new release"),
+    _tag("v1.2.4-errors10", "2024-03-26T10:00",
+         "10% of API requests answer 500 (DatabaseTimeoutError)", error_rate=0.1),
+    _tag("v1.2.4-errors2", "2024-03-26T10:05",
+         "2% of API requests answer 500 (DatabaseTimeoutError)", error_rate=0.02),
+    _tag("v1.2.4-slow", "2024-03-26T10:10",
+         "20% of API requests take 2.5 s longer", latency_ms=2500, latency_share=0.2),
+    _tag("v1.2.4-crash", "2024-03-26T10:15", "exits at start with a configuration error (never ready)",
+         crash_at_start=True, crash_message=_CRASH),
+    _tag("v1.2.4-notready", "2024-03-26T10:20",
+         "/health/ready reports the database unhealthy (503)", readiness_fail=True),
+    _tag("v1.2.4-slowstart", "2024-03-26T10:25", "waits 5 s before binding its port", slow_start_s=5.0),
+    _tag("v1.2.4-degrade", "2024-03-26T10:30",
+         "error rate ramps from 0 to 20% over the first 60 s (a leak)", error_rate=0.2, degrade_s=60.0),
+    _tag("v1.2.4-crashloop", "2024-03-26T10:35",
+         "the process dies after every 25 API requests (restarts)", crash_after_requests=25),
+)  # fmt: skip
 
 
 def _digest(repository: str, tag: str, profile: FaultProfile) -> str:
@@ -366,17 +334,19 @@ class ImageCatalogue:
             builtin=builtin,
         )
 
-    def _custom(self) -> dict[str, dict[str, Any]]:
+    def _store(self) -> dict[str, Any]:
+        """The custom tag store of every repository: {repository: {tag: entry}}."""
         try:
-            data = json.loads(self.custom_file.read_text())
-        except FileNotFoundError:
-            return {}
+            data = read_json(self.custom_file, {})
         except (OSError, json.JSONDecodeError) as exc:
             raise ConfigError(
                 f"{self.custom_file}: the custom tag store cannot be read ({exc}).",
                 hint="delete it and add the custom tags again with add_from_file().",
             ) from None
-        return data.get(self.repository, {}) if isinstance(data, dict) else {}
+        return data if isinstance(data, dict) else {}
+
+    def _custom(self) -> dict[str, dict[str, Any]]:
+        return dict(self._store().get(self.repository, {}))
 
     def specs(self) -> list[ImageSpec]:
         """Every tag, newest first (like `az acr repository show-tags --orderby time_desc`)."""
@@ -484,10 +454,7 @@ class ImageCatalogue:
                 description.strip(),
                 FaultProfile.from_dict(body, source=str(path), where=f"tags.{tag}"),
             )
-        store: dict[str, Any] = {}
-        if self.custom_file.exists():
-            self._custom()  # fail clearly on a corrupt store before replacing it
-            store = json.loads(self.custom_file.read_text())
+        store = self._store()  # fails clearly on a corrupt store before replacing it
         entries = store.setdefault(self.repository, {})
         now = datetime.now(UTC).isoformat(timespec="seconds")
         for tag, (description, profile) in staged.items():
@@ -498,8 +465,5 @@ class ImageCatalogue:
                 "source": str(path.resolve()),
                 "created": entries[tag]["created"] if same else now,
             }
-        self.custom_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.custom_file.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(store, indent=2, sort_keys=True))
-        tmp.replace(self.custom_file)
+        write_json(self.custom_file, store)
         return [self.get(tag) for tag in staged]

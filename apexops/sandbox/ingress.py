@@ -65,6 +65,36 @@ class _Conn:
     last_used: float
 
 
+@dataclass
+class _Request:
+    """One client request as read from the connection, with when it arrived (for telemetry)."""
+
+    method: bytes
+    target: bytes
+    lines: list[bytes]  # the request line and the header lines, as received
+    body: bytes
+    keep: bool  # keep the client connection open after the response
+    via: str  # "ingress" (app URL) or "revision" (revision URL)
+    t0: float  # perf_counter at arrival
+    ts: float  # wall clock at arrival
+
+    def upstream(self, client_ip: bytes) -> bytes:
+        """The request as sent to a replica: end-to-end headers, forwarding headers, framed body."""
+        out = bytearray(self.method + b" " + self.target + b" HTTP/1.1\r\n")
+        _copy_end_to_end(out, self.lines)
+        out += b"x-forwarded-for: " + client_ip + b"\r\nx-forwarded-proto: http\r\n"
+        framed = self.body or self.method in (b"POST", b"PUT", b"PATCH")
+        out += b"content-length: " + str(len(self.body)).encode() + b"\r\n\r\n" if framed else b"\r\n"
+        return bytes(out) + self.body
+
+
+def _copy_end_to_end(out: bytearray, lines: list[bytes]) -> None:
+    """Append the header lines of a message (after its first line) that are not hop-by-hop."""
+    for line in lines[1:]:
+        if line.partition(b":")[0].strip().lower() not in _HOP:
+            out += line + b"\r\n"
+
+
 class UpstreamPool:
     """Idle keep-alive connections per replica port."""
 
@@ -210,6 +240,49 @@ class Ingress:
         fixed: str | None,
         client_ip: bytes,
     ) -> bool:
+        """Serve one request of a client connection; returns whether to keep the connection open."""
+        req = await self._read_request(reader, writer, head, fixed)
+        if req is None:
+            return False
+        revision = fixed if fixed is not None else self._choose()
+        if revision is None or (fixed is not None and not self._is_active(fixed)):
+            detail = f"revision {fixed} is inactive" if fixed else "no revision receives traffic"
+            await self._reply(writer, 404 if fixed else 503, detail, close=not req.keep)
+            return req.keep
+        slot = self._sup.pick(revision)
+        if slot is None:
+            slot = await self._sup.wait_ready(revision, COLD_START_WAIT_S)
+        else:
+            self._sup.note_demand(revision)
+        if slot is None:
+            await self._fail(writer, req, 503, f"revision {revision} has no ready replica", revision, "")
+            return req.keep
+        result = await self._forward(slot, revision, req.upstream(client_ip), req.method)
+        if isinstance(result, str):
+            status = 504 if "timed out" in result else 502
+            await self._fail(writer, req, status, result, revision, slot.name)
+            return req.keep
+        status, resp_lines, resp_headers, resp_body = result
+        out = bytearray(resp_lines[0] + b"\r\n")
+        _copy_end_to_end(out, resp_lines)
+        if not (100 <= status < 200 or status in (204, 304)):
+            out += b"content-length: " + str(len(resp_body)).encode() + b"\r\n"
+        out += b"connection: keep-alive\r\n\r\n" if req.keep else b"connection: close\r\n\r\n"
+        writer.write(bytes(out) + (b"" if req.method == b"HEAD" else resp_body))
+        await writer.drain()
+        self._record(
+            req,
+            status,
+            resp_headers.get(b"x-apex-revision", revision.encode()).decode("latin-1"),
+            resp_headers.get(b"x-apex-replica", slot.name.encode()).decode("latin-1"),
+            resp_headers.get(b"x-apex-route", b"unmatched").decode("latin-1"),
+        )
+        return req.keep
+
+    async def _read_request(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, head: bytes, fixed: str | None
+    ) -> _Request | None:
+        """The request after `head` with its body; None after answering a malformed one (and closing)."""
         t0, ts = time.perf_counter(), time.time()
         lines = head[:-4].split(b"\r\n")
         try:
@@ -220,93 +293,13 @@ class Ingress:
             body, _ = await _read_body(reader, headers)
         except _BadRequest as exc:
             await self._reply(writer, exc.status, str(exc), close=True)
-            return False
+            return None
         except (ValueError, asyncio.LimitOverrunError):
             await self._reply(writer, 400, "malformed request", close=True)
-            return False
+            return None
         conn_hdr = headers.get(b"connection", b"").lower()
         keep = b"close" not in conn_hdr if version == b"HTTP/1.1" else b"keep-alive" in conn_hdr
-        via = "revision" if fixed else "ingress"
-        path = target.decode("latin-1")
-
-        revision = fixed if fixed is not None else self._choose()
-        if revision is None or (fixed is not None and not self._is_active(fixed)):
-            detail = f"revision {fixed} is inactive" if fixed else "no revision receives traffic"
-            await self._reply(writer, 404 if fixed else 503, detail, close=not keep)
-            return keep
-        slot = self._sup.pick(revision)
-        if slot is None:
-            slot = await self._sup.wait_ready(revision, COLD_START_WAIT_S)
-        else:
-            self._sup.note_demand(revision)
-        if slot is None:
-            await self._fail(
-                writer,
-                503,
-                f"revision {revision} has no ready replica",
-                ts,
-                t0,
-                revision,
-                "",
-                method,
-                path,
-                via,
-                keep,
-            )
-            return keep
-
-        out = bytearray(method + b" " + target + b" HTTP/1.1\r\n")
-        for line in lines[1:]:
-            name = line.partition(b":")[0].strip().lower()
-            if name not in _HOP:
-                out += line + b"\r\n"
-        out += b"x-forwarded-for: " + client_ip + b"\r\nx-forwarded-proto: http\r\n"
-        out += (
-            b"content-length: " + str(len(body)).encode() + b"\r\n\r\n"
-            if (body or method in (b"POST", b"PUT", b"PATCH"))
-            else b"\r\n"
-        )
-        request = bytes(out) + body
-
-        result = await self._forward(slot, revision, request, method)
-        if isinstance(result, str):
-            await self._fail(
-                writer,
-                504 if "timed out" in result else 502,
-                result,
-                ts,
-                t0,
-                revision,
-                slot.name,
-                method,
-                path,
-                via,
-                keep,
-            )
-            return keep
-        status, resp_lines, resp_headers, resp_body = result
-        out = bytearray(resp_lines[0] + b"\r\n")
-        for line in resp_lines[1:]:
-            name = line.partition(b":")[0].strip().lower()
-            if name not in _HOP:
-                out += line + b"\r\n"
-        if not (100 <= status < 200 or status in (204, 304)):
-            out += b"content-length: " + str(len(resp_body)).encode() + b"\r\n"
-        out += b"connection: keep-alive\r\n\r\n" if keep else b"connection: close\r\n\r\n"
-        writer.write(bytes(out) + (b"" if method == b"HEAD" else resp_body))
-        await writer.drain()
-        self._tel.request(
-            ts,
-            resp_headers.get(b"x-apex-revision", revision.encode()).decode("latin-1"),
-            resp_headers.get(b"x-apex-replica", slot.name.encode()).decode("latin-1"),
-            resp_headers.get(b"x-apex-route", b"unmatched").decode("latin-1"),
-            method.decode("latin-1"),
-            path,
-            status,
-            (time.perf_counter() - t0) * 1000.0,
-            via,
-        )
-        return keep
+        return _Request(method, target, lines, body, keep, "revision" if fixed else "ingress", t0, ts)
 
     async def _forward(
         self, slot: ReplicaSlot, revision: str, request: bytes, method: bytes
@@ -369,28 +362,27 @@ class Ingress:
     async def _fail(
         self,
         writer: asyncio.StreamWriter,
+        req: _Request,
         status: int,
         detail: str,
-        ts: float,
-        t0: float,
         revision: str,
         replica: str,
-        method: bytes,
-        path: str,
-        via: str,
-        keep: bool,
     ) -> None:
-        await self._reply(writer, status, detail, close=not keep, revision=revision)
+        """Answer for the replica (none ready, crashed, timed out) and record it: users saw it."""
+        await self._reply(writer, status, detail, close=not req.keep, revision=revision)
+        self._record(req, status, revision, replica, "unmatched")
+
+    def _record(self, req: _Request, status: int, revision: str, replica: str, route: str) -> None:
         self._tel.request(
-            ts,
+            req.ts,
             revision,
             replica,
-            "unmatched",
-            method.decode("latin-1"),
-            path,
+            route,
+            req.method.decode("latin-1"),
+            req.target.decode("latin-1"),
             status,
-            (time.perf_counter() - t0) * 1000.0,
-            via,
+            (time.perf_counter() - req.t0) * 1000.0,
+            req.via,
         )
 
     @staticmethod

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import secrets
 import shutil
@@ -19,17 +20,22 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from apexops.errors import ConflictError, TargetError, TargetUnavailableError
 from apexops.models import Revision, TrafficWeight
+from apexops.polling import poll_until
+from apexops.processes import alive
 from apexops.sandbox.client import ControlClient, revision_from_dict, traffic_from_dicts
+from apexops.sandbox.controlplane import ControlPlane
 from apexops.sandbox.daemon import DaemonOptions
 from apexops.sandbox.state import SandboxPaths, read_json, write_json
+from apexops.schema import MIGRATIONS_DIR
 from apexops.settings import Settings
 
 __all__ = ["SandboxProbe", "SandboxStatus", "down", "probe", "reset", "status", "up"]
@@ -69,26 +75,7 @@ def _paths(settings: Settings) -> SandboxPaths:
     return SandboxPaths(settings.sandbox_home().resolve())
 
 
-def _alive(pid: int | None) -> bool:
-    """True while `pid` runs (a zombie counts as gone: it runs nothing and holds no port)."""
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (FileNotFoundError, IndexError):
-        return sys.platform != "linux"
-
-
 def _safe_db(url: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
     parts = urlsplit(url)
     if parts.password:
         netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
@@ -102,7 +89,7 @@ def probe(settings: Settings) -> SandboxProbe:
     info = read_json(paths.daemon_info)
     if not info:
         return SandboxProbe(False, None, f"not running (no daemon in {paths.home})")
-    if not _alive(info.get("pid")):
+    if not alive(info.get("pid")):
         return SandboxProbe(False, None, f"not running (stale daemon.json, pid {info.get('pid')} is gone)")
     try:
         with socket.create_connection(("127.0.0.1", int(info["control_port"])), timeout=0.5):
@@ -127,14 +114,22 @@ def _check_port_free(port: int) -> None:
             raise
 
 
+def _alembic(url: str) -> Any:
+    """Alembic's configuration for the APEX migrations on `url`."""
+    # Alembic and SQLAlchemy load lazily: only a first `up` and `reset` migrate; probe/status/down stay light
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
 def _migrate_baseline(settings: Settings, url: str) -> str | None:
     """Migrate a fresh database to the baseline revision; leave one that already has a version alone."""
     from alembic import command
-    from alembic.config import Config
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy import create_engine
-
-    from apexops.schema import MIGRATIONS_DIR
 
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -146,10 +141,7 @@ def _migrate_baseline(settings: Settings, url: str) -> str | None:
         engine.dispose()
     if current is not None:
         return current
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(cfg, settings.sandbox.baseline_migration)
+    command.upgrade(_alembic(url), settings.sandbox.baseline_migration)
     return settings.sandbox.baseline_migration
 
 
@@ -170,23 +162,22 @@ def up(
 
 @contextlib.contextmanager
 def _up_lock(paths: SandboxPaths, timeout_s: float = 120.0) -> Iterator[None]:
-    import fcntl
-
     paths.daemon_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(paths.daemon_dir / "up.lock", os.O_RDWR | os.O_CREAT, 0o600)
+
+    def locked() -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
     try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise TargetError(
-                        "another `apexops sandbox up` for this sandbox is still running.",
-                        hint="wait for it, or run `apexops sandbox down` and retry.",
-                    ) from None
-                time.sleep(0.05)
+        if not poll_until(locked, timeout_s, interval_s=0.05):
+            raise TargetError(
+                "another `apexops sandbox up` for this sandbox is still running.",
+                hint="wait for it, or run `apexops sandbox down` and retry.",
+            )
         yield
     finally:
         os.close(fd)
@@ -240,27 +231,20 @@ def _up_locked(
     finally:
         log.close()
     _CHILDREN[paths.home] = proc
-    deadline = time.monotonic() + 30
-    while True:
-        info = read_json(paths.daemon_info)
-        if info and info.get("pid") == proc.pid:
-            break
-        if proc.poll() is not None:
-            _CHILDREN.pop(paths.home, None)
-            why = (
-                paths.startup_error.read_text().strip()
-                if paths.startup_error.exists()
-                else (f"the daemon exited with code {proc.returncode}; see {paths.daemon_log}")
-            )
-            message, _, hint = why.partition(" HINT: ")
-            cls = ConflictError if "in use" in message or "already runs" in message else TargetError
-            raise cls(message, hint=hint or f"see {paths.daemon_log}.")
-        if time.monotonic() > deadline:
-            _terminate(proc.pid, proc)
-            raise TargetError(
-                "the sandbox daemon did not start within 30 s.", hint=f"see {paths.daemon_log}."
-            )
-        time.sleep(0.02)
+    started = poll_until(lambda: _started(paths, proc), 30, until=lambda s: s is not None, interval_s=0.02)
+    if started.value is None:
+        _terminate(proc.pid, proc)
+        raise TargetError("the sandbox daemon did not start within 30 s.", hint=f"see {paths.daemon_log}.")
+    if not started.value:
+        _CHILDREN.pop(paths.home, None)
+        why = (
+            paths.startup_error.read_text().strip()
+            if paths.startup_error.exists()
+            else (f"the daemon exited with code {proc.returncode}; see {paths.daemon_log}")
+        )
+        message, _, hint = why.partition(" HINT: ")
+        cls = ConflictError if "in use" in message or "already runs" in message else TargetError
+        raise cls(message, hint=hint or f"see {paths.daemon_log}.")
     _wait_settled(
         settings,
         wait_s if wait_s is not None else (opts.provision_timeout_s or settings.app.health_timeout_s) + 5,
@@ -268,20 +252,26 @@ def _up_locked(
     return status(settings)
 
 
+def _started(paths: SandboxPaths, proc: subprocess.Popen) -> bool | None:
+    """True once the daemon wrote daemon.json, False when it exited first, None while it starts."""
+    info = read_json(paths.daemon_info)
+    if info and info.get("pid") == proc.pid:
+        return True
+    return None if proc.poll() is None else False
+
+
 def _wait_settled(settings: Settings, timeout_s: float) -> None:
     """Wait until every revision that receives traffic has finished provisioning."""
+
+    def settled() -> bool:
+        serving = [r for r in client.call("list_revisions") if r["traffic_weight"] > 0 and r["active"]]
+        return all(
+            r["provisioning_state"] != "Provisioning" and r["running_state"] != "Processing" for r in serving
+        )
+
     client = ControlClient(_paths(settings).home)
-    deadline = time.monotonic() + timeout_s
     try:
-        while time.monotonic() < deadline:
-            revs = client.call("list_revisions")
-            serving = [r for r in revs if r["traffic_weight"] > 0 and r["active"]]
-            if all(
-                r["provisioning_state"] != "Provisioning" and r["running_state"] != "Processing"
-                for r in serving
-            ):
-                return
-            time.sleep(0.03)
+        poll_until(settled, timeout_s, interval_s=0.03)
     finally:
         client.close()
 
@@ -316,8 +306,6 @@ def status(settings: Settings) -> SandboxStatus:
                 restarts={r["name"]: r["restarts"] for r in st["revisions"]},
                 detail=p.detail,
             )
-    from apexops.sandbox.controlplane import ControlPlane
-
     revisions, traffic = (), ()
     if paths.state.exists():
         cp = ControlPlane(
@@ -344,12 +332,10 @@ def _terminate(pid: int, proc: subprocess.Popen | None, timeout_s: float = 10.0)
     """SIGTERM the daemon, then SIGKILL its whole process group (it leads its own session)."""
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout_s
-    while _alive(pid) and time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            break
-        time.sleep(0.02)
-    if _alive(pid):
+    poll_until(
+        lambda: not alive(pid) or (proc is not None and proc.poll() is not None), timeout_s, interval_s=0.02
+    )
+    if alive(pid):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError):
@@ -368,7 +354,7 @@ def down(settings: Settings, *, timeout_s: float = 10.0) -> list[int]:
         with contextlib.suppress(ValueError):
             pid = int(paths.pid_file.read_text().strip())
     proc = _CHILDREN.pop(paths.home, None)
-    if not _alive(pid):
+    if not alive(pid):
         if proc is not None:
             proc.poll()
         with contextlib.suppress(FileNotFoundError):
@@ -381,11 +367,9 @@ def down(settings: Settings, *, timeout_s: float = 10.0) -> list[int]:
         replica_pids = [*st["replica_pids"], *st.get("helper_pids", [])]
         client.close()
     _terminate(pid, proc if proc is not None and proc.pid == pid else None, timeout_s)
-    deadline = time.monotonic() + 5
-    while any(_alive(p) for p in replica_pids) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    poll_until(lambda: not any(alive(p) for p in replica_pids), 5, interval_s=0.02)
     for p in replica_pids:  # belt and braces: the kernel kills them with the daemon (see _boot)
-        if _alive(p):
+        if alive(p):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(p, signal.SIGKILL)
     with contextlib.suppress(FileNotFoundError):
@@ -415,12 +399,6 @@ def reset(settings: Settings, *, start: bool = True, options: DaemonOptions | No
 
 def _downgrade_external(url: str) -> None:
     """A database outside the home folder is reset through Alembic (to base), not by deleting files."""
-    from alembic import command
-    from alembic.config import Config
+    from alembic import command  # lazily, see _alembic
 
-    from apexops.schema import MIGRATIONS_DIR
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.downgrade(cfg, "base")
+    command.downgrade(_alembic(url), "base")

@@ -21,7 +21,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from apexops.errors import ConfigError
+import httpx
+
+from apexops.errors import ConfigError, TargetUnavailableError
+from apexops.sandbox.identity import SandboxIdentity
+from apexops.sandbox.lifecycle import probe
 
 if TYPE_CHECKING:
     from apexops.settings import Settings
@@ -62,11 +66,6 @@ class LoadResult:
     @property
     def duration_s(self) -> float:
         return (self.finished or time.time()) - self.started if self.started else 0.0
-
-    def percentile_ms(self, q: float) -> float | None:
-        from apexops.sandbox.telemetry import percentile
-
-        return percentile(sorted(self.latencies_ms), q)
 
 
 def _validate(url: str, rate: float, duration_s: float, mix: Mapping[str, float]) -> None:
@@ -150,8 +149,6 @@ class LoadGenerator:
         return self._thread is not None and self._thread.is_alive()
 
     async def _main(self) -> None:
-        import httpx
-
         limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
         async with httpx.AsyncClient(
             base_url=self.url, headers=self._headers, limits=limits, timeout=self.timeout_s
@@ -188,9 +185,7 @@ class LoadGenerator:
                 except httpx.HTTPError:
                     pass
 
-    async def _create_project(self, client: Any) -> None:
-        import httpx
-
+    async def _create_project(self, client: httpx.AsyncClient) -> None:
         body = {
             "project_number": f"LOADGEN-{uuid.uuid4().hex[:10]}",
             "project_name": "synthetic load",
@@ -209,9 +204,7 @@ class LoadGenerator:
                 return
             await asyncio.sleep(0.1)
 
-    async def _one(self, client: Any, key: str, sem: asyncio.Semaphore) -> None:
-        import httpx
-
+    async def _one(self, client: httpx.AsyncClient, key: str, sem: asyncio.Semaphore) -> None:
         method, path = ROUTES[key]
         path = path.format(project_id=self._project_id)
         self.result.sent += 1
@@ -245,13 +238,8 @@ def for_sandbox(
     settings: Settings, *, rate: float, duration_s: float, url: str | None = None, **kwargs: Any
 ) -> LoadGenerator:
     """A generator aimed at the running sandbox's ingress (or `url`, e.g. a revision URL), with a token."""
-    from apexops.sandbox.identity import SandboxIdentity
-    from apexops.sandbox.lifecycle import probe
-
     target = url or probe(settings).url
     if not target:
-        from apexops.errors import TargetUnavailableError
-
         raise TargetUnavailableError("the sandbox is not running.", hint="run `apexops sandbox up`")
     token = SandboxIdentity(settings.sandbox_home()).mint(
         settings.api_audience, ttl_s=max(3600, duration_s + 600)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import secrets
 import signal
@@ -122,6 +123,11 @@ class _RevisionRuntime:
     last_demand: float = 0.0
     cold_start: bool = False
 
+    @property
+    def current(self) -> list[ReplicaSlot]:
+        """The replicas that are not being stopped."""
+        return [s for s in self.slots if not s.stopping]
+
 
 class Supervisor:
     """Keeps each active revision's replicas running; implements `controlplane.Runtime`."""
@@ -167,7 +173,7 @@ class Supervisor:
         if rt is None:
             rt = self._revisions[revision.name] = _RevisionRuntime(record=revision)
         rt.record = revision
-        current = [s for s in rt.slots if not s.stopping]
+        current = rt.current
         desired = self._desired(rt)
         for _ in range(desired - len(current)):
             self._start_slot(rt)
@@ -197,7 +203,7 @@ class Supervisor:
         rt = self._revisions.get(name)
         if rt is None:
             return LiveStatus()
-        slots = [s for s in rt.slots if not s.stopping]
+        slots = rt.current
         return LiveStatus(
             replicas=len(slots),
             ready=sum(1 for s in slots if s.ready),
@@ -212,7 +218,7 @@ class Supervisor:
 
     def replicas(self, name: str) -> list[dict[str, Any]]:
         rt = self._revisions.get(name)
-        return [s.as_dict() for s in rt.slots if not s.stopping] if rt else []
+        return [s.as_dict() for s in rt.current] if rt else []
 
     # ------------------------------------------------------------------ ingress helpers
     def pick(self, name: str) -> ReplicaSlot | None:
@@ -235,7 +241,7 @@ class Supervisor:
         rt = self._revisions.get(name)
         if rt is None or not rt.record.active:
             return None
-        if [s for s in rt.slots if not s.stopping] and not rt.cold_start:
+        if rt.current and not rt.cold_start:
             return None  # replicas exist but none is ready: "no healthy upstream", answered at once
         if rt.record.min_replicas > 0 and not rt.cold_start:
             return None
@@ -248,7 +254,7 @@ class Supervisor:
                 slot = self.pick(name)
                 if slot is not None:
                     return slot
-                if not [s for s in rt.slots if not s.stopping]:
+                if not rt.current:
                     return None  # nothing starting (e.g. deactivated meanwhile)
                 await asyncio.sleep(0.02)
             return None
@@ -309,8 +315,11 @@ class Supervisor:
         slot.task = self._spawn(self._run_slot(rt, slot))
         return slot
 
-    def _system(self, slot: ReplicaSlot, level: str, message: str) -> None:
-        self._telemetry.console(time.time(), slot.revision, slot.name, "system", level, message)
+    def _system(self, slot: ReplicaSlot, level: int, message: str) -> None:
+        """A console line from the platform about a replica (a `logging` level, like the replica's own)."""
+        self._telemetry.console(
+            time.time(), slot.revision, slot.name, "system", logging.getLevelName(level), message
+        )
 
     async def _run_slot(self, rt: _RevisionRuntime, slot: ReplicaSlot) -> None:
         crashes_in_row = 0
@@ -322,7 +331,7 @@ class Supervisor:
                 proc = await self._launch(slot, env)
             except OSError as exc:
                 slot.last_error = f"cannot start the container: {exc}"
-                self._system(slot, "ERROR", slot.last_error)
+                self._system(slot, logging.ERROR, slot.last_error)
                 rc = 127
             else:
                 slot.proc, slot.pid = proc, proc.pid
@@ -330,7 +339,7 @@ class Supervisor:
                     proc.terminate()
                 self._system(
                     slot,
-                    "INFO",
+                    logging.INFO,
                     f"Replica {slot.name} started (pid {proc.pid}, port {slot.port}, "
                     f"image {rt.record.image})",
                 )
@@ -355,7 +364,7 @@ class Supervisor:
             crashes_in_row += 1
             self._system(
                 slot,
-                "WARNING",
+                logging.WARNING,
                 f"Container of replica {slot.name} exited with code {rc}; restart "
                 f"#{slot.restart_count} in {delay:.1f} s. Last error: {slot.last_error}",
             )
@@ -377,7 +386,7 @@ class Supervisor:
             level, message = self._telemetry.console_line(
                 slot.revision, slot.name, name, raw.decode(errors="replace")
             )
-            if level in ("ERROR", "CRITICAL") and message.strip():
+            if logging.getLevelNamesMapping()[level] >= logging.ERROR and message.strip():
                 slot.last_error = message.strip()[:500]
 
     async def _probe_loop(self, slot: ReplicaSlot) -> None:
@@ -393,14 +402,14 @@ class Supervisor:
                     slot.ready_since = time.monotonic()
                     self._system(
                         slot,
-                        "INFO",
+                        logging.INFO,
                         f"Replica {slot.name} is ready ({time.monotonic() - started:.2f} s after start)",
                     )
             elif slot.ready:
                 fails += 1
                 if fails >= 3:
                     slot.ready = False
-                    self._system(slot, "WARNING", f"Readiness probe failed 3 times: {detail}")
+                    self._system(slot, logging.WARNING, f"Readiness probe failed 3 times: {detail}")
             if ready_once:
                 await asyncio.sleep(1.0)
             else:
@@ -424,13 +433,13 @@ class Supervisor:
                 await asyncio.wait_for(slot.task, 3.0)
         if slot in rt.slots:
             rt.slots.remove(slot)
-        self._system(slot, "INFO", f"Replica {slot.name} stopped")
+        self._system(slot, logging.INFO, f"Replica {slot.name} stopped")
 
     async def _provision(self, rt: _RevisionRuntime) -> None:
         """Wait for the revision's first full readiness; report Provisioned or Failed with the reason."""
         name, deadline = rt.record.name, time.monotonic() + self.provision_timeout_s
         while True:
-            slots = [s for s in rt.slots if not s.stopping]
+            slots = rt.current
             desired = self._desired(rt)
             if desired == 0 or sum(1 for s in slots if s.ready) >= desired:
                 self._on_provisioned(name, True, None)
@@ -462,7 +471,7 @@ class Supervisor:
             await asyncio.sleep(0.03)
 
     async def _rolling_restart(self, rt: _RevisionRuntime) -> None:
-        old = [s for s in rt.slots if not s.stopping]
+        old = rt.current
         new = [self._start_slot(rt) for _ in old]
         deadline = time.monotonic() + self.provision_timeout_s
         while new and not all(s.ready for s in new) and time.monotonic() < deadline:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import json
+import logging
 import math
 import re
 import sqlite3
@@ -21,6 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from apexops.polling import poll_until
 
 __all__ = [
     "TelemetryReader",
@@ -46,7 +49,6 @@ CREATE INDEX IF NOT EXISTS console_revision ON console (revision, id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value REAL NOT NULL);
 """
 
-_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _PREFIX = re.compile(r"^(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)[:\s]")
 MAX_CONSOLE_ROWS = 200_000
 
@@ -58,6 +60,15 @@ def _ts(value: Any, default: float) -> float:
         except ValueError:
             return default
     return default
+
+
+def level_name(word: object, default: int = logging.INFO) -> str:
+    """A console line's level as `logging` spells it (WARN reads as WARNING); anything else is `default`.
+
+    These are log levels, the replica's vocabulary, not apexops statuses (`apexops.status`).
+    """
+    number = logging.getLevelNamesMapping().get(str(word).upper(), default)
+    return logging.getLevelName(number if number >= logging.DEBUG else default)
 
 
 def parse_console_line(
@@ -77,8 +88,7 @@ def parse_console_line(
         except ValueError:
             obj = None
         if isinstance(obj, dict):
-            level = str(obj.get("level", "INFO")).upper()
-            level = "WARNING" if level == "WARN" else level if level in _LEVELS else "INFO"
+            level = level_name(obj.get("level"))
             message = str(obj.get("message", ""))
             ts = _ts(obj.get("ts"), now)
             exc = None
@@ -90,11 +100,8 @@ def parse_console_line(
                 }
             return ts, level, message, exc
     m = _PREFIX.match(text)
-    if m:
-        level = "WARNING" if m.group(1) == "WARN" else m.group(1)
-    else:
-        level = "ERROR" if stream == "stderr" else "INFO"
-    return now, level, text, None
+    default = logging.ERROR if stream == "stderr" else logging.INFO
+    return now, level_name(m.group(1) if m else None, default), text, None
 
 
 def percentile(sorted_values: Sequence[float], q: float) -> float | None:
@@ -233,13 +240,14 @@ class TelemetryWriter:
         if self._thread is None or not self._thread.is_alive():
             self._write_once()
             return
+
+        def next_round(wait_s: float) -> None:
+            self._wake.set()
+            self._flushed.wait(wait_s)
+
         with self._flushed:
             target = self._generation + 2  # the round in progress may have drained before our records
-            self._wake.set()
-            deadline = time.monotonic() + timeout_s
-            while self._generation < target and time.monotonic() < deadline:
-                self._wake.set()
-                self._flushed.wait(0.05)
+            poll_until(lambda: self._generation >= target, timeout_s, interval_s=0.05, sleep=next_round)
 
     def stop(self) -> None:
         self._stop.set()
@@ -249,6 +257,9 @@ class TelemetryWriter:
         else:
             self._write_once()
         self._conn.close()
+
+
+_REQUEST_COLUMNS = "ts, revision, replica, route, method, path, status, duration_ms, via"
 
 
 @dataclass(frozen=True)
@@ -283,6 +294,9 @@ class TelemetryReader:
             self._conn.close()
             self._conn = None
 
+    def _rows(self, sql: str, args: Sequence[Any]) -> list[tuple]:
+        return self._db().execute(sql, args).fetchall()
+
     @staticmethod
     def _filter(revisions: Iterable[str] | None) -> tuple[str, list[Any]]:
         if revisions is None:
@@ -297,14 +311,9 @@ class TelemetryReader:
         if via is not None:
             extra += " AND via = ?"
             args.append(via)
-        rows = (
-            self._db()
-            .execute(
-                "SELECT ts, revision, replica, route, method, path, status, duration_ms, via FROM requests"
-                f" WHERE ts >= ? AND ts < ?{extra} ORDER BY ts",
-                [since, until, *args],
-            )
-            .fetchall()
+        rows = self._rows(
+            f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE ts >= ? AND ts < ?{extra} ORDER BY ts",
+            [since, until, *args],
         )
         return [RequestRow(*r) for r in rows]
 
@@ -313,14 +322,9 @@ class TelemetryReader:
     ) -> dict[str, dict[str, Any]]:
         """Per revision: requests, errors_5xx, slow, p50/p95/p99 (ms)."""
         extra, args = self._filter(revisions)
-        rows = (
-            self._db()
-            .execute(
-                "SELECT revision, status, duration_ms, item_count FROM requests"
-                f" WHERE ts >= ? AND ts < ?{extra}",
-                [since, until, *args],
-            )
-            .fetchall()
+        rows = self._rows(
+            f"SELECT revision, status, duration_ms, item_count FROM requests WHERE ts >= ? AND ts < ?{extra}",
+            [since, until, *args],
         )
         durations: dict[str, list[float]] = collections.defaultdict(list)
         counts: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0, 0])
@@ -345,26 +349,18 @@ class TelemetryReader:
         return out
 
     def slowest(self, since: float, until: float, top: int = 10) -> list[RequestRow]:
-        rows = (
-            self._db()
-            .execute(
-                "SELECT ts, revision, replica, route, method, path, status, duration_ms, via FROM requests"
-                " WHERE ts >= ? AND ts < ? ORDER BY duration_ms DESC LIMIT ?",
-                (since, until, top),
-            )
-            .fetchall()
+        rows = self._rows(
+            f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE ts >= ? AND ts < ?"
+            " ORDER BY duration_ms DESC LIMIT ?",
+            (since, until, top),
         )
         return [RequestRow(*r) for r in rows]
 
     def exceptions(self, since: float, until: float, limit: int = 100) -> list[tuple]:
-        return (
-            self._db()
-            .execute(
-                "SELECT ts, revision, replica, type, message, problem_id FROM exceptions"
-                " WHERE ts >= ? AND ts < ? ORDER BY ts DESC LIMIT ?",
-                (since, until, limit),
-            )
-            .fetchall()
+        return self._rows(
+            "SELECT ts, revision, replica, type, message, problem_id FROM exceptions"
+            " WHERE ts >= ? AND ts < ? ORDER BY ts DESC LIMIT ?",
+            (since, until, limit),
         )
 
     def console(self, revision: str | None = None, tail: int = 100, level: str | None = None) -> list[tuple]:
@@ -377,14 +373,10 @@ class TelemetryReader:
             clauses.append("level = ?")
             args.append(level.upper())
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = (
-            self._db()
-            .execute(
-                "SELECT ts, revision, replica, stream, level, message FROM console"
-                f"{where} ORDER BY id DESC LIMIT ?",
-                [*args, tail],
-            )
-            .fetchall()
+        rows = self._rows(
+            f"SELECT ts, revision, replica, stream, level, message FROM console{where}"
+            " ORDER BY id DESC LIMIT ?",
+            [*args, tail],
         )
         return rows[::-1]
 

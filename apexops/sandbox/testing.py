@@ -22,12 +22,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from apexops.errors import ConfigError
+from apexops.sandbox import lifecycle
+from apexops.sandbox.adapters import build_environment
+from apexops.sandbox.daemon import DaemonOptions
+from apexops.sandbox.supervisor import free_port
+from apexops.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from apexops.environment import Environment
-    from apexops.sandbox.daemon import DaemonOptions
-    from apexops.settings import Settings
 
 __all__ = ["apply_overrides", "running_sandbox"]
 
@@ -36,10 +41,6 @@ _ENV_VARS = ("APEXOPS_SANDBOX_HOME", "APEXOPS_SANDBOX_PORT")
 
 def apply_overrides(settings: Settings, overrides: Mapping[str, Any]) -> Settings:
     """A copy of `settings` with sections updated field by field (validated like the YAML file)."""
-    from pydantic import ValidationError
-
-    from apexops.settings import Settings
-
     data = settings.model_dump()
     for key, value in overrides.items():
         if key not in data:
@@ -68,12 +69,6 @@ def running_sandbox(
     port: int | None = None,
     **overrides: Any,
 ) -> Iterator[tuple[Settings, Environment]]:
-    from apexops.sandbox import lifecycle
-    from apexops.sandbox.adapters import build_environment
-    from apexops.sandbox.daemon import DaemonOptions
-    from apexops.sandbox.supervisor import free_port
-    from apexops.settings import load_settings
-
     home = Path(home).resolve()
     port = port or free_port()
     saved = {k: os.environ.get(k) for k in _ENV_VARS}

@@ -7,12 +7,19 @@ plane calls these first and writes only what passed.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from apexops.errors import InvalidRequestError, TrafficError
 
-__all__ = ["MAX_SANDBOX_REPLICAS", "RESERVED_ENV_PREFIXES", "validate_template", "validate_traffic"]
+__all__ = [
+    "MAX_SANDBOX_REPLICAS",
+    "RESERVED_ENV_PREFIXES",
+    "TRAFFIC_RULES",
+    "validate_template",
+    "validate_traffic",
+]
 
 MAX_SANDBOX_REPLICAS = 10
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -73,6 +80,126 @@ def validate_template(template: Mapping[str, Any]) -> None:
             )
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """One entry of a traffic list as given, with what the rules need to know about it."""
+
+    name: str | None
+    latest: bool
+    weight: Any
+    label: Any
+    target: Any  # the revision it routes to (None when unknown or when latestRevision has none yet)
+
+    @property
+    def key(self) -> str:
+        return "latestRevision" if self.latest else str(self.name)
+
+
+@dataclass
+class _Seen:
+    """What the rules compare an entry with: the app's revisions and the entries before it."""
+
+    revisions: Mapping[str, Any]
+    latest_ready: Any
+    keys: set[str] = field(default_factory=set)
+    labels: set[str] = field(default_factory=set)
+
+
+_Rule = Callable[[_Entry, _Seen], "TrafficError | None"]
+
+
+def _weight_is_a_percentage(e: _Entry, _seen: _Seen) -> TrafficError | None:
+    w = e.weight
+    if not isinstance(w, int) or isinstance(w, bool) or not 0 <= w <= 100:
+        return TrafficError(
+            f"traffic weight {w!r} for {e.name or 'latestRevision'} is not an integer from 0 to 100.",
+            hint="use whole percentages that sum to 100.",
+        )
+    return None
+
+
+def _name_or_latest_not_both(e: _Entry, _seen: _Seen) -> TrafficError | None:
+    if e.latest and e.name:
+        return TrafficError(
+            f"traffic entry for {e.name} sets both revisionName and latestRevision.",
+            hint="name a revision or set latestRevision, not both.",
+        )
+    return None
+
+
+def _latest_is_ready(e: _Entry, seen: _Seen) -> TrafficError | None:
+    if e.latest and e.weight and seen.latest_ready is None:
+        return TrafficError(
+            "latestRevision has weight but no revision is ready yet.", hint="name the revision explicitly."
+        )
+    return None
+
+
+def _names_a_revision(e: _Entry, _seen: _Seen) -> TrafficError | None:
+    if not e.latest and not e.name:
+        return TrafficError("a traffic entry names no revision.", hint="set revision_name on every entry.")
+    return None
+
+
+def _revision_exists(e: _Entry, seen: _Seen) -> TrafficError | None:
+    if not e.latest and e.name not in seen.revisions:
+        return TrafficError(
+            f"revision {e.name!r} in the traffic list does not exist.",
+            hint=f"known revisions: {', '.join(seen.revisions) or 'none'}.",
+        )
+    return None
+
+
+def _listed_once(e: _Entry, seen: _Seen) -> TrafficError | None:
+    if e.key in seen.keys:
+        return TrafficError(
+            f"{e.key} appears twice in the traffic list.",
+            hint="list each revision once with its total weight.",
+        )
+    return None
+
+
+def _weighted_revision_is_active(e: _Entry, _seen: _Seen) -> TrafficError | None:
+    if e.weight and e.target is not None and not e.target.active:
+        return TrafficError(
+            f"revision {e.target.name} is inactive and cannot receive traffic (weight {e.weight}).",
+            hint=f"activate {e.target.name} first, or give it weight 0.",
+        )
+    return None
+
+
+def _label_is_valid_and_unique(e: _Entry, seen: _Seen) -> TrafficError | None:
+    label = e.label
+    if label is None:
+        return None
+    if not isinstance(label, str) or not _LABEL.match(label) or "--" in label or label in seen.labels:
+        return TrafficError(
+            f"label {label!r} is not valid or is used twice.",
+            hint="labels are unique lowercase names with single dashes.",
+        )
+    return None
+
+
+#: ACA's checks on each traffic entry, in the order ACA reports them; the first failure is raised
+TRAFFIC_RULES: tuple[_Rule, ...] = (
+    _weight_is_a_percentage,
+    _name_or_latest_not_both,
+    _latest_is_ready,
+    _names_a_revision,
+    _revision_exists,
+    _listed_once,
+    _weighted_revision_is_active,
+    _label_is_valid_and_unique,
+)
+
+
+def _entry(raw: Mapping[str, Any], seen: _Seen) -> _Entry:
+    name = raw.get("revisionName") or raw.get("revision_name")
+    latest = bool(raw.get("latestRevision") or raw.get("latest_revision"))
+    target = seen.latest_ready if latest else seen.revisions.get(name) if isinstance(name, str) else None
+    return _Entry(name, latest, raw.get("weight"), raw.get("label"), target)
+
+
 def validate_traffic(
     weights: Sequence[Mapping[str, Any]], revisions: Mapping[str, Any], latest_ready: Any
 ) -> list[dict[str, Any]]:
@@ -82,67 +209,19 @@ def validate_traffic(
             "the traffic list is empty; weights must sum to 100.",
             hint="pass every revision that should receive traffic, e.g. [(baseline, 100)].",
         )
+    seen = _Seen(revisions, latest_ready)
     entries: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    labels: set[str] = set()
     for raw in weights:
-        name, latest = (
-            raw.get("revisionName") or raw.get("revision_name"),
-            bool(raw.get("latestRevision") or raw.get("latest_revision")),
-        )
-        weight, label = raw.get("weight"), raw.get("label")
-        if not isinstance(weight, int) or isinstance(weight, bool) or not 0 <= weight <= 100:
-            raise TrafficError(
-                f"traffic weight {weight!r} for {name or 'latestRevision'} is not an integer from 0 to 100.",
-                hint="use whole percentages that sum to 100.",
-            )
-        if latest and name:
-            raise TrafficError(
-                f"traffic entry for {name} sets both revisionName and latestRevision.",
-                hint="name a revision or set latestRevision, not both.",
-            )
-        if latest:
-            key = "latestRevision"
-            if weight and latest_ready is None:
-                raise TrafficError(
-                    "latestRevision has weight but no revision is ready yet.",
-                    hint="name the revision explicitly.",
-                )
-            target = latest_ready
-        else:
-            if not name:
-                raise TrafficError(
-                    "a traffic entry names no revision.", hint="set revision_name on every entry."
-                )
-            if name not in revisions:
-                known = ", ".join(revisions) or "none"
-                raise TrafficError(
-                    f"revision {name!r} in the traffic list does not exist.",
-                    hint=f"known revisions: {known}.",
-                )
-            key, target = name, revisions[name]
-        if key in seen:
-            raise TrafficError(
-                f"{key} appears twice in the traffic list.",
-                hint="list each revision once with its total weight.",
-            )
-        seen.add(key)
-        if weight and target is not None and not target.active:
-            raise TrafficError(
-                f"revision {target.name} is inactive and cannot receive traffic (weight {weight}).",
-                hint=f"activate {target.name} first, or give it weight 0.",
-            )
-        if label is not None:
-            if not isinstance(label, str) or not _LABEL.match(label) or "--" in label or label in labels:
-                raise TrafficError(
-                    f"label {label!r} is not valid or is used twice.",
-                    hint="labels are unique lowercase names with single dashes.",
-                )
-            labels.add(label)
-        entry: dict[str, Any] = {"weight": weight}
-        entry.update({"latestRevision": True} if latest else {"revisionName": name})
-        if label:
-            entry["label"] = label
+        e = _entry(raw, seen)
+        for rule in TRAFFIC_RULES:
+            if (error := rule(e, seen)) is not None:
+                raise error
+        seen.keys.add(e.key)
+        entry: dict[str, Any] = {"weight": e.weight}
+        entry.update({"latestRevision": True} if e.latest else {"revisionName": e.name})
+        if e.label is not None:  # valid (a non-empty name) once the rules passed
+            seen.labels.add(e.label)
+            entry["label"] = e.label
         entries.append(entry)
     total = sum(e["weight"] for e in entries)
     if total != 100:

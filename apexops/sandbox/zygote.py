@@ -23,10 +23,16 @@ import importlib
 import itertools
 import json
 import os
+import random
+import runpy
+import select
 import signal
 import socket
 import sys
+import traceback
 from typing import Any
+
+from apexops.sandbox._boot import die_with_parent
 
 __all__ = ["PRELOAD", "Zygote", "ZygoteProcess"]
 
@@ -72,8 +78,6 @@ def _child(req: dict[str, Any], fds: list[int], sock: socket.socket, wake_r: int
         signal.set_wakeup_fd(-1)
         for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGPIPE):
             signal.signal(sig, signal.SIG_DFL)
-        from apexops.sandbox._boot import die_with_parent
-
         for target, fd in zip((0, 1, 2), fds, strict=True):
             os.dup2(fd, target)
             os.close(fd)
@@ -82,12 +86,8 @@ def _child(req: dict[str, Any], fds: list[int], sock: socket.socket, wake_r: int
         os.environ.clear()
         os.environ.update(req["env"])
         os.chdir(req["cwd"])
-        import random
-
         random.seed()
         sys.argv = [req["module"], *req["args"]]
-        import runpy
-
         try:
             runpy.run_module(req["module"], run_name="__main__", alter_sys=True)
             code = 0
@@ -98,8 +98,6 @@ def _child(req: dict[str, Any], fds: list[int], sock: socket.socket, wake_r: int
                 print(exc.code, file=sys.stderr)
                 code = 1
         except BaseException:
-            import traceback
-
             traceback.print_exc()
             code = 1
     finally:
@@ -111,8 +109,6 @@ def _child(req: dict[str, Any], fds: list[int], sock: socket.socket, wake_r: int
 
 def serve(sock_fd: int) -> None:
     """The zygote's main loop: preload, then fork on request and report exits."""
-    from apexops.sandbox._boot import die_with_parent
-
     die_with_parent(int(os.environ.get("APEXOPS_SUPERVISOR_PID", "0") or os.getppid()))
     _set_name(b"apex-zygote")
     for name in PRELOAD:
@@ -125,8 +121,6 @@ def serve(sock_fd: int) -> None:
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     sock.send(json.dumps({"ready": os.getpid()}).encode())
-    import select
-
     idle_imports = list(PRELOAD_IDLE)
     while True:
         while True:

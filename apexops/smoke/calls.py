@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from apexops.smoke.auth import diagnose_token
 from apexops.smoke.results import CheckResult
+from apexops.status import Status
 
 if TYPE_CHECKING:
     import httpx
@@ -39,7 +40,7 @@ PROJECTS_PATH = "/api/v1/projects/"
 
 def make_client(base_url: str, *, timeout_s: float, transport: Any = None) -> httpx.Client:
     """An httpx client for the API; proxies from the environment are ignored for loopback targets."""
-    import httpx
+    import httpx  # lazy: httpx loads only when a request is made
 
     host = urlsplit(base_url).hostname or ""
     loopback = host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
@@ -98,7 +99,7 @@ def unexpected(name: str, response: httpx.Response, ms: float, expected: str) ->
     )
     return CheckResult(
         name,
-        "FAIL",
+        Status.FAIL,
         ms,
         f"{request.method} {request.url.path} → HTTP {status}, expected {expected}: "
         f"{short_body(response)}{where(response)}",
@@ -126,7 +127,7 @@ def unauthorized(
     request = response.request
     return CheckResult(
         name,
-        "FAIL",
+        Status.FAIL,
         ms,
         f"{request.method} {request.url.path} → HTTP 401 Unauthorized: {diagnosis.text}",
         diagnosis.hint,
@@ -137,7 +138,7 @@ def unauthorized(
 def transport_failure(name: str, exc: Exception, ms: float, what: str) -> CheckResult:
     return CheckResult(
         name,
-        "FAIL",
+        Status.FAIL,
         ms,
         f"{what}: {type(exc).__name__}: {exc}".rstrip(": "),
         "the target did not answer: check the URL and that the revision is running "
@@ -158,7 +159,7 @@ def guarded(
     name: str, clock: Callable[[], float], what: str, body: Callable[[Timer], CheckResult]
 ) -> CheckResult:
     """Run one check; a transport error or an unexpected exception becomes a FAIL, never a raise."""
-    import httpx
+    import httpx  # lazy: as in make_client
 
     timer = Timer(clock)
     try:
@@ -168,7 +169,7 @@ def guarded(
     except Exception as exc:  # a smoke check reports every failure as data
         return CheckResult(
             name,
-            "FAIL",
+            Status.FAIL,
             timer.ms,
             f"{what}: {type(exc).__name__}: {exc}",
             "unexpected failure in the check itself; see the traceback in the logs",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from apexops.status import style
+
 if TYPE_CHECKING:
     from apexops.smoke.latency import LatencyBaseline
 
@@ -17,7 +19,7 @@ __all__ = ["latency_figure"]
 
 def latency_figure(baseline: LatencyBaseline, *, title: str | None = None) -> Any:
     """A plotly Figure: histogram bars, a dashed threshold line, the judged quantile and its interval."""
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # lazy: plotly only when a chart is drawn
 
     h = baseline.histogram
     fig = go.Figure()
@@ -37,7 +39,7 @@ def latency_figure(baseline: LatencyBaseline, *, title: str | None = None) -> An
     if est.estimate_ms is not None:
         lo = est.lower_ms if est.lower_ms is not None else (baseline.min_ms or 0.0)
         hi = est.upper_ms if est.upper_ms is not None else max(baseline.max_ms or 0.0, baseline.threshold_ms)
-        colour = {"PASS": "#2e7d32", "FAIL": "#c62828"}.get(baseline.verdict.status, "#1565c0")
+        colour = style(baseline.verdict.status).fg
         fig.add_vrect(
             x0=lo,
             x1=hi,

@@ -34,7 +34,10 @@ from apexops.smoke.crud import (
     check_project_create,
     check_project_get,
 )
-from apexops.smoke.results import CheckResult, CheckStatus
+from apexops.smoke.latency import latency_baseline
+from apexops.smoke.load import error_summary, run_requests
+from apexops.smoke.results import CheckResult
+from apexops.status import Status
 
 if TYPE_CHECKING:
     import httpx
@@ -89,7 +92,7 @@ def check_token(
     except Exception as exc:
         hint = getattr(exc, "hint", None) or "check the identity: run 00-preflight"
         msg = getattr(exc, "message", None) or str(exc)
-        return CheckResult(name, "FAIL", timer.ms, f"no token: {type(exc).__name__}: {msg}", hint), None
+        return CheckResult(name, Status.FAIL, timer.ms, f"no token: {type(exc).__name__}: {msg}", hint), None
     now = now or datetime.now(UTC)
     summary = token_summary(token, now=now)
     diagnosis = diagnose_token(
@@ -98,10 +101,10 @@ def check_token(
     shown = f"audience {summary['audience']}, expires {summary['expires']} ({summary['expires_in']})"
     if diagnosis.problems:
         return (
-            CheckResult(name, "FAIL", timer.ms, f"{shown}: {diagnosis.text}", diagnosis.hint, summary),
+            CheckResult(name, Status.FAIL, timer.ms, f"{shown}: {diagnosis.text}", diagnosis.hint, summary),
             token,
         )
-    return CheckResult(name, "PASS", timer.ms, shown, "", summary), token
+    return CheckResult(name, Status.PASS, timer.ms, shown, "", summary), token
 
 
 # --------------------------------------------------------------------------- step 2: health
@@ -119,12 +122,12 @@ def check_live(client: httpx.Client, *, clock: Callable[[], float] = time.perf_c
         if status != "alive":
             return CheckResult(
                 name,
-                "FAIL",
+                Status.FAIL,
                 timer.ms,
                 f"status {status!r}, expected 'alive'{where(r)}",
                 "the process answers but reports itself not alive: check its logs",
             )
-        return CheckResult(name, "PASS", timer.ms, f"alive{where(r)}", "", {"status": 200})
+        return CheckResult(name, Status.PASS, timer.ms, f"alive{where(r)}", "", {"status": 200})
 
     return guarded(name, clock, "GET /health/live", body)
 
@@ -145,11 +148,11 @@ def check_ready(client: httpx.Client, *, clock: Callable[[], float] = time.perf_
         unhealthy = [k for k, v in checks.items() if _check_state(v) != "healthy"]
         data = {"status": r.status_code, "checks": {k: _check_state(v) for k, v in checks.items()}}
         if r.status_code == 200 and payload.get("status") == "ready" and not unhealthy:
-            return CheckResult(name, "PASS", timer.ms, f"ready: {shown}{where(r)}", "", data)
+            return CheckResult(name, Status.PASS, timer.ms, f"ready: {shown}{where(r)}", "", data)
         hint = "; ".join(_READY_HINTS.get(k, f"{k} unhealthy → check its configuration") for k in unhealthy)
         return CheckResult(
             name,
-            "FAIL",
+            Status.FAIL,
             timer.ms,
             f"HTTP {r.status_code}, status {payload.get('status')!r}: {shown}{where(r)}",
             hint or "the revision is not ready: check its logs (80-troubleshooting)",
@@ -224,14 +227,14 @@ def check_projects_list(
         if problems:
             return CheckResult(
                 name,
-                "FAIL",
+                Status.FAIL,
                 timer.ms,
                 "pagination shape: " + "; ".join(problems),
                 "the API contract changed or the revision runs an unexpected image",
             )
         return CheckResult(
             name,
-            "PASS",
+            Status.PASS,
             timer.ms,
             f"{len(payload['items'])} of {payload['total']} projects, page 1, has_next={payload['has_next']}",
             "",
@@ -260,9 +263,6 @@ def check_latency(
     Every request must also return 2xx (the runbook's "http_code: 200"); errors fail the check whatever
     the latency says. `data` holds the LatencyBaseline and the samples for charts.
     """
-    from apexops.smoke.latency import latency_baseline
-    from apexops.smoke.load import error_summary, run_requests
-
     name = "performance: latency baseline"
     timer = Timer(clock)
     headers = token.authorization_header() if token is not None else {}
@@ -276,20 +276,18 @@ def check_latency(
     data = {"baseline": baseline, "samples": samples, "facts": baseline.facts()}
     errors = error_summary(samples)
     verdict = baseline.verdict
-    status: CheckStatus = verdict.status
-    detail = verdict.reason
-    hint = ""
+    status, detail, hint = verdict.status, verdict.reasons[0], ""
     if errors:
-        status = "FAIL"
+        status = Status.FAIL
         detail = f"{errors}; {detail}"
         hint = "the revision returns errors under light load: look at its exceptions (80-troubleshooting)"
-    elif status == "FAIL":
+    elif status is Status.FAIL:
         hint = (
             f"the P95 exceeds {threshold_ms:g} ms: compare with the previous revision's latency "
             "(80-troubleshooting, slowest requests) before any traffic shift"
         )
-    elif status == "INCONCLUSIVE":
-        more = verdict.requests_needed
+    elif status is Status.INCONCLUSIVE:
+        more = verdict.facts["requests_needed"]
         hint = (
             f"re-run with latency_requests={requests + more}"
             if more

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from apexops.smoke.calls import PROJECTS_PATH, Timer, call, guarded, unexpected
 from apexops.smoke.results import CheckResult
+from apexops.status import Status
 
 if TYPE_CHECKING:
     import httpx
@@ -66,13 +67,13 @@ def cleanup_document(
             lambda: call(client, "DELETE", path, token=token), attempts=attempts, sleep=sleep
         )
         if r.status_code in (200, 202, 204):
-            return CheckResult(name, "PASS", timer.ms, f"document {document_id} deleted{_tries(n)}")
+            return CheckResult(name, Status.PASS, timer.ms, f"document {document_id} deleted{_tries(n)}")
         if r.status_code == 404:
-            return CheckResult(name, "PASS", timer.ms, f"document {document_id} already gone{_tries(n)}")
+            return CheckResult(name, Status.PASS, timer.ms, f"document {document_id} already gone{_tries(n)}")
         result = unexpected(name, r, timer.ms, "204")
         return CheckResult(
             name,
-            "FAIL",
+            Status.FAIL,
             result.duration_ms,
             result.detail + _tries(n),
             f"delete it by hand: DELETE {path} (test data left behind)",
@@ -102,7 +103,7 @@ def cleanup_project(
             result = unexpected(name, r, timer.ms, "204")
             return CheckResult(
                 name,
-                "FAIL",
+                Status.FAIL,
                 result.duration_ms,
                 result.detail + _tries(n),
                 f"archive it by hand: DELETE {path} (test data left behind)",
@@ -114,11 +115,13 @@ def cleanup_project(
         if back.status_code == 200 and str(state).upper() != "ARCHIVED":
             return CheckResult(
                 name,
-                "FAIL",
+                Status.FAIL,
                 timer.ms,
                 f"project {project_id} is still {state!r} after DELETE",
                 f"archive it by hand: DELETE {path}",
             )
-        return CheckResult(name, "PASS", timer.ms, f"project {project_id} soft-deleted ({state}){_tries(n)}")
+        return CheckResult(
+            name, Status.PASS, timer.ms, f"project {project_id} soft-deleted ({state}){_tries(n)}"
+        )
 
     return guarded(name, clock, f"DELETE {path}", body)

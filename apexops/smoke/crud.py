@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from apexops.smoke.calls import PROJECTS_PATH, Timer, call, guarded, unexpected
 from apexops.smoke.results import CheckResult
+from apexops.status import Status
 
 if TYPE_CHECKING:
     import httpx
@@ -57,14 +58,14 @@ def check_project_create(
         if pid in (None, ""):
             return CheckResult(
                 name,
-                "FAIL",
+                Status.FAIL,
                 timer.ms,
                 "created, but the response has no id",
                 "the API contract changed: compare with the runbook's step 4",
             )
         created["id"] = str(pid)
         return CheckResult(
-            name, "PASS", timer.ms, f"project {pid} ({project_number})", "", {"project_id": str(pid)}
+            name, Status.PASS, timer.ms, f"project {pid} ({project_number})", "", {"project_id": str(pid)}
         )
 
     result = guarded(name, clock, f"POST {PROJECTS_PATH}", body)
@@ -96,13 +97,13 @@ def check_project_get(
         if mismatches:
             return CheckResult(
                 name,
-                "FAIL",
+                Status.FAIL,
                 timer.ms,
                 "read back a different project: " + ", ".join(mismatches),
                 "the database returned another row: check the revision's database settings",
             )
         return CheckResult(
-            name, "PASS", timer.ms, f"project {project_id} read back ({data.get('status', '')})"
+            name, Status.PASS, timer.ms, f"project {project_id} read back ({data.get('status', '')})"
         )
 
     return guarded(name, clock, f"GET {path}", body)
@@ -139,14 +140,14 @@ def check_document_upload(
         if did in (None, ""):
             return CheckResult(
                 name,
-                "FAIL",
+                Status.FAIL,
                 timer.ms,
                 "uploaded, but the response has no id",
                 "the API contract changed: compare with the runbook's step 5",
             )
         created["id"] = str(did)
         return CheckResult(
-            name, "PASS", timer.ms, f"document {did} ({len(pdf)} bytes)", "", {"document_id": str(did)}
+            name, Status.PASS, timer.ms, f"document {did} ({len(pdf)} bytes)", "", {"document_id": str(did)}
         )
 
     result = guarded(name, clock, "POST /api/v1/documents/upload", body)
@@ -175,7 +176,7 @@ def check_document_get(
         if not blob_path:
             return CheckResult(
                 name,
-                "FAIL",
+                Status.FAIL,
                 timer.ms,
                 "the document has no blob_path",
                 "the upload did not reach blob storage: run 70-emergency, blob section",
@@ -188,13 +189,13 @@ def check_document_get(
             if not blobs.blob_exists(container, inner):
                 return CheckResult(
                     name,
-                    "FAIL",
+                    Status.FAIL,
                     timer.ms,
                     f"{detail}, but no such blob in {container!r}",
                     "the API recorded a blob that storage does not hold: run 70-emergency, blob section",
                 )
             detail += f" (present in {container!r})"
-        return CheckResult(name, "PASS", timer.ms, detail, "", {"blob_path": blob_path})
+        return CheckResult(name, Status.PASS, timer.ms, detail, "", {"blob_path": blob_path})
 
     return guarded(name, clock, f"GET {path}", body)
 
@@ -223,13 +224,13 @@ def check_llm_validation(
         if not isinstance(score, int | float) or isinstance(score, bool):
             return CheckResult(
                 name,
-                "FAIL",
+                Status.FAIL,
                 timer.ms,
                 "no completeness_score in the validation result",
                 "check the Azure OpenAI endpoint and deployment settings of the revision",
             )
         return CheckResult(
-            name, "PASS", timer.ms, f"completeness_score {score}", "", {"completeness_score": score}
+            name, Status.PASS, timer.ms, f"completeness_score {score}", "", {"completeness_score": score}
         )
 
     return guarded(name, clock, f"POST {path}", body)

@@ -16,7 +16,8 @@ Each bound is one-sided at the confidence level (the pair is the two-sided inter
 revision whose true P95 sits exactly at the threshold passes at most 5% of the time; the tables also show
 the descriptive two-sided 95% intervals of p50, p95 and p99.
 
-Pure: no I/O, no clock. scipy is imported on first use (only its special functions).
+The ranks come from `scipy.stats.binom` (its ppf and cdf), the sample quantiles and the histogram's
+counts from numpy. Pure: no I/O, no clock.
 """
 
 from __future__ import annotations
@@ -24,12 +25,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
+
+import numpy as np
+
+from apexops.status import Status, Verdict
 
 __all__ = [
     "Histogram",
     "LatencyBaseline",
-    "LatencyVerdict",
     "QuantileEstimate",
     "histogram",
     "latency_baseline",
@@ -39,45 +43,15 @@ __all__ = [
     "requests_needed",
 ]
 
-LatencyStatus = Literal["PASS", "FAIL", "INCONCLUSIVE"]
-
 #: beyond this many requests the projection gives up (the quantile sits on the threshold)
 _PROJECTION_CAP = 1_000_000
 
 
-def _binom_cdf(k: int, n: int, p: float) -> float:
-    """P(B <= k) for B ~ Binomial(n, p)."""
-    if k < 0:
-        return 0.0
-    if k >= n:
-        return 1.0
-    from scipy.special import bdtr
+def _binom() -> Any:
+    # lazy: scipy.stats takes ~0.8 s to import, and only a latency verdict needs it
+    from scipy.stats import binom
 
-    return float(bdtr(k, n, p))
-
-
-def _smallest_k_with_cdf_at_least(target: float, n: int, p: float) -> int:
-    """The smallest k in [0, n] with P(B <= k) >= target (bisection; the cdf is monotone in k)."""
-    lo, hi = 0, n
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if _binom_cdf(mid, n, p) >= target:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
-
-
-def _largest_k_with_cdf_at_most(target: float, n: int, p: float) -> int:
-    """The largest k in [-1, n] with P(B <= k) <= target (P(B <= -1) = 0)."""
-    lo, hi = -1, n
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if _binom_cdf(mid, n, p) <= target:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
+    return binom
 
 
 def order_statistic_ranks(n: int, q: float, confidence: float) -> tuple[int | None, int | None, float]:
@@ -92,27 +66,23 @@ def order_statistic_ranks(n: int, q: float, confidence: float) -> tuple[int | No
         raise ValueError(f"need n >= 0, 0 < q < 1, 0 < confidence < 1 (got {n}, {q}, {confidence})")
     if n == 0:
         return None, None, 0.0
+    binom = _binom()
     tail = (1 - confidence) / 2
-    # lower: the largest l with P(B <= l - 1) <= tail
-    lower = _largest_k_with_cdf_at_most(tail, n, q) + 1
+    # lower: the largest l with P(B <= l - 1) <= tail (ppf is the smallest k with P(B <= k) >= tail)
+    k = int(binom.ppf(tail, n, q))
+    lower = (k if binom.cdf(k, n, q) <= tail else k - 1) + 1
     # upper: the smallest u with P(B <= u - 1) >= 1 - tail
-    upper = _smallest_k_with_cdf_at_least(1 - tail, n, q) + 1
+    upper = int(binom.ppf(1 - tail, n, q)) + 1
     lower_rank = lower if lower >= 1 else None
     upper_rank = upper if upper <= n else None
-    below = _binom_cdf(lower_rank - 1, n, q) if lower_rank else 0.0
-    above = _binom_cdf(upper_rank - 1, n, q) if upper_rank else 1.0
+    below = float(binom.cdf(lower_rank - 1, n, q)) if lower_rank else 0.0
+    above = float(binom.cdf(upper_rank - 1, n, q)) if upper_rank else 1.0
     return lower_rank, upper_rank, above - below
 
 
 def point_quantile(sorted_values: Sequence[float], q: float) -> float | None:
     """The sample quantile with linear interpolation (Hyndman-Fan type 7, numpy's default)."""
-    n = len(sorted_values)
-    if n == 0:
-        return None
-    h = (n - 1) * q
-    lo = math.floor(h)
-    hi = min(lo + 1, n - 1)
-    return float(sorted_values[lo] + (h - lo) * (sorted_values[hi] - sorted_values[lo]))
+    return float(np.quantile(sorted_values, q)) if len(sorted_values) else None
 
 
 @dataclass(frozen=True)
@@ -211,35 +181,32 @@ def requests_needed(n: int, slow: int, *, quantile: float = 0.95, confidence: fl
     return hi
 
 
-@dataclass(frozen=True)
-class LatencyVerdict:
-    """PASS / FAIL / INCONCLUSIVE with the reason, and the projected total sample when inconclusive."""
-
-    status: LatencyStatus
-    reason: str
-    requests_needed: int | None = None
+def _latency_verdict(status: Status, reason: str, requests_needed: int | None = None) -> Verdict:
+    return Verdict(status, (reason,), {"requests_needed": requests_needed})
 
 
-def _verdict(
-    p: QuantileEstimate, n: int, slow: int, threshold_ms: float, confidence: float
-) -> LatencyVerdict:
-    """The one-sided test: `p` holds the bounds, each one-sided at `confidence`."""
+def _verdict(p: QuantileEstimate, n: int, slow: int, threshold_ms: float, confidence: float) -> Verdict:
+    """The one-sided test: `p` holds the bounds, each one-sided at `confidence`.
+
+    The verdict's one reason quotes the numbers; `facts["requests_needed"]` is the projected number of
+    extra requests when it is INCONCLUSIVE (None when no realistic number settles it).
+    """
     name = p.label.upper()
     conf = f"{confidence:.0%}"
     counted = f"{slow} of {n} requests at or above {threshold_ms:g} ms"
     if n == 0:
-        return LatencyVerdict(
-            "INCONCLUSIVE", "no latency samples.", requests_needed(0, 0, confidence=confidence)
+        return _latency_verdict(
+            Status.INCONCLUSIVE, "no latency samples.", requests_needed(0, 0, confidence=confidence)
         )
     if p.upper_ms is not None and p.upper_ms < threshold_ms:
-        return LatencyVerdict(
-            "PASS",
+        return _latency_verdict(
+            Status.PASS,
             f"{name} {p.estimate_ms:.0f} ms; with {conf} confidence it is at most {p.upper_ms:.0f} ms, "
             f"below {threshold_ms:g} ms ({counted}).",
         )
     if p.lower_ms is not None and p.lower_ms >= threshold_ms:
-        return LatencyVerdict(
-            "FAIL",
+        return _latency_verdict(
+            Status.FAIL,
             f"{name} {p.estimate_ms:.0f} ms; with {conf} confidence it is at least {p.lower_ms:.0f} ms, "
             f"at or above {threshold_ms:g} ms ({counted}).",
         )
@@ -249,8 +216,8 @@ def _verdict(
         more += f"the {1 - p.quantile:.0%} limit)"
     else:
         more = f"about {total - n} more requests (n={total}) would settle it if the share of slow ones holds"
-    return LatencyVerdict(
-        "INCONCLUSIVE",
+    return _latency_verdict(
+        Status.INCONCLUSIVE,
         f"{name} {p.estimate_ms:.0f} ms; its {conf} bounds {p.interval_text()} ms straddle "
         f"{threshold_ms:g} ms ({counted}): {more}.",
         total - n if total is not None else None,
@@ -296,12 +263,12 @@ def histogram(values: Sequence[float], *, max_bins: int = 30, threshold_ms: floa
     The bins cover the data only; the threshold travels along so a chart can draw it as a line
     (stretching the bins to reach it would squash a fast sample into one bar).
     """
-    data = sorted(float(v) for v in values)
-    if not data:
+    data = np.sort(np.asarray(values, dtype=float))
+    if not data.size:
         return Histogram((), (), threshold_ms)
-    lo, hi = data[0], data[-1]
-    n = len(data)
-    iqr = (point_quantile(data, 0.75) or 0.0) - (point_quantile(data, 0.25) or 0.0)
+    lo, hi, n = float(data[0]), float(data[-1]), data.size
+    q1, q3 = np.percentile(data, [25, 75])
+    iqr = float(q3 - q1)
     span = hi - lo
     fd = 2 * iqr / n ** (1 / 3) if iqr > 0 else span / max(1, min(max_bins, int(math.sqrt(n)) or 1))
     width = _nice(max(fd, span / max_bins, 1e-9) if span > 0 else max(abs(hi) * 0.1, 1.0))
@@ -309,11 +276,9 @@ def histogram(values: Sequence[float], *, max_bins: int = 30, threshold_ms: floa
     bins = max(1, math.ceil((hi - start) / width + 1e-9))
     if start + bins * width <= hi:
         bins += 1
-    edges = tuple(start + i * width for i in range(bins + 1))
-    counts = [0] * bins
-    for v in data:
-        counts[min(int((v - start) // width), bins - 1)] += 1
-    return Histogram(edges, tuple(counts), threshold_ms)
+    edges = start + width * np.arange(bins + 1)
+    counts, _ = np.histogram(data, edges)
+    return Histogram(tuple(float(e) for e in edges), tuple(int(c) for c in counts), threshold_ms)
 
 
 # --------------------------------------------------------------------------- baseline
@@ -337,7 +302,7 @@ class LatencyBaseline:
     p99: QuantileEstimate
     judged: QuantileEstimate
     histogram: Histogram
-    verdict: LatencyVerdict
+    verdict: Verdict
     min_ms: float | None
     max_ms: float | None
     mean_ms: float | None

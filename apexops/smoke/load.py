@@ -53,7 +53,7 @@ def run_requests(
     The response body is read fully before the clock stops (curl's time_total). `on_sample` is called
     from worker threads as results arrive (for a progress display); it must be quick and thread-safe.
     """
-    import httpx
+    import httpx  # lazy: httpx loads only when requests are sent
 
     if n < 0 or concurrency < 1:
         raise ValueError(f"need n >= 0 and concurrency >= 1 (got n={n}, concurrency={concurrency})")

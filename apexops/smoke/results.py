@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
+
+from apexops.display import show_table
+from apexops.errors import VerificationError
+from apexops.status import Status, Verdict, worst
 
 __all__ = ["CheckResult", "CheckStatus", "SmokeReport", "overall_status", "show_checks"]
 
-CheckStatus = Literal["PASS", "FAIL", "SKIPPED", "INCONCLUSIVE"]
-_STATUSES = ("PASS", "FAIL", "SKIPPED", "INCONCLUSIVE")
+#: the statuses a smoke check can end with (the name the package has always exported)
+CheckStatus = Status
+_CHECK_STATUSES = (Status.PASS, Status.FAIL, Status.SKIPPED, Status.INCONCLUSIVE)
 
 
 @dataclass(frozen=True)
@@ -26,15 +31,16 @@ class CheckResult:
     """
 
     name: str
-    status: CheckStatus
+    status: Status
     duration_ms: float
     detail: str
     hint: str = ""
     data: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.status not in _STATUSES:
-            raise ValueError(f"status must be one of {_STATUSES} (got {self.status!r})")
+        if self.status not in _CHECK_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(_CHECK_STATUSES)} (got {self.status!r})")
+        object.__setattr__(self, "status", Status(self.status))
 
     def row(self) -> dict[str, Any]:
         return {
@@ -46,14 +52,9 @@ class CheckResult:
         }
 
 
-def overall_status(checks: Sequence[CheckResult]) -> CheckStatus:
-    """Any FAIL → FAIL; else any INCONCLUSIVE → INCONCLUSIVE; else PASS (SKIPPED does not count)."""
-    statuses = {c.status for c in checks}
-    if "FAIL" in statuses:
-        return "FAIL"
-    if "INCONCLUSIVE" in statuses:
-        return "INCONCLUSIVE"
-    return "PASS"
+def overall_status(checks: Sequence[CheckResult]) -> Status:
+    """Worst wins (FAIL, then INCONCLUSIVE, then PASS); SKIPPED does not count."""
+    return worst([Status.PASS, *(c.status for c in checks)])
 
 
 @dataclass(frozen=True)
@@ -70,33 +71,44 @@ class SmokeReport:
         return self.checks + self.cleanup
 
     @property
-    def verdict(self) -> CheckStatus:
+    def verdict(self) -> Status:
         """The checks decide; a failed cleanup fails the run too (test data would be left behind)."""
         return overall_status(self.all_results)
 
     @property
     def reasons(self) -> list[str]:
-        bad = [c for c in self.all_results if c.status in ("FAIL", "INCONCLUSIVE")]
+        bad = [c for c in self.all_results if c.status in (Status.FAIL, Status.INCONCLUSIVE)]
         if not bad:
-            passed = sum(1 for c in self.all_results if c.status == "PASS")
-            skipped = sum(1 for c in self.all_results if c.status == "SKIPPED")
+            passed = sum(1 for c in self.all_results if c.status is Status.PASS)
+            skipped = sum(1 for c in self.all_results if c.status is Status.SKIPPED)
             return [f"{passed} checks passed" + (f", {skipped} skipped" if skipped else "")]
         return [f"{c.name}: {c.status} — {c.detail}" + (f" HINT: {c.hint}" if c.hint else "") for c in bad]
 
     def rows(self) -> list[dict[str, Any]]:
         return [c.row() for c in self.all_results]
 
+    def to_verdict(self) -> Verdict:
+        """The run's verdict: the failed checks first, then the inconclusive ones, each with its detail.
+
+        A FAIL stops the run (and a release chain) with VerificationError: the runbook says do not proceed.
+        """
+        bad = sorted(
+            (c for c in self.all_results if c.status in (Status.FAIL, Status.INCONCLUSIVE)),
+            key=lambda c: -c.status.rank,
+        )
+        default = "do not shift traffic; investigate (80-troubleshooting)" if self.verdict.failed else ""
+        return Verdict(
+            self.verdict,
+            tuple(f"{c.name}: {c.detail}" for c in bad) or tuple(self.reasons),
+            self.facts(),
+            hint=(bad[0].hint if bad else "") or default,
+            title=f"smoke tests failed on {self.revision or self.target_url}",
+            error=VerificationError,
+        )
+
     def raise_for_failure(self) -> None:
         """Any FAIL stops the run (and a release chain): the runbook says do not proceed."""
-        if self.verdict == "FAIL":
-            from apexops.errors import VerificationError
-
-            failed = [c for c in self.all_results if c.status == "FAIL"]
-            raise VerificationError(
-                f"smoke tests failed on {self.revision or self.target_url}: "
-                + "; ".join(f"{c.name}: {c.detail}" for c in failed),
-                hint=failed[0].hint or "do not shift traffic; investigate (80-troubleshooting)",
-            )
+        self.to_verdict().raise_for_failure()
 
     def facts(self) -> dict[str, Any]:
         """What the ledger keeps for this smoke run (no ids of deleted test data, no secrets)."""
@@ -110,6 +122,4 @@ class SmokeReport:
 
 def show_checks(results: Sequence[CheckResult], title: str) -> None:
     """A notebook table of check results, statuses coloured (apexops.display)."""
-    from apexops.display import show_table
-
     show_table([r.row() for r in results], status_column="status", title=title)

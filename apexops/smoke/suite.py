@@ -11,6 +11,8 @@ down after an interrupted run still removes the test data).
 from __future__ import annotations
 
 import atexit
+import csv
+import json
 import secrets
 import time
 from collections.abc import Callable
@@ -19,9 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from apexops.errors import ConfigError
 from apexops.smoke import checks
 from apexops.smoke.pdf import minimal_pdf
 from apexops.smoke.results import CheckResult, SmokeReport
+from apexops.smoke.target import SmokeTarget, token_source
+from apexops.status import Status, Verdict
 
 if TYPE_CHECKING:
     import httpx
@@ -29,7 +34,6 @@ if TYPE_CHECKING:
     from apexops.environment import Environment
     from apexops.ports import BlobStore
     from apexops.settings import Settings
-    from apexops.smoke.target import SmokeTarget
     from apexops.tokens import AccessToken
 
 __all__ = ["SmokeOptions", "SmokeSession"]
@@ -63,8 +67,6 @@ class SmokeOptions:
 
     def validated(self) -> SmokeOptions:
         """One clear line naming the parameter, before any request is sent."""
-        from apexops.errors import ConfigError
-
         if self.latency_requests < 1:
             raise ConfigError(
                 f"latency_requests must be at least 1 (got {self.latency_requests}).",
@@ -149,8 +151,6 @@ class SmokeSession:
         `token_audience` requests the token for another audience (to rehearse a wrong-audience 401);
         option overrides that are None or 0 keep the environment's `smoke` settings.
         """
-        from apexops.smoke.target import token_source
-
         settings = env.settings
         audience = token_audience.strip() or settings.api_audience
         try:
@@ -175,7 +175,7 @@ class SmokeSession:
         return list(results)
 
     def _skip(self, name: str, reason: str) -> CheckResult:
-        return CheckResult(name, "SKIPPED", 0.0, reason)
+        return CheckResult(name, Status.SKIPPED, 0.0, reason)
 
     def _auth_blocked(self) -> str | None:
         if self._token is None:
@@ -228,7 +228,7 @@ class SmokeSession:
             now=self._now(),
             clock=self._clock,
         )
-        self._auth_ok = result.status == "PASS" or result.data.get("status") not in (401, 403)
+        self._auth_ok = result.status is Status.PASS or result.data.get("status") not in (401, 403)
         return self._add(result)
 
     def project_crud(self) -> list[CheckResult]:
@@ -350,7 +350,7 @@ class SmokeSession:
         ready = next((r for r in self.results if r.name == "health: ready"), None)
         checks_seen = dict(ready.data.get("checks", {})) if ready else {}
         return [
-            {"dependency": k, "state": v, "status": "PASS" if v == "healthy" else "FAIL"}
+            {"dependency": k, "state": v, "status": Status.PASS if v == "healthy" else Status.FAIL}
             for k, v in checks_seen.items()
         ]
 
@@ -360,9 +360,6 @@ class SmokeSession:
 
     def save_evidence(self, folder: Path) -> list[Path]:
         """The report (JSON) and every latency sample (CSV) in the run's evidence folder."""
-        import csv
-        import json
-
         folder.mkdir(parents=True, exist_ok=True)
         report = self.report()
         doc = {**report.facts(), "results": report.rows()}
@@ -392,6 +389,18 @@ class SmokeSession:
 
     def report(self) -> SmokeReport:
         return SmokeReport(self.base_url, self.revision, tuple(self.results), tuple(self.cleanup_results))
+
+    def verdict(self) -> Verdict:
+        """The report's verdict: a FAIL raises VerificationError (the runbook's "do not proceed")."""
+        return self.report().to_verdict()
+
+    def facts(self) -> dict[str, Any]:
+        """The ledger facts (JSON-safe): `smoke_verdict` (procedure 50's precondition reads it), `smoke`."""
+        report = self.report()
+        return {
+            "smoke_verdict": {"revision": report.revision, "verdict": report.verdict},
+            "smoke": report.facts(),
+        }
 
     def run_all(self) -> SmokeReport:
         """Every step in order, the cleanup in a finally; the library path for chains and tests."""

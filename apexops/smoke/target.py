@@ -4,8 +4,9 @@ By default the smoke tests hit the latest revision's own URL (it bypasses the tr
 revision is tested before it serves users, as the runbook's $REVISION_FQDN does). `revision` picks another
 revision; `target_url="ingress"` tests the app's main URL; an explicit http(s) URL is taken as is.
 
-Token rehearsal (sandbox only): `rehearse_auth_failure="expired"` mints an already-expired token with the
-sandbox identity, so an operator can see what the 401 diagnosis looks like before meeting it in production.
+Token rehearsal: `rehearse_auth_failure="expired"` asks the identity for a token issued two hours ago
+(`Identity.rehearsal_token`; the sandbox can, Azure AD cannot), so an operator can see what the 401
+diagnosis looks like before meeting it in production.
 A wrong audience needs no rehearsal switch: pass `api_audience`.
 """
 
@@ -17,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-from apexops.errors import ConfigError, ConflictError, NotFoundError
+from apexops.errors import ConfigError, ConflictError, NotFoundError, NotSupportedError
 
 if TYPE_CHECKING:
     from apexops.environment import Environment
@@ -110,13 +111,12 @@ def token_source(
         )
     if not rehearse:
         return lambda: env.identity.api_token(audience)
-    if env.settings.target != "sandbox":
+    issued = (now or datetime.now(UTC)) - timedelta(hours=2)
+    try:
+        token = env.identity.rehearsal_token(audience, issued)
+    except NotSupportedError:
         raise ConfigError(
             "rehearse_auth_failure works on the sandbox only.",
             hint="leave rehearse_auth_failure empty outside the sandbox.",
-        )
-    from apexops.sandbox.identity import SandboxIdentity
-
-    identity = SandboxIdentity(env.settings.sandbox_home())
-    issued = (now or datetime.now(UTC)) - timedelta(hours=2)
-    return lambda: identity.mint(audience, ttl_s=3600, now=issued)
+        ) from None
+    return lambda: token

@@ -19,12 +19,17 @@ from typing import TYPE_CHECKING, Any
 from apexops import azcli
 from apexops.deploy.secrets import HIDDEN, looks_secret, scrub_text
 from apexops.errors import ApexopsError, ConfigError, NotSupportedError
+from apexops.redact import Redactor
+from apexops.status import Status
 
 if TYPE_CHECKING:
     from apexops.ports import ContainerApp
     from apexops.settings import Settings
 
-__all__ = ["ExecOutcome", "pick_revision", "run_in_app", "scrub", "scrub_output", "split_command"]
+__all__ = ["MANUAL", "ExecOutcome", "pick_revision", "run_in_app", "scrub", "scrub_output", "split_command"]
+
+#: the outcome of a command this target cannot run: the operator runs it (shown with SKIPPED's colours)
+MANUAL = "MANUAL"
 
 _SHELL = re.compile(r"[|&;<>$`]|\*")
 _ENV_LINE = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)$")
@@ -43,7 +48,7 @@ def split_command(command: str) -> list[str]:
         raise ConfigError(f"command {text!r} cannot be parsed ({exc}).", hint="check the quotes.") from None
 
 
-_PATTERNS: Any = None
+_PATTERNS: Redactor | None = None
 
 
 def scrub(text: str) -> str:
@@ -51,8 +56,6 @@ def scrub(text: str) -> str:
     and connection strings), replaced before a line is shown."""
     global _PATTERNS
     if _PATTERNS is None:
-        from apexops.redact import Redactor
-
         _PATTERNS = Redactor()  # no known values: the credential patterns only
     return _PATTERNS.scrub_text(scrub_text(text or ""))
 
@@ -70,7 +73,7 @@ def scrub_output(text: str) -> str:
 
 def pick_revision(app: ContainerApp) -> str | None:
     """The revision serving most traffic (the one users reach), else the latest ready one."""
-    from apexops.migrations.connectivity import pick_revision as _pick
+    from apexops.migrations.connectivity import pick_revision as _pick  # migrations loads sqlalchemy
 
     return _pick(app)
 
@@ -80,7 +83,7 @@ class ExecOutcome:
     """One command run in a replica: PASS / FAIL, or MANUAL when the target cannot exec (Azure SDK)."""
 
     check: str
-    status: str  # PASS | FAIL | MANUAL | SKIPPED
+    status: Status | str  # a Status, or MANUAL
     revision: str
     replica: str
     exit_code: int | None
@@ -120,7 +123,7 @@ def run_in_app(
     except ApexopsError as exc:
         return ExecOutcome(
             check,
-            "FAIL",
+            Status.FAIL,
             "",
             "",
             None,
@@ -132,7 +135,7 @@ def run_in_app(
     if not name:
         return ExecOutcome(
             check,
-            "FAIL",
+            Status.FAIL,
             "",
             "",
             None,
@@ -145,7 +148,7 @@ def run_in_app(
     except NotSupportedError:
         return ExecOutcome(
             check,
-            "MANUAL",
+            MANUAL,
             name,
             "",
             None,
@@ -154,12 +157,13 @@ def run_in_app(
             "run the az command shown, compare with the expected output",
         )
     except ApexopsError as exc:
-        return ExecOutcome(check, "FAIL", name, "", None, exc.message, az, exc.hint or "", clock() - started)
+        hint = exc.hint or ""
+        return ExecOutcome(check, Status.FAIL, name, "", None, exc.message, az, hint, clock() - started)
     output = scrub_output(result.output)
     ok = result.exit_code == 0 and (success(output) if success else True)
     return ExecOutcome(
         check,
-        "PASS" if ok else "FAIL",
+        Status.PASS if ok else Status.FAIL,
         result.revision,
         result.replica,
         result.exit_code,

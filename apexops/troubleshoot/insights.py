@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from apexops.status import Status
 from apexops.troubleshoot.execs import scrub as scrub_text
 
 if TYPE_CHECKING:
@@ -30,10 +31,10 @@ def _pct(n: int, d: int) -> float | None:
     return round(100.0 * n / d, 2) if d else None
 
 
-def _judge(rate: float | None, warn_pct: float, fail_pct: float) -> str:
+def _judge(rate: float | None, warn_pct: float, fail_pct: float) -> Status:
     if rate is None:
-        return "INFO"
-    return "FAIL" if rate >= fail_pct else "WARN" if rate >= warn_pct else "PASS"
+        return Status.INFO
+    return Status.FAIL if rate >= fail_pct else Status.WARN if rate >= warn_pct else Status.PASS
 
 
 def error_rate_rows(

@@ -9,6 +9,7 @@ ExceptionRecord and Revision values.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from apexops.errors import ConfigError
+from apexops.status import Status
 from apexops.troubleshoot.execs import scrub as scrub_text
 
 if TYPE_CHECKING:
@@ -34,8 +36,10 @@ __all__ = [
     "normalise_level",
 ]
 
-LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-_LEVEL_ALIASES = {"WARN": "WARNING", "FATAL": "CRITICAL", "ERR": "ERROR"}
+#: Python's level names, as the app logs them (logging's own names, so WARN and FATAL read as aliases)
+LEVELS = tuple(logging.getLevelName(n) for n in (logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR,
+                                                 logging.CRITICAL))  # fmt: skip
+_LEVEL_NUMBERS = {**logging.getLevelNamesMapping(), "ERR": logging.ERROR}
 
 
 def normalise_level(level: str) -> str | None:
@@ -43,7 +47,7 @@ def normalise_level(level: str) -> str | None:
     text = (level or "").strip().upper()
     if not text:
         return None
-    text = _LEVEL_ALIASES.get(text, text)
+    text = logging.getLevelName(_LEVEL_NUMBERS.get(text, 0))
     if text not in LEVELS:
         raise ConfigError(
             f"level {level!r} is not a log level.", hint=f"use one of {', '.join(LEVELS)} or '' (all levels)."
@@ -192,7 +196,7 @@ class Finding:
 
     def row(self) -> dict[str, Any]:
         return {
-            "status": "FAIL",
+            "status": Status.FAIL,
             "rule": self.rule.id,
             "finding": self.rule.title,
             "matches": self.count,
@@ -217,7 +221,7 @@ class Analysis:
         if not self.findings:
             return [
                 {
-                    "status": "PASS",
+                    "status": Status.PASS,
                     "rule": "",
                     "finding": f"no known failure text in {self.analyzed} "
                     "lines, exceptions and provisioning errors",

@@ -1,8 +1,9 @@
 """Steps no port covers (private endpoints, NSG rules, role assignments, DNS from the container, service
 states of SQL and storage, Application Insights queries by hand): the exact `az` commands, marked MANUAL.
 
-They are pure functions of Settings, so the sandbox and Azure show the same text. A MANUAL row says what
-to run and what the runbook expects to see; apexops never reports such a step as passed.
+They are pure functions of Settings, so the sandbox and Azure show the same text. A row is SKIPPED (apexops
+did nothing) and run MANUAL: it says what to run and what the runbook expects to see; apexops never reports
+such a step as passed.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from apexops import azcli
-from apexops.azcli import Shell, render
+from apexops.azcli import Option, Shell, _opt, render
+from apexops.status import Status
+from apexops.troubleshoot.execs import MANUAL
 
 if TYPE_CHECKING:
+    from apexops.ports import Traits
     from apexops.settings import Settings
 
 __all__ = [
@@ -51,18 +55,16 @@ class ManualStep:
     command: str
     why_manual: str = "no apexops port covers it"
 
-    def row(self, target: str) -> dict[str, Any]:
+    def row(self, traits: Traits) -> dict[str, Any]:
+        """The table row; on a target without a subscription the step says what that target lacks."""
         note = self.why_manual
-        if target == "sandbox":
-            note = f"not on the sandbox: it has no {self.why_manual}"
-        return {"status": "MANUAL", "check": self.check, "expected": self.expected, "note": note}
+        if not traits.has_subscription:
+            note = f"not on the {traits.name}: it has no {self.why_manual}"
+        return {"status": Status.SKIPPED, "run": MANUAL, "check": self.check, "expected": self.expected,
+                "note": note}  # fmt: skip
 
 
-def _opt(flag: str, value: str | Shell) -> tuple[str, tuple[str | Shell, ...]]:
-    return (flag, (value,))
-
-
-def _rg(settings: Settings) -> tuple[str, tuple[str | Shell, ...]]:
+def _rg(settings: Settings) -> Option:
     return _opt("--resource-group", settings.azure.resource_group)
 
 

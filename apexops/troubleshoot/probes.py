@@ -5,7 +5,8 @@ the exact commands). They read the replica's own configuration, the same environ
 
 - database: the runbook's `engine.connect()` / `SELECT 1` (`apexops.migrations.connectivity.CHECK_SCRIPT`);
 - blob: the runbook's "Accessible containers" listing plus a write probe (a probe blob written and deleted,
-  as the app's own readiness check does), through the app's client when present, else the sandbox store;
+  as the app's own readiness check does), through the app's client when present, else in the folder the
+  replica keeps its containers in (`APEX_BLOB_ROOT`: one sub-folder per container);
 - network: a TCP connect to each endpoint the replica is configured with (the runbook's `nc -zv`), or the
   equivalent for local endpoints (a Unix socket, a database file, a blob folder). Endpoints the replica is
   not configured with are SKIPPED, never guessed.
@@ -15,8 +16,11 @@ from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from apexops.troubleshoot.execs import ExecOutcome, run_in_app
+from apexops import azcli
+from apexops.status import Status
+from apexops.troubleshoot.execs import MANUAL, ExecOutcome, run_in_app
 
 if TYPE_CHECKING:
     from apexops.ports import ContainerApp
@@ -33,9 +37,11 @@ __all__ = [
 ]
 
 BLOB_OK = "Blob write probe successful:"
+#: the network script's `ok` per endpoint: reached, not reached, not configured in the replica
+_PROBE_STATUS = {True: Status.PASS, False: Status.FAIL, None: Status.SKIPPED}
 
 BLOB_SCRIPT = f"""
-import os, uuid
+import os, re, uuid
 try:
     from apex.azure.blob_storage import BlobStorageClient
     client = BlobStorageClient()
@@ -43,11 +49,21 @@ try:
     raise SystemExit(0)
 except ImportError:
     pass
-from apexops.sandbox.blobstore import FolderBlobStore
-store = FolderBlobStore(os.environ["APEX_BLOB_ROOT"])
-print("Accessible containers:", [c.name for c in store.list_containers()])
+root = os.environ["APEX_BLOB_ROOT"]
+names = sorted(os.listdir(root)) if os.path.isdir(root) else []
+valid = re.compile(r"[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){{2,62}}")
+print("Accessible containers:", [n for n in names if valid.fullmatch(n) and os.path.isdir(root + "/" + n)])
 container = os.environ.get("AZURE_STORAGE_CONTAINER_UPLOADS", "uploads")
-problem = store.check_writable(container)
+folder, problem = os.path.join(root, container), None
+if not os.path.isdir(folder):
+    problem = "container %r does not exist under %s" % (container, root)
+else:
+    probe = os.path.join(folder, ".probe-%d-%s" % (os.getpid(), uuid.uuid4().hex[:8]))
+    try:
+        open(probe, "wb").close()
+        os.unlink(probe)
+    except OSError as exc:
+        problem = "container %r is not writable (%s)" % (container, exc.strerror or type(exc).__name__)
 if problem:
     print("Blob write probe failed:", problem)
     raise SystemExit(1)
@@ -59,9 +75,9 @@ import json, os, socket, urllib.parse
 out = []
 def probe(name, target, fn):
     try:
-        out.append({"endpoint": name, "target": target, "status": "PASS", "detail": fn()})
+        out.append({"endpoint": name, "target": target, "ok": True, "detail": fn()})
     except Exception as exc:
-        out.append({"endpoint": name, "target": target, "status": "FAIL",
+        out.append({"endpoint": name, "target": target, "ok": False,
                     "detail": type(exc).__name__ + ": " + str(exc)[:200]})
 def tcp(host, port):
     def go():
@@ -107,21 +123,21 @@ elif os.environ.get("AZURE_SQL_SERVER"):
     host = os.environ["AZURE_SQL_SERVER"]
     probe("database", host + ":1433", tcp(host, 1433))
 else:
-    out.append({"endpoint": "database", "target": "", "status": "SKIPPED", "detail": "not configured"})
+    out.append({"endpoint": "database", "target": "", "ok": None, "detail": "not configured"})
 if os.environ.get("APEX_BLOB_ROOT"):
     probe("blob storage", os.environ["APEX_BLOB_ROOT"], writable(os.environ["APEX_BLOB_ROOT"]))
 elif os.environ.get("AZURE_STORAGE_ACCOUNT"):
     host = os.environ["AZURE_STORAGE_ACCOUNT"] + ".blob.core.windows.net"
     probe("blob storage", host + ":443", tcp(host, 443))
 else:
-    out.append({"endpoint": "blob storage", "target": "", "status": "SKIPPED", "detail": "not configured"})
+    out.append({"endpoint": "blob storage", "target": "", "ok": None, "detail": "not configured"})
 endpoint = os.environ.get("AZURE_OPENAI_ENDPOINT", "")
 if endpoint:
     e = urllib.parse.urlsplit(endpoint)
     port = e.port or (443 if e.scheme == "https" else 80)
     probe("azure openai", e.hostname + ":" + str(port), tcp(e.hostname, port))
 else:
-    out.append({"endpoint": "azure openai", "target": "", "status": "SKIPPED",
+    out.append({"endpoint": "azure openai", "target": "", "ok": None,
                 "detail": "AZURE_OPENAI_ENDPOINT is not set in the replica"})
 print("APEXOPS-NETWORK " + json.dumps(out))
 """.strip()
@@ -131,7 +147,7 @@ def database_from_app(
     app: ContainerApp, settings: Settings, *, revision: str | None = None, timeout_s: float = 30.0
 ) -> ExecOutcome:
     """The runbook's `python3 -c '... engine.connect()'` in a replica (SELECT 1)."""
-    from apexops.migrations.connectivity import CHECK_SCRIPT, SUCCESS
+    from apexops.migrations.connectivity import CHECK_SCRIPT, SUCCESS  # migrations loads sqlalchemy
 
     return run_in_app(
         app,
@@ -175,10 +191,6 @@ def network_from_app(
 
 def nc_commands(settings: Settings) -> list[tuple[str, str]]:
     """The runbook's `nc -zv` tests from the container app to SQL, storage and OpenAI (Azure names)."""
-    from urllib.parse import urlsplit
-
-    from apexops import azcli
-
     server = next(
         (r.name for r in settings.expected_resources if r.type == "Microsoft.Sql/servers"),
         settings.database.server.split(".")[0],
@@ -200,17 +212,18 @@ def nc_commands(settings: Settings) -> list[tuple[str, str]]:
 
 def network_rows(outcome: ExecOutcome, settings: Settings) -> list[dict[str, Any]]:
     """One row per endpoint: the replica's own results, or MANUAL rows with the runbook's nc commands."""
-    if outcome.status == "MANUAL":
+    if outcome.status == MANUAL:
         return [
-            {"status": "MANUAL", "endpoint": name, "target": "", "detail": cmd.replace(" \\\n  ", " ")}
+            {"status": Status.SKIPPED, "run": MANUAL, "endpoint": name, "target": "",
+             "detail": cmd.replace(" \\\n  ", " ")}
             for name, cmd in nc_commands(settings)
-        ]
+        ]  # fmt: skip
     marker = "APEXOPS-NETWORK "
     line = next((x for x in outcome.output.splitlines() if x.startswith(marker)), None)
     if line is None:
         return [
             {
-                "status": "FAIL",
+                "status": Status.FAIL,
                 "endpoint": "(probe)",
                 "target": outcome.revision,
                 "detail": outcome.output.strip()[-300:] or "no output",
@@ -222,13 +235,13 @@ def network_rows(outcome: ExecOutcome, settings: Settings) -> list[dict[str, Any
     except ValueError:
         return [
             {
-                "status": "FAIL",
+                "status": Status.FAIL,
                 "endpoint": "(probe)",
                 "target": outcome.revision,
                 "detail": "unreadable probe output",
             }
         ]
     return [
-        {"status": r["status"], "endpoint": r["endpoint"], "target": r["target"], "detail": r["detail"]}
+        {"status": _PROBE_STATUS[r["ok"]], **{k: r[k] for k in ("endpoint", "target", "detail")}}
         for r in results
     ]

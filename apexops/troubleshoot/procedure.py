@@ -9,13 +9,14 @@ error's hint, never an exception that hides the steps after it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from apexops import azcli
 from apexops.errors import ApexopsError, ConfigError, NotFoundError
+from apexops.status import Finding, Rule, Status, Verdict, judge
 from apexops.troubleshoot import insights, manual
 from apexops.troubleshoot.execs import ExecOutcome, pick_revision, run_in_app, split_command
 from apexops.troubleshoot.logs import Analysis, analyze, evidence_from, log_rows, normalise_level
@@ -24,22 +25,22 @@ from apexops.troubleshoot.probes import nc_commands, network_from_app, network_r
 if TYPE_CHECKING:
     from apexops.environment import Environment
     from apexops.migrations.diagnostics import Diagnostic
+    from apexops.models import ExceptionRecord
 
-__all__ = ["TroubleshootVerdict", "Troubleshooter"]
+__all__ = ["VERDICT_RULES", "TroubleshootVerdict", "Troubleshooter"]
 
 MAX_TAIL = 5000
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class TroubleshootVerdict:
-    """PASS (nothing found) or WARN (findings, each with its next step); troubleshooting does not fail."""
-
-    status: Literal["PASS", "WARN"]
-    reasons: tuple[str, ...]
+#: the verdict type of procedure 80 (the one `apexops.status.Verdict`; the name stays for callers)
+TroubleshootVerdict = Verdict
 
 
-def _error_row(check: str, exc: ApexopsError) -> dict[str, Any]:
-    return {"status": "FAIL", "check": check, "detail": exc.message, "hint": exc.hint or ""}
+def _error_row(check: str, error: ApexopsError | str, hint: str = "") -> dict[str, Any]:
+    detail = error if isinstance(error, str) else error.message
+    hint = hint if isinstance(error, str) else error.hint or ""
+    return {"status": Status.FAIL, "check": check, "detail": detail, "hint": hint}
 
 
 class Troubleshooter:
@@ -96,15 +97,31 @@ class Troubleshooter:
     def scope(self) -> str:
         return self.revision or f"{self.settings.app.name} (all revisions)"
 
+    def _read(self, source: str, fetch: Callable[[], T]) -> T | ApexopsError:
+        """One source read; its failure is noted for the verdict and returned, never raised."""
+        try:
+            return fetch()
+        except ApexopsError as exc:
+            self.problems.append(f"{source}: {exc.message}")
+            return exc
+
+    def _mine(self, items: list[T] | ApexopsError, attr: str) -> list[T]:
+        """The items of the chosen revision (all when none is), none from a failed read."""
+        if isinstance(items, ApexopsError):
+            return []
+        return [x for x in items if not self.revision or getattr(x, attr) == self.revision]
+
+    def _exceptions(self) -> list[ExceptionRecord]:
+        return self.env.telemetry.exceptions(self.since, self.until, limit=500)
+
     # ------------------------------------------------------------------ 1. logs
 
     def logs(self) -> list[dict[str, Any]]:
-        try:
-            lines = self.env.telemetry.console_logs(self.revision or None, tail=self.tail, level=self.level)
-        except ApexopsError as exc:
-            self.problems.append(f"console logs: {exc.message}")
-            return [_error_row("console logs", exc)]
-        return log_rows(lines)
+        logs = partial(
+            self.env.telemetry.console_logs, self.revision or None, tail=self.tail, level=self.level
+        )
+        lines = self._read("console logs", logs)
+        return [_error_row("console logs", lines)] if isinstance(lines, ApexopsError) else log_rows(lines)
 
     def logs_command(self) -> str:
         return azcli.containerapp_logs_show(self.settings, revision=self.revision or None, tail=self.tail)
@@ -114,25 +131,11 @@ class Troubleshooter:
     def analyze(self) -> Analysis:
         """Rules over the last `analyze_tail` lines (all levels), the window's exceptions and the
         revisions' provisioning errors."""
-        lines, exceptions, revisions = [], [], []
-        try:
-            lines = self.env.telemetry.console_logs(self.revision or None, tail=self.analyze_tail)
-        except ApexopsError as exc:
-            self.problems.append(f"console logs: {exc.message}")
-        try:
-            exceptions = [
-                e
-                for e in self.env.telemetry.exceptions(self.since, self.until, limit=500)
-                if not self.revision or e.revision == self.revision
-            ]
-        except ApexopsError as exc:
-            self.problems.append(f"exceptions: {exc.message}")
-        try:
-            revisions = [
-                r for r in self.env.app.list_revisions() if not self.revision or r.name == self.revision
-            ]
-        except ApexopsError as exc:
-            self.problems.append(f"revisions: {exc.message}")
+        logs = partial(self.env.telemetry.console_logs, self.revision or None, tail=self.analyze_tail)
+        lines = self._read("console logs", logs)
+        exceptions = self._mine(self._read("exceptions", self._exceptions), "revision")
+        revisions = self._mine(self._read("revisions", self.env.app.list_revisions), "name")
+        lines = [] if isinstance(lines, ApexopsError) else lines
         self.analysis = analyze(evidence_from(lines, exceptions, revisions))
         return self.analysis
 
@@ -185,36 +188,27 @@ class Troubleshooter:
     # ------------------------------------------------------------------ 4. App Insights queries
 
     def error_rate(self) -> list[dict[str, Any]]:
-        try:
-            names = [self.revision] if self.revision else None
-            stats = self.env.telemetry.request_stats(self.since, self.until, revisions=names)
-        except ApexopsError as exc:
-            self.problems.append(f"request telemetry: {exc.message}")
-            return [_error_row("error rate", exc)]
+        names = [self.revision] if self.revision else None
+        query = partial(self.env.telemetry.request_stats, self.since, self.until, revisions=names)
+        stats = self._read("request telemetry", query)
+        if isinstance(stats, ApexopsError):
+            return [_error_row("error rate", stats)]
         t = self.settings.rollback_triggers
         self.error_rates = insights.error_rate_rows(stats, fail_pct=100 * t.error_rate)
         return self.error_rates
 
     def slowest(self, top: int = 10) -> list[dict[str, Any]]:
-        try:
-            records = self.env.telemetry.slowest_requests(self.since, self.until, top=top * 5)
-        except ApexopsError as exc:
-            self.problems.append(f"request telemetry: {exc.message}")
-            return [_error_row("slowest requests", exc)]
-        if self.revision:
-            records = [r for r in records if r.revision == self.revision]
-        return insights.slowest_rows(records[:top])
+        query = partial(self.env.telemetry.slowest_requests, self.since, self.until, top=top * 5)
+        records = self._read("request telemetry", query)
+        if isinstance(records, ApexopsError):
+            return [_error_row("slowest requests", records)]
+        return insights.slowest_rows(self._mine(records, "revision")[:top])
 
     def exceptions(self, limit: int = 20) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        try:
-            records = [
-                e
-                for e in self.env.telemetry.exceptions(self.since, self.until, limit=500)
-                if not self.revision or e.revision == self.revision
-            ]
-        except ApexopsError as exc:
-            self.problems.append(f"exceptions: {exc.message}")
-            return [_error_row("exceptions", exc)], []
+        records = self._read("exceptions", self._exceptions)
+        if isinstance(records, ApexopsError):
+            return [_error_row("exceptions", records)], []
+        records = self._mine(records, "revision")
         return insights.exception_rows(records, limit=limit), insights.exception_groups(records)
 
     def kql(self, name: str) -> str:
@@ -231,7 +225,7 @@ class Troubleshooter:
     def network_commands(self) -> str:
         head = (
             "# the runbook's checks on Azure (the rows above ran in the replica)"
-            if self.env.target == "sandbox"
+            if self.env.traits.exec_is_local
             else "# the runbook's checks"
         )
         return "\n".join([head, *(cmd for _, cmd in nc_commands(self.settings))])
@@ -240,7 +234,7 @@ class Troubleshooter:
 
     def database(self) -> list[tuple[str, list[dict[str, Any]]]]:
         """Long-running queries, blocking sessions and size (SQL Server DMVs / pg_stat_activity)."""
-        from apexops.migrations import diagnostics as d
+        from apexops.migrations import diagnostics as d  # loads sqlalchemy: only for this step
 
         try:
             engine = self.env.database.engine()
@@ -262,59 +256,18 @@ class Troubleshooter:
                 message = str(getattr(exc, "message", exc)).splitlines()[0][:300]
                 self.problems.append(f"{name.lower()}: {message}")
                 out.append(
-                    (
-                        name,
-                        [
-                            {
-                                "status": "FAIL",
-                                "check": name,
-                                "detail": message,
-                                "hint": "check the database from 20-database-migration",
-                            }
-                        ],
-                    )
+                    (name, [_error_row(name, message, "check the database from 20-database-migration")])
                 )
         return out
 
     # ------------------------------------------------------------------ outcome
 
-    def verdict(self) -> TroubleshootVerdict:
-        reasons: list[str] = []
-        if self.analysis is not None and self.analysis.primary is not None:
-            for f in self.analysis.findings:
-                reasons.append(
-                    f"{f.rule.id} {f.rule.title} ({f.count}×) → {f.rule.next_procedure}: {f.rule.hint}"
-                )
-        for row in self.error_rates:
-            if row["status"] in ("WARN", "FAIL") and row["revision"] != "(all)":
-                counts = f"{row['ErrorCount (5xx)']}/{row['TotalCount']}"
-                reasons.append(
-                    f"error rate {row['ErrorRate %']}% on {row['revision']} "
-                    f"({counts} in {self.window_minutes:g} min)"
-                )
-        for row in self.network:
-            if row["status"] == "FAIL" and row["endpoint"] == "(probe)":
-                where = row["target"] or "the app"
-                reasons.append(f"network: the probe did not run in {where} ({row['detail']})")
-            elif row["status"] == "FAIL":
-                reasons.append(f"network: {row['endpoint']} unreachable from the app ({row['detail']})")
-        for diag in self.db:
-            if diag.applicable and diag.blockers:
-                reasons.append(
-                    f"database: blocking session(s) {', '.join(map(str, diag.blockers))} → "
-                    "20-database-migration (kill_session)"
-                )
-        if self.exec_outcome is not None and self.exec_outcome.status == "FAIL":
-            reasons.append(
-                f"exec '{self.command}' failed in {self.exec_outcome.revision or 'the app'}: "
-                f"{self.exec_outcome.output.strip()[-160:]}"
-            )
-        reasons += [f"could not read {p}" for p in self.problems]
-        if not reasons:
-            return TroubleshootVerdict(
-                "PASS", (f"nothing found for {self.scope} in the last {self.window_minutes:g} min",)
-            )
-        return TroubleshootVerdict("WARN", tuple(reasons))
+    def verdict(self) -> Verdict:
+        """PASS (nothing found) or WARN (findings, each with its next step); troubleshooting does not fail."""
+        window = f"in the last {self.window_minutes:g} min"
+        return judge(
+            VERDICT_RULES, self, default=Finding(Status.PASS, f"nothing found for {self.scope} {window}")
+        )
 
     def facts(self) -> dict[str, Any]:
         out: dict[str, Any] = {"scope": self.scope, "window_minutes": self.window_minutes}
@@ -324,10 +277,68 @@ class Troubleshooter:
             out["exec"] = {
                 "command": self.command,
                 "revision": self.exec_outcome.revision,
-                "status": self.exec_outcome.status,
+                "status": str(self.exec_outcome.status),
                 "exit_code": self.exec_outcome.exit_code,
             }
         if self.network:
-            out["network"] = {r["endpoint"]: r["status"] for r in self.network}
-        out["troubleshoot_verdict"] = self.verdict().status
+            out["network"] = {r["endpoint"]: str(r["status"]) for r in self.network}
+        out["troubleshoot_verdict"] = str(self.verdict().status)
         return out
+
+
+# --------------------------------------------------------------------------- verdict rules: one per source
+
+
+def _warn(reason: str) -> Finding:
+    return Finding(Status.WARN, reason)
+
+
+def known_failures(t: Troubleshooter) -> Iterator[Finding]:
+    """Each known failure text the analyzer matched, with the procedure to run next."""
+    for f in t.analysis.findings if t.analysis is not None else ():
+        yield _warn(f"{f.rule.id} {f.rule.title} ({f.count}×) → {f.rule.next_procedure}: {f.rule.hint}")
+
+
+def high_error_rates(t: Troubleshooter) -> Iterator[Finding]:
+    """A revision whose error rate is at WARN or FAIL level (the whole-app row repeats them)."""
+    for row in t.error_rates:
+        if Status.parse(row["status"]).rank >= Status.WARN.rank and row["revision"] != "(all)":
+            counts = f"{row['ErrorCount (5xx)']}/{row['TotalCount']} in {t.window_minutes:g} min"
+            yield _warn(f"error rate {row['ErrorRate %']}% on {row['revision']} ({counts})")
+
+
+def unreachable_endpoints(t: Troubleshooter) -> Iterator[Finding]:
+    """An endpoint the replica could not reach, or a probe that did not run at all."""
+    for row in (r for r in t.network if r["status"] == Status.FAIL):
+        if row["endpoint"] == "(probe)":
+            yield _warn(f"network: the probe did not run in {row['target'] or 'the app'} ({row['detail']})")
+        else:
+            yield _warn(f"network: {row['endpoint']} unreachable from the app ({row['detail']})")
+
+
+def blocking_sessions(t: Troubleshooter) -> Iterator[Finding]:
+    for diag in (d for d in t.db if d.applicable and d.blockers):
+        sessions = ", ".join(map(str, diag.blockers))
+        yield _warn(f"database: blocking session(s) {sessions} → 20-database-migration (kill_session)")
+
+
+def failed_exec(t: Troubleshooter) -> Iterator[Finding]:
+    o = t.exec_outcome
+    if o is not None and o.status == Status.FAIL:
+        yield _warn(f"exec '{t.command}' failed in {o.revision or 'the app'}: {o.output.strip()[-160:]}")
+
+
+def unread_sources(t: Troubleshooter) -> Iterator[Finding]:
+    """A source that could not be read is a finding too: nothing found there proves nothing."""
+    yield from (_warn(f"could not read {p}") for p in t.problems)
+
+
+#: the decision table of procedure 80: every finding is a WARN with its next step; nothing fails the run
+VERDICT_RULES: tuple[Rule[Troubleshooter], ...] = (
+    known_failures,
+    high_error_rates,
+    unreachable_endpoints,
+    blocking_sessions,
+    failed_exec,
+    unread_sources,
+)

@@ -297,3 +297,176 @@ def assert_plain(value: Any, path: str = "result") -> None:
         assert value.utcoffset() == timedelta(0), f"{path} is not an aware UTC datetime: {value!r}"
     else:
         assert value is None or type(value) in (str, int, float, bool), f"{path}: {type(value)!r}"
+
+
+# --------------------------------------------------------------------------- a stateful Azure
+
+CONTAINERS_XML = (
+    '<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint="https://stapexprod.blob.core.windows.net/">'
+    "<Containers><Container><Name>uploads</Name><Properties><Last-Modified>Wed, 26 Oct 2022 20:39:39 GMT"
+    '</Last-Modified><Etag>"0x8DAB1A6B4C2E1D3"</Etag></Properties></Container><Container><Name>processed</Name>'
+    '<Properties><Last-Modified>Wed, 26 Oct 2022 20:39:39 GMT</Last-Modified><Etag>"0x8DAB1A6B4C2E1D2"</Etag>'
+    "</Properties></Container></Containers><NextMarker /></EnumerationResults>"
+)
+ACR_CHALLENGE = {
+    "WWW-Authenticate": 'Bearer realm="https://apexacr.azurecr.io/oauth2/token",'
+    'service="apexacr.azurecr.io",scope="repository:apex-backend:metadata_read"'
+}
+
+
+def acr(fake: FakeAzure, path: str, *replies: Handler | Reply) -> None:
+    """An ACR data-plane route behind the token challenge: 401 until the ACR access token is presented."""
+    queue = list(replies)
+
+    def handler(rec: Recorded) -> Reply:
+        if rec.headers.get("Authorization") != "Bearer acr-access-token":
+            return (401, {"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]},
+                    ACR_CHALLENGE)  # fmt: skip
+        reply = queue.pop(0) if len(queue) > 1 else queue[0]
+        return reply(rec) if callable(reply) else reply
+
+    fake.on("GET", path, handler)
+    # the exchange's refresh token must be JWT-shaped (the SDK reads its exp); the official example's is
+    # an elided placeholder, so only its response *shape* is used here
+    refresh = example_body("containerregistry/PostRefreshToken.json")
+    fake.on(
+        "POST",
+        "/oauth2/exchange",
+        ok({**refresh, "refresh_token": fake_jwt({"exp": int(time.time()) + 3600})}),
+    )
+    access = example_body("containerregistry/PostAccessToken.json")
+    fake.on("POST", "/oauth2/token", ok({**access, "access_token": "acr-access-token"}))
+
+
+class AzureWorld:
+    """One Azure resource group behind a FakeAzure whose writes change what later reads return.
+
+    The container app (official ContainerApps_Get example, in multiple-revision mode) starts with revision
+    OLD at 100% and NEW at 0%; PATCH sets traffic or creates a revision, the revision verbs flip `active`.
+    Telemetry queries answer empty tables; ACR, blob storage and deployments answer the official examples.
+    """
+
+    OLD, NEW = "apex-backend-prod--old1", "apex-backend-prod--new2"
+    TAGS = "/acr/v1/apex-backend/_tags"
+
+    def __init__(self, fake: FakeAzure) -> None:
+        import copy
+
+        self.fake = fake
+        self.app = copy.deepcopy(example_body("containerapps/ContainerApps_Get.json"))
+        self.app["name"] = "apex-backend-prod"
+        self.app["properties"]["configuration"]["activeRevisionsMode"] = "Multiple"
+        self.revs = {name: self._revision(name) for name in (self.OLD, self.NEW)}
+        self._traffic([{"revisionName": self.OLD, "weight": 100}, {"revisionName": self.NEW, "weight": 0}])
+        self._latest(self.NEW)
+        self.deployments: dict[str, dict[str, Any]] = {}
+        self._routes()
+
+    # ------------------------------------------------------------------ state
+
+    def _revision(self, name: str) -> dict[str, Any]:
+        import copy
+
+        doc = copy.deepcopy(example_body("containerapps/Revisions_Get.json"))
+        doc["name"] = name
+        doc["properties"].update(active=True, trafficWeight=0)
+        return doc
+
+    def _traffic(self, traffic: list[dict[str, Any]]) -> None:
+        self.app["properties"]["configuration"]["ingress"]["traffic"] = traffic
+        weights = {t["revisionName"]: t["weight"] for t in traffic}
+        for name, doc in self.revs.items():
+            doc["properties"]["trafficWeight"] = weights.get(name, 0)
+
+    def _latest(self, name: str) -> None:
+        self.app["properties"]["latestRevisionName"] = self.app["properties"]["latestReadyRevisionName"] = (
+            name
+        )
+
+    # ------------------------------------------------------------------ routes
+
+    def _patch(self, rec: Recorded) -> Reply:
+        props = rec.json()["properties"]
+        traffic = props.get("configuration", {}).get("ingress", {}).get("traffic")
+        if "template" in props:
+            name = (
+                f"apex-backend-prod--{props['template'].get('revisionSuffix') or 'r' + str(len(self.revs))}"
+            )
+            self.revs[name] = self._revision(name)
+            self._latest(name)
+        if traffic is not None:
+            self._traffic(traffic)
+        return ok(self.app)
+
+    def _get_revision(self, rec: Recorded) -> Reply:
+        name = rec.path.rsplit("/", 1)[-1]
+        if name not in self.revs:
+            return arm_error(404, "ContainerAppRevisionNotFound", f"revision {name} was not found.")
+        return ok(self.revs[name])
+
+    def _verb(self, rec: Recorded) -> Reply:
+        *_, name, verb = rec.path.split("/")
+        if name not in self.revs:
+            return arm_error(404, "ContainerAppRevisionNotFound", f"revision {name} was not found.")
+        if verb in ("activate", "deactivate"):
+            self.revs[name]["properties"]["active"] = verb == "activate"
+        return ok({})
+
+    def _deploy(self, rec: Recorded) -> Reply:
+        name = rec.path.rsplit("/", 1)[-1]
+        props = {"provisioningState": "Succeeded", "timestamp": "2024-05-01T12:20:00Z", "mode": "Incremental"}
+        self.deployments[name] = {"id": rec.path, "name": name, "properties": props}
+        return ok(self.deployments[name])
+
+    def _deployment(self, rec: Recorded, body: Callable[[dict[str, Any]], Any]) -> Reply:
+        name = rec.path.removesuffix("/operations").rsplit("/", 1)[-1]
+        if name not in self.deployments:
+            return arm_error(404, "DeploymentNotFound", f"Deployment '{name}' could not be found.")
+        return ok(body(self.deployments[name]))
+
+    def _routes(self) -> None:
+        f, dep = (
+            self.fake,
+            rf"/subscriptions/{SUB}/resourcegroups/apex-rg-prod/(providers/Microsoft\.Resources/)?deployments/",
+        )
+        f.on("GET", APP_PATH, lambda rec: ok(self.app))
+        f.on("PATCH", APP_PATH, self._patch)
+        f.on("GET", APP_PATH + "/revisions", lambda rec: ok({"value": list(self.revs.values())}))
+        f.on(
+            "GET",
+            APP_PATH + r"/revisions/[^/]+/replicas",
+            ok(example_body("containerapps/Replicas_List.json")),
+        )
+        f.on("GET", APP_PATH + r"/revisions/[^/]+", self._get_revision)
+        f.on("POST", APP_PATH + r"/revisions/[^/]+/(activate|deactivate|restart)", self._verb)
+        f.on("POST", r"/v1/.+/query", ok({"tables": [{"name": "PrimaryResult", "columns": [], "rows": []}]}))
+        f.on("GET", "/", ok(CONTAINERS_XML))
+        f.on("HEAD", r"/uploads/.+", (404, None, {"x-ms-error-code": "BlobNotFound"}))
+        f.on("PUT", dep + "[^/]+", self._deploy)
+        f.on("GET", dep + "[^/]+", lambda rec: self._deployment(rec, lambda doc: doc))
+        f.on("GET", dep + "[^/]+/operations", lambda rec: self._deployment(rec, lambda doc: {"value": []}))
+        f.on("POST", dep + "[^/]+/cancel", ok(None, status=204))
+        f.on(
+            "POST",
+            dep + "[^/]+/whatIf",
+            ok(example_body("resources/PostDeploymentWhatIfOnResourceGroup.json")),
+        )
+        validated = example_body("resources/PostDeploymentValidateOnResourceGroup.json")
+        f.on("POST", dep + "[^/]+/validate", ok(validated))
+        resource = {"id": "/x/app", "name": "apex-backend-prod", "type": "Microsoft.App/containerApps",
+                    "location": "eastus", "provisioningState": "Succeeded"}  # fmt: skip
+        f.on("GET", rf"/subscriptions/{SUB}/resourcegroups/apex-rg-prod/resources", ok({"value": [resource]}))
+        tags = example_body("containerregistry/GetTagList.json")
+        self.tags = {t["name"] for t in tags["tags"]}
+        acr(f, self.TAGS, ok(tags))
+        attributes = ok(example_body("containerregistry/GetTagAttributes.json"))
+        unknown = (
+            404,
+            {"errors": [{"code": "TAG_UNKNOWN", "message": "the specified tag does not exist"}]},
+            {},
+        )
+        acr(
+            f,
+            self.TAGS + "/.+",
+            lambda rec: attributes if rec.path.rsplit("/", 1)[-1] in self.tags else unknown,
+        )

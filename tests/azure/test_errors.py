@@ -175,3 +175,51 @@ def test_non_azure_exceptions_are_not_swallowed(clients, fake, monkeypatch):
     monkeypatch.setattr(app, "_ops", lambda: (_ for _ in ()).throw(KeyError("bug")))
     with pytest.raises(KeyError):
         app.show()
+
+
+# --------------------------------------------------------------------------- the HTTP decision table
+
+
+def _failure(status: int, code: str | None = None, action: str = "show app", **kw):
+    from apexops.azure._errors import HttpFailure
+    from apexops.settings import load_settings
+
+    base = dict(
+        service="arm", deployment="main", text=f"{action}: {code}", rejected_token=False, retry_after=None
+    )
+    return HttpFailure(
+        action=action, settings=load_settings("prod"), status=status, code=code, **{**base, **kw}
+    )
+
+
+def _rule(failure):
+    """The first rule of the table that applies, and the error it builds."""
+    from apexops.azure._errors import HTTP_RULES
+
+    index, error, hint = next((i, e, h) for i, (applies, e, h) in enumerate(HTTP_RULES) if applies(failure))
+    return index, error(failure.text, hint=hint(failure))
+
+
+@pytest.mark.parametrize(
+    ("failure", "rule", "error", "in_hint"),
+    [
+        (_failure(401), 0, AuthenticationError, "az login"),
+        (_failure(400, rejected_token=True), 0, AuthenticationError, "sign in again"),
+        (_failure(429, retry_after="7"), 1, ThrottledError, "wait 7 s"),
+        (_failure(400, "ThrottlingLimit"), 1, ThrottledError, "wait a minute"),
+        (_failure(403), 2, AuthorizationError, "Contributor or Owner"),
+        (_failure(400, "RequestDisallowedByPolicy"), 2, AuthorizationError, "role assignment"),
+        (_failure(404), 3, NotFoundError, "az resource list"),
+        (_failure(400, "TAG_UNKNOWN", service="acr"), 3, NotFoundError, "push the image first"),
+        (_failure(409), 4, ConflictError, "another operation is in progress"),
+        (_failure(409, "DeploymentActive", action="deploy"), 4, ConflictError, "az deployment group cancel"),
+        (_failure(400), 5, InvalidRequestError, "correct the request"),
+        (_failure(400, "SemanticError", service="logs"), 5, InvalidRequestError, "KQL"),
+        (_failure(400, "InvalidTemplate"), 5, InvalidRequestError, "bicepparam"),
+        (_failure(500), 6, TargetError, "server error"),
+    ],
+)
+def test_each_http_rule_alone(failure, rule, error, in_hint):
+    index, err = _rule(failure)
+    assert index == rule and type(err) is error and in_hint in err.hint
+    assert err.message == failure.text

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import struct
 import sys
-import time
 import types
 from datetime import UTC, datetime
 
 import pytest
-from _azure_fakes import arm_error, assert_plain, example_body, fake_jwt, ok
+from _azure_fakes import CONTAINERS_XML, acr, arm_error, assert_plain, example_body, ok
 
 from apexops.azure.blobs import AzureBlobStore
 from apexops.azure.database import SQL_COPT_SS_ACCESS_TOKEN, AzureDatabase, token_struct
@@ -24,37 +23,6 @@ from apexops.errors import (
     TargetUnavailableError,
 )
 from apexops.tokens import AccessToken
-
-CHALLENGE = {
-    "WWW-Authenticate": 'Bearer realm="https://apexacr.azurecr.io/oauth2/token",'
-    'service="apexacr.azurecr.io",scope="repository:apex-backend:metadata_read"'
-}
-
-
-def acr(fake, path: str, *replies) -> None:
-    """An ACR data-plane route behind the token challenge: 401 until the ACR access token is presented."""
-    queue = list(replies)
-
-    def handler(rec):
-        if rec.headers.get("Authorization") != "Bearer acr-access-token":
-            return (
-                401,
-                {"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]},
-                CHALLENGE,
-            )
-        return queue.pop(0) if len(queue) > 1 else queue[0]
-
-    fake.on("GET", path, handler)
-    # the exchange's refresh token must be JWT-shaped (the SDK reads its exp); the official example's is
-    # an elided placeholder, so only its response *shape* is used here
-    refresh = example_body("containerregistry/PostRefreshToken.json")
-    fake.on(
-        "POST",
-        "/oauth2/exchange",
-        ok({**refresh, "refresh_token": fake_jwt({"exp": int(time.time()) + 3600})}),
-    )
-    access = example_body("containerregistry/PostAccessToken.json")
-    fake.on("POST", "/oauth2/token", ok({**access, "access_token": "acr-access-token"}))
 
 
 def test_list_tags_exchanges_tokens_and_parses_the_official_tag_list(clients, fake, credential):
@@ -160,15 +128,6 @@ def test_a_consent_error_hints_preauthorizing_the_cli(clients, credential):
     with pytest.raises(AuthenticationError) as err:
         AzureIdentity(clients).api_token("api://apex")
     assert "04b07795-8ddb-461a-bbee-02f9e1bf7b46" in err.value.hint
-
-
-CONTAINERS_XML = (
-    '<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint="https://stapexprod.blob.core.windows.net/">'
-    "<Containers><Container><Name>uploads</Name><Properties><Last-Modified>Wed, 26 Oct 2022 20:39:39 GMT"
-    '</Last-Modified><Etag>"0x8DAB1A6B4C2E1D3"</Etag></Properties></Container><Container><Name>processed</Name>'
-    '<Properties><Last-Modified>Wed, 26 Oct 2022 20:39:39 GMT</Last-Modified><Etag>"0x8DAB1A6B4C2E1D2"</Etag>'
-    "</Properties></Container></Containers><NextMarker /></EnumerationResults>"
-)
 
 
 def test_blob_store_lists_containers_and_checks_blobs_with_azure_ad(clients, fake, credential):

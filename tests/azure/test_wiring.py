@@ -1,33 +1,19 @@
-"""The Azure target is wired lazily, matches the ports exactly, and its fixtures are the verbatim examples."""
+"""The Azure target is wired lazily; its fixtures are the verbatim examples (behaviour: tests/contract)."""
 
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import os
 import re
 import subprocess
 import sys
-import typing
 from pathlib import Path
 
 import pytest
 from _azure_fakes import EXAMPLES
 
-import apexops.ports as ports
-
 ROOT = Path(__file__).resolve().parents[2]
-
-PORTS = {
-    "app": ports.ContainerApp,
-    "telemetry": ports.Telemetry,
-    "registry": ports.Registry,
-    "identity": ports.Identity,
-    "blobs": ports.BlobStore,
-    "database": ports.Database,
-    "deployments": ports.Deployments,
-}
 
 
 def _run(code: str) -> dict:
@@ -89,79 +75,6 @@ def test_a_missing_subscription_fails_at_first_use_with_the_az_command(monkeypat
         app.show()
     assert "az account show --query id -o tsv" in err.value.hint
     assert fake.requests == []
-
-
-def _hints(func) -> dict:
-    from sqlalchemy.engine import Engine
-
-    from apexops.tokens import AccessToken
-
-    module = sys.modules[func.__module__]
-    return typing.get_type_hints(
-        func, globalns=vars(module), localns={"Engine": Engine, "AccessToken": AccessToken}
-    )
-
-
-def _port_methods(port) -> list[str]:
-    return [
-        n for n, v in vars(port).items() if not n.startswith("_") and (callable(v) or isinstance(v, property))
-    ]
-
-
-def _adapters(target: str) -> dict:
-    from apexops.settings import load_settings
-
-    if target == "azure":
-        from apexops.azure import build_environment
-
-        env = build_environment(load_settings("prod"))
-    else:
-        adapters = pytest.importorskip("apexops.sandbox.adapters")
-        env = adapters.build_environment(load_settings("local"))
-    return {k: getattr(env, k) for k in PORTS}
-
-
-def _check_against_ports(target: str, *, exact: bool) -> None:
-    """Every port method exists with the port's parameters (names, kinds, defaults) and annotations.
-
-    exact: no extra parameter either. Otherwise extras are tolerated only when keyword-only with a
-    default, so that every call written against the port works on this target.
-    """
-    for key, adapter in _adapters(target).items():
-        port = PORTS[key]
-        cls = type(adapter).__name__
-        assert isinstance(adapter, port), f"{cls} does not implement {port.__name__}"
-        for name in _port_methods(port):
-            want, have = vars(port)[name], inspect.getattr_static(type(adapter), name)
-            if isinstance(want, property):
-                assert isinstance(have, property), f"{cls}.{name} must be a property"
-                assert _hints(want.fget)["return"] == _hints(have.fget)["return"]
-                continue
-            wanted = [(p.name, p.kind, p.default) for p in inspect.signature(want).parameters.values()]
-            params = list(inspect.signature(have).parameters.values())
-            got = [(p.name, p.kind, p.default) for p in params]
-            if exact:
-                assert got == wanted, f"{cls}.{name}"
-            else:
-                assert [g for g in got if g[0] in {w[0] for w in wanted}] == wanted, f"{cls}.{name}"
-                extras = [p for p in params if p.name not in {w[0] for w in wanted}]
-                assert all(p.kind is p.KEYWORD_ONLY and p.default is not p.empty for p in extras), (
-                    f"{cls}.{name}"
-                )
-            hints_have = _hints(have)
-            assert {k: v for k, v in hints_have.items() if k in _hints(want)} == _hints(want), (
-                f"{cls}.{name} annotations differ"
-            )
-
-
-def test_azure_adapters_have_exactly_the_port_signatures(monkeypatch):
-    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "x")
-    _check_against_ports("azure", exact=True)
-
-
-def test_sandbox_adapters_have_exactly_the_port_signatures(monkeypatch):
-    """Same signatures on both targets, so a notebook cannot write a call that only one target accepts."""
-    _check_against_ports("sandbox", exact=True)
 
 
 def test_every_example_is_listed_in_sources_and_is_the_verbatim_copy():

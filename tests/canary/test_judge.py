@@ -8,11 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from apexops.canary import (
+    Decision,
     JudgeConfig,
     Observation,
     RevisionSnapshot,
-    Status,
-    Verdict,
     accumulate,
     assess,
     evaluate,
@@ -22,19 +21,20 @@ from apexops.canary import (
 )
 from apexops.models import Replica, RequestStats, Revision
 from apexops.settings import load_settings
+from apexops.status import Status
 
 
 def test_no_data_holds_and_is_never_a_pass_or_a_rollback(cfg, make_obs):
     for elapsed in (0, 30, 600, 1799):
         d = judge(make_obs(elapsed, (0, 0, 0), (0, 0, 0)), cfg)
-        assert d.verdict is Verdict.HOLD
+        assert d.verdict is Decision.HOLD
         assert "no canary requests yet" in d.reason
         assert d.check("harm_errors").status is Status.INCONCLUSIVE
 
 
 def test_no_data_at_max_duration_is_inconclusive_with_the_policy_action(cfg, make_obs):
     d = judge(make_obs(1800, (0, 0, 0), (500, 0, 0)), cfg)
-    assert d.verdict is Verdict.INCONCLUSIVE
+    assert d.verdict is Decision.INCONCLUSIVE
     assert d.action == "escalate"
     assert "max 1800 s reached" in d.reason and "no canary requests yet (weight 10%)" in d.reason
 
@@ -46,7 +46,7 @@ def test_on_inconclusive_comes_from_the_policy(policy, make_obs):
 
 def test_too_little_data_says_how_much_is_needed(cfg, make_obs):
     d = judge(make_obs(700, (60, 0, 0), (540, 0, 0)), cfg)
-    assert d.verdict is Verdict.HOLD
+    assert d.verdict is Decision.HOLD
     assert (
         "too little data: 60 canary requests, at least 449 needed to show error rate < 1% at 95%" in d.reason
     )
@@ -54,7 +54,7 @@ def test_too_little_data_says_how_much_is_needed(cfg, make_obs):
 
 def test_obvious_harm_rolls_back_with_numbers_and_threshold(cfg, make_obs):
     d = judge(make_obs(30, (112, 7, 0), (1020, 3, 0)), cfg)
-    assert d.verdict is Verdict.ROLLBACK and d.action == "rollback"
+    assert d.verdict is Decision.ROLLBACK and d.action == "rollback"
     assert d.reason.startswith("stage 1 (10%): canary 5xx 7/112 (6.2%) vs baseline 3/1020 (0.29%); e-value ")
     assert d.reason.endswith(">= 1/α = 200")
     harm = d.check("harm_errors")
@@ -64,13 +64,13 @@ def test_obvious_harm_rolls_back_with_numbers_and_threshold(cfg, make_obs):
 
 def test_latency_harm_rolls_back_on_slow_requests(cfg, make_obs):
     d = judge(make_obs(20, (40, 0, 8), (360, 0, 0)), cfg)
-    assert d.verdict is Verdict.ROLLBACK
+    assert d.verdict is Decision.ROLLBACK
     assert "canary slow >= 2000 ms 8/40 (20%) vs baseline 0/360" in d.reason
 
 
 def test_three_canary_errors_are_the_earliest_rollback_at_10_percent(cfg, make_obs):
-    assert judge(make_obs(10, (20, 2, 0), (180, 0, 0)), cfg).verdict is Verdict.HOLD
-    assert judge(make_obs(15, (30, 3, 0), (270, 0, 0)), cfg).verdict is Verdict.ROLLBACK
+    assert judge(make_obs(10, (20, 2, 0), (180, 0, 0)), cfg).verdict is Decision.HOLD
+    assert judge(make_obs(15, (30, 3, 0), (270, 0, 0)), cfg).verdict is Decision.ROLLBACK
 
 
 @pytest.mark.parametrize(
@@ -86,13 +86,13 @@ def test_three_canary_errors_are_the_earliest_rollback_at_10_percent(cfg, make_o
 )
 def test_hard_guards_roll_back_at_once_without_any_data(cfg, make_obs, field, value, text):
     d = judge(make_obs(0, (0, 0, 0), (0, 0, 0), **{field: value}), cfg)
-    assert d.verdict is Verdict.ROLLBACK
+    assert d.verdict is Decision.ROLLBACK
     assert d.reason == f"stage 1 (10%): canary app--new: {text}"
 
 
 def test_restarts_at_the_limit_are_tolerated(cfg, make_obs):
     d = judge(make_obs(30, (60, 0, 0), (540, 0, 0), restarts=1), cfg)
-    assert d.verdict is Verdict.HOLD and d.check("canary_guard").status is Status.PASS
+    assert d.verdict is Decision.HOLD and d.check("canary_guard").status is Status.PASS
 
 
 def test_unknown_health_is_a_warning_not_a_pass(cfg, make_obs):
@@ -102,16 +102,16 @@ def test_unknown_health_is_a_warning_not_a_pass(cfg, make_obs):
 
 def test_broken_baseline_escalates_instead_of_rolling_back_onto_it(cfg, make_obs):
     d = judge(make_obs(30, (60, 0, 0), (540, 0, 0), baseline_health_state="Unhealthy"), cfg)
-    assert d.verdict is Verdict.INCONCLUSIVE and d.action == "escalate"
+    assert d.verdict is Decision.INCONCLUSIVE and d.action == "escalate"
     assert "baseline app--old: health state Unhealthy" in d.reason
 
 
 def test_partial_telemetry_never_promotes_and_never_rolls_back(cfg, make_obs):
     good = judge(make_obs(700, (1500, 1, 1), (13500, 12, 10), partial=True), cfg)
-    assert good.verdict is Verdict.HOLD
+    assert good.verdict is Decision.HOLD
     assert "telemetry partial for app--new: not counted as complete" in good.reason
     bad = judge(make_obs(30, (112, 30, 0), (1020, 1, 0), baseline_partial=True), cfg)
-    assert bad.verdict is Verdict.HOLD
+    assert bad.verdict is Decision.HOLD
     assert bad.check("harm_errors").status is Status.INCONCLUSIVE
     assert "telemetry partial" in bad.check("harm_errors").reason
 
@@ -122,27 +122,27 @@ def test_partial_poll_is_not_folded_into_the_harm_state(cfg, make_obs):
     assert partial.state == first.state
     # the next complete poll catches up: the errors count then
     after = judge(make_obs(14, (30, 9, 0), (250, 0, 0), state=partial.state), cfg)
-    assert after.verdict is Verdict.ROLLBACK
+    assert after.verdict is Decision.ROLLBACK
 
 
 def test_promotion_needs_the_minimum_duration(cfg, make_obs):
     early = judge(make_obs(599, (1200, 1, 1), (10800, 11, 12)), cfg)
-    assert early.verdict is Verdict.HOLD and "599 s of min 600 s" in early.reason
+    assert early.verdict is Decision.HOLD and "599 s of min 600 s" in early.reason
     on_time = judge(make_obs(600, (1200, 1, 1), (10800, 11, 12)), cfg)
-    assert on_time.verdict is Verdict.PROMOTE and on_time.action == "promote"
+    assert on_time.verdict is Decision.PROMOTE and on_time.action == "promote"
     assert "canary error rate <= 0.57% (95% anytime bound; 1/1200) < 1%" in on_time.reason
 
 
 def test_promotion_needs_slo_evidence_not_just_time(cfg, make_obs):
     d = judge(make_obs(900, (1200, 9, 0), (10800, 81, 12)), cfg)  # 0.75% on both: no harm, no evidence
-    assert d.verdict is Verdict.HOLD
+    assert d.verdict is Decision.HOLD
     assert d.check("harm_errors").status is Status.PASS
     assert "canary error rate bound" in d.reason and "not yet below 1%" in d.reason
 
 
 def test_slow_share_above_the_slo_blocks_promotion(cfg, make_obs):
     d = judge(make_obs(900, (1200, 0, 120), (10800, 0, 1080)), cfg)
-    assert d.verdict is Verdict.HOLD
+    assert d.verdict is Decision.HOLD
     assert d.check("slo_latency").status is Status.FAIL
     assert "baseline breaches too" in d.check("slo_latency").reason
 
@@ -150,31 +150,31 @@ def test_slow_share_above_the_slo_blocks_promotion(cfg, make_obs):
 def test_dependency_outage_on_both_is_not_blamed_on_the_canary(cfg, make_obs):
     """9% errors on both: no rollback; the SLO gate refuses; hold, then escalate at max duration."""
     during = judge(make_obs(400, (800, 72, 0), (7200, 650, 0)), cfg)
-    assert during.verdict is Verdict.HOLD
+    assert during.verdict is Decision.HOLD
     assert during.check("harm_errors").status is Status.PASS
     assert "baseline breaches too (650/7200 (9%)): a shared cause, not the canary's" in during.reason
     end = judge(make_obs(1800, (3600, 108, 0), (32400, 990, 0)), cfg)
-    assert end.verdict is Verdict.INCONCLUSIVE and end.action == "escalate"
+    assert end.verdict is Decision.INCONCLUSIVE and end.action == "escalate"
 
 
 def test_availability_is_reported_not_gating(cfg, make_obs):
     d = judge(make_obs(900, (5000, 20, 0), (45000, 180, 0)), cfg)
     assert d.check("slo_availability").status is Status.WARN
     assert "canary availability 99.60% (20 5xx of 5000) below 99.9%" in d.check("slo_availability").reason
-    assert d.verdict is Verdict.PROMOTE  # error rate 0.4% is shown to be < 1%, and no harm vs baseline
+    assert d.verdict is Decision.PROMOTE  # error rate 0.4% is shown to be < 1%, and no harm vs baseline
 
 
 def test_last_stage_has_no_harm_test_and_completes(cfg, make_obs):
     d = judge(make_obs(5, (600, 0, 0), (0, 0, 0), stage=2, weight=100), cfg)
     assert d.check("harm_errors").status is Status.SKIPPED
     assert d.check("baseline_guard").status is Status.SKIPPED
-    assert d.verdict is Verdict.PROMOTE and d.action == "complete"
+    assert d.verdict is Decision.PROMOTE and d.action == "complete"
 
 
 def test_state_carries_evidence_into_the_next_stage(cfg, make_obs):
     """A suspicious but unproven 10% stage makes the 50% stage quicker to act than a fresh start."""
     stage1 = judge(make_obs(700, (1300, 3, 1), (11700, 2, 12)), cfg)
-    assert stage1.verdict is Verdict.PROMOTE
+    assert stage1.verdict is Decision.PROMOTE
     carried = stage1.state.log_wealth["harm_errors"] + stage1.state.log_bf["harm_errors"]
     nxt = make_obs(20, (100, 6, 0), (100, 0, 0), stage=1, weight=50, state=stage1.state)
     fresh = make_obs(20, (100, 6, 0), (100, 0, 0), stage=1, weight=50)
@@ -266,7 +266,7 @@ def test_measure_builds_the_observation_from_port_types(cfg):
         at=datetime(2026, 1, 1, tzinfo=UTC),
     )
     assert o.canary.errors_5xx == 7 and o.baseline.weight == 90 and o.canary.p95_ms == 800.0
-    assert judge(o, cfg).verdict is Verdict.ROLLBACK
+    assert judge(o, cfg).verdict is Decision.ROLLBACK
 
 
 def test_measure_treats_a_missing_revision_row_as_partial(cfg):
@@ -279,7 +279,7 @@ def test_measure_treats_a_missing_revision_row_as_partial(cfg):
         weights={"app--new": 10, "app--old": 90},
         stats=stats,
     )
-    assert o.partial and judge(o, cfg).verdict is Verdict.HOLD
+    assert o.partial and judge(o, cfg).verdict is Decision.HOLD
 
 
 def test_restarts_since_counts_only_new_restarts():
@@ -305,6 +305,15 @@ def test_observation_exposes_share_and_counts():
 
 def test_overwhelming_evidence_does_not_overflow(cfg, make_obs):
     d = judge(make_obs(900, (20000, 20000, 20000), (180000, 0, 0)), cfg)
-    assert d.verdict is Verdict.ROLLBACK
+    assert d.verdict is Decision.ROLLBACK
     json_text = json.dumps(d.to_record())
     assert "canary availability 0.00%" in d.check("slo_availability").reason and "verdict" in json_text
+
+
+@pytest.mark.parametrize(
+    ("decision", "status"),
+    [(Decision.PROMOTE, Status.PASS), (Decision.HOLD, Status.WARN),
+     (Decision.INCONCLUSIVE, Status.INCONCLUSIVE), (Decision.ROLLBACK, Status.FAIL)],
+)  # fmt: skip
+def test_each_decision_reads_as_the_status_it_is_shown_with(decision, status):
+    assert decision.status is status and Status.parse(decision) is status

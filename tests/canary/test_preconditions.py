@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from apexops.canary.judge import Status
 from apexops.canary.lock import DeploymentLock
 from apexops.canary.preconditions import check_preconditions, find_smoke_run, require
 from apexops.canary.traffic import effective, split
 from apexops.errors import LockHeldError, NotFoundError, RolloutError, TrafficError
 from apexops.models import Revision, TrafficWeight
+from apexops.status import Status
 
 NEW, OLD = "app--new", "app--old"
 
@@ -131,3 +131,20 @@ def test_guard_process_starts_and_leaves_when_the_rollout_ends(tmp_path):
         process = guard.process
     assert process.poll() == 0  # exited by itself on "done", nothing restored
     assert read_journal(guard.path)["state"] == "done"
+
+
+def test_the_guardian_keeps_watching_while_its_parent_lives_and_leaves_on_done_or_when_safe(tmp_path):
+    import json
+    import os
+
+    from apexops.canary.guard import _watch
+
+    path = tmp_path / "journal.json"
+    assert _watch(path, os.getppid()) == 0  # no journal: nothing to guard
+    journal = {"state": "armed", "parent_pid": os.getpid(), "env": "local", "safe": []}
+    path.write_text(json.dumps(journal))
+    assert _watch(path, os.getppid()) is None  # parent alive: keep watching
+    path.write_text(json.dumps({**journal, "state": "safe", "parent_pid": 2**22 + 12345}))
+    assert _watch(path, os.getppid()) == 0  # parent gone, traffic safe: nothing to restore
+    path.write_text(json.dumps({**journal, "state": "done"}))
+    assert _watch(path, os.getppid()) == 0

@@ -83,7 +83,9 @@ def reference_service(base: Path, profile: dict | None = None, *, name: str = "s
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "apexops.sandbox.service", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     service = Service(url, home, blob_root, proc, log_path)

@@ -56,8 +56,11 @@ def test_a_good_tag_becomes_a_healthy_revision_with_no_traffic(sandbox, tmp_path
     assert seen[-1] == "healthy" and watch.history[-1].phase == "healthy"
     checks = d.verify()
     assert {c.name: c.status for c in checks} == {
-        "revision: health state": "PASS", "revision: replicas": "PASS", "health: live": "PASS",
-        "health: ready": "PASS", "traffic: unchanged": "PASS",
+        "revision: health state": "PASS",
+        "revision: replicas": "PASS",
+        "health: live": "PASS",
+        "health: ready": "PASS",
+        "traffic: unchanged": "PASS",
     }
     assert traffic_key(env.app.get_traffic()) == traffic_key(traffic_before)
     assert env.app.get_revision(applied.name).traffic_weight == 0
@@ -72,6 +75,7 @@ def test_a_good_tag_becomes_a_healthy_revision_with_no_traffic(sandbox, tmp_path
     facts = d.facts()
     assert facts["new_revision"] == applied.name and facts["digest"] == image.digest
     assert facts["old_revisions"] == snap.facts()["old_revisions"] and facts["traffic_unchanged"] is True
+    assert json.loads(json.dumps(facts))["deploy_verdict"] == "PASS"  # JSON-safe: what finish() records
 
 
 def test_smoke_tests_pass_on_the_new_revision_by_default(sandbox):

@@ -88,7 +88,7 @@ def test_fast_service_passes_with_100_requests():
     base = latency_baseline([rng.lognormvariate(math.log(40), 0.4) for _ in range(100)], threshold_ms=500)
     assert base.verdict.status == "PASS"
     assert base.p95.upper_ms < 500
-    assert "below 500 ms" in base.verdict.reason
+    assert "below 500 ms" in base.verdict.reasons[0]
 
 
 def test_slow_service_fails_clearly():
@@ -105,8 +105,8 @@ def test_tiny_samples_are_inconclusive_and_say_how_many_more_are_needed():
     assert base.verdict.status == "INCONCLUSIVE"
     assert base.p95.upper_ms is None
     # the smallest n with a one-sided 95% upper bound on the P95: 1 - 0.95^n >= 0.95  ->  n = 59
-    assert base.verdict.requests_needed == 59 - 5
-    assert "54 more requests (n=59)" in base.verdict.reason
+    assert base.verdict.facts["requests_needed"] == 59 - 5
+    assert "54 more requests (n=59)" in base.verdict.reasons[0]
 
 
 def test_borderline_sample_is_inconclusive_not_pass():
@@ -115,7 +115,7 @@ def test_borderline_sample_is_inconclusive_not_pass():
     base = latency_baseline(data, threshold_ms=500)
     assert base.p95.estimate_ms < 500
     assert base.verdict.status == "INCONCLUSIVE"
-    more = base.verdict.requests_needed
+    more = base.verdict.facts["requests_needed"]
     assert more is not None and more > 0
     # the projection is what it claims: at that size and the same slow share, the interval clears 500 ms
     total = 100 + more
@@ -132,8 +132,8 @@ def test_share_exactly_at_the_limit_cannot_be_settled():
     assert requests_needed(100, 5, quantile=0.95, confidence=0.95) is None
     base = latency_baseline([50.0] * 95 + [900.0] * 5, threshold_ms=500)
     assert base.verdict.status == "INCONCLUSIVE"
-    assert base.verdict.requests_needed is None
-    assert "no realistic number" in base.verdict.reason
+    assert base.verdict.facts["requests_needed"] is None
+    assert "no realistic number" in base.verdict.reasons[0]
 
 
 def test_failing_side_projection():

@@ -43,8 +43,6 @@ def _run(sandbox, procedure, **parameters):
     return run_procedure(procedure, env="local", parameters=parameters, outputs=outputs)
 
 
-
-
 def _deploy(env, tag):
     d = Deployment(env, tag, poll_s=0.2, health_timeout_s=30)
     d.make_plan()

@@ -17,8 +17,15 @@ AUDIENCE = "api://apex-local-client"
 
 
 def _session(svc, *, acquire=None, **options):
-    opts = SmokeOptions(**{"latency_requests": 120, "latency_concurrency": 2, "request_timeout_s": 10,
-                           "run_llm_validation": True, **options})
+    opts = SmokeOptions(
+        **{
+            "latency_requests": 120,
+            "latency_concurrency": 2,
+            "request_timeout_s": 10,
+            "run_llm_validation": True,
+            **options,
+        }
+    )
     return SmokeSession(
         svc.url,
         acquire_token=acquire or (lambda: svc.identity.mint(AUDIENCE)),
@@ -74,8 +81,12 @@ def test_a_healthy_service_passes_every_check_and_is_left_clean(healthy_service)
     token = tokens[0]
     assert _project(svc, token, created["project_id"]).json()["status"] == "ARCHIVED"
     with make_client(svc.url, timeout_s=10) as c:
-        assert c.get(f"/api/v1/documents/{created['document_id']}",
-                     headers=token.authorization_header()).status_code == 404
+        assert (
+            c.get(
+                f"/api/v1/documents/{created['document_id']}", headers=token.authorization_header()
+            ).status_code
+            == 404
+        )
     assert not list((svc.blob_root / "uploads").rglob("*.pdf"))
     # the token never appears in anything the suite reports
     text = json.dumps(report.rows()) + repr(report.facts()) + repr([c.data for c in report.checks[:-1]])
@@ -116,8 +127,10 @@ def test_an_expired_token_is_diagnosed(healthy_service):
 def test_a_faulty_service_fails_the_right_checks_and_still_cleans_up(tmp_path, start_service):
     profile = {
         "readiness_fail": True,
-        "error_rate": 1.0, "error_routes": ["/api/v1/documents/upload"],
-        "latency_ms": 600, "latency_routes": ["/api/v1/projects/"],
+        "error_rate": 1.0,
+        "error_routes": ["/api/v1/documents/upload"],
+        "latency_ms": 600,
+        "latency_routes": ["/api/v1/projects/"],
     }
     with start_service(tmp_path, profile, name="faulty") as svc:
         token = svc.identity.mint(AUDIENCE)
@@ -147,8 +160,9 @@ def test_a_faulty_service_fails_the_right_checks_and_still_cleans_up(tmp_path, s
 
 def test_an_unreachable_target_fails_without_raising(unused_port):
     url = f"http://127.0.0.1:{unused_port}"
-    session = SmokeSession(url, acquire_token=lambda: None, expected_audience=AUDIENCE,
-                           options=SmokeOptions(request_timeout_s=2))
+    session = SmokeSession(
+        url, acquire_token=lambda: None, expected_audience=AUDIENCE, options=SmokeOptions(request_timeout_s=2)
+    )
     try:
         results = session.health()
     finally:

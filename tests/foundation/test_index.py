@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from apexops.display import verdict_parts
 from apexops.index import render_index
 from apexops.ledger import Ledger
+from apexops.status import Status, badge_html, style
 
 
 def _entry(run_id: str, outcome: str, facts: dict, error: str = "") -> dict:
@@ -47,6 +48,9 @@ def test_the_verdict_is_the_headline_and_other_facts_fold_away(tmp_path):
     broke = page[page.index('id="run-r-broke"') : page.index('id="run-r-promoted"')]
     assert "TrafficError: the split did not apply" in broke and "PROMOTED" not in broke
     assert "<summary>error</summary>" not in broke  # no verdict: the error is the headline
+    # outcomes and verdict words are coloured by the one status map
+    assert badge_html("failed") in broke and badge_html("PROMOTED") in promoted
+    assert style("failed").fg == style("ROLLBACK").fg == style(Status.FAIL).fg
 
 
 def test_verdict_parts_reads_strings_and_verdict_objects_alike():

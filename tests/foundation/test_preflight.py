@@ -32,7 +32,8 @@ def test_preflight_on_local_without_a_running_sandbox_warns_but_succeeds(tmp_pat
 def test_require_sandbox_turns_a_stopped_sandbox_into_a_failed_run(tmp_path):
     r = run_procedure("00", env="local", parameters={"require_sandbox": True}, outputs=tmp_path / "out")
     assert r.outcome == "failed"
-    assert r.error.startswith("PreflightFailed: 1 required check(s) failed: sandbox.")
+    # the notebook stops with the procedure's own error, naming the failed check (raise_if_failed or finish)
+    assert r.error.startswith("PreflightFailed: 1 required check(s) failed") and "sandbox" in r.error
     assert "apexops sandbox up" in r.error
     assert statuses(r)["sandbox"] == "FAIL"
 
@@ -81,3 +82,38 @@ def test_tools_found_pass(monkeypatch):
     checks = Preflight(load_settings("staging"), which=lambda cmd: f"/usr/bin/{cmd}")
     tools = {c.name: c for c in checks.tools()}
     assert tools["az CLI"].status == "PASS" and tools["sqlcmd"].detail == "/usr/bin/sqlcmd"
+
+
+def test_a_stopped_sandbox_skips_what_needs_it_and_says_how_to_start_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("APEXOPS_SANDBOX_HOME", str(tmp_path / "home"))
+    checks = Preflight(load_settings("local"))
+    (identity,) = checks.identity()
+    settings, reachable = checks.database()
+    assert (
+        identity.status == "SKIPPED" and identity.detail == "the sandbox identity is available once it runs"
+    )
+    assert settings.name == "database settings" and settings.status == "PASS"
+    assert (reachable.status, reachable.detail, reachable.hint) == (
+        "SKIPPED",
+        "the sandbox is not running",
+        "apexops sandbox up",
+    )
+    assert not reachable.required  # required only with require_sandbox
+
+
+def test_the_verdict_and_facts_speak_the_vocabulary(monkeypatch):
+    import json
+
+    from apexops.status import Status, Verdict
+
+    monkeypatch.delenv("AZURE_SUBSCRIPTION_ID", raising=False)
+    checks = Preflight(load_settings("staging"), which=lambda _cmd: None)
+    checks.tools()
+    checks.target()
+    verdict = checks.verdict()
+    assert isinstance(verdict, Verdict) and verdict.status is Status.FAIL
+    failure = verdict.failure()
+    assert isinstance(failure, PreflightFailed) and "az account show" in failure.hint
+    facts = json.loads(json.dumps(checks.facts()))
+    assert facts["preflight"]["verdict"] == "FAIL" and facts["preflight"]["checks"]["subscription"] == "FAIL"
+    assert facts["preflight"]["checks"]["az CLI"] == "WARN"

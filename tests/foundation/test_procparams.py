@@ -7,7 +7,7 @@ from foundation_helpers import FIXTURES
 
 from apexops.catalog import resolve
 from apexops.errors import ConfigError
-from apexops.procparams import coerce_cli_value, parse_cli_parameters, validate_parameters
+from apexops.procparams import coerce_cli_value, parameter_type, parse_cli_parameters, validate_parameters
 
 
 @pytest.mark.parametrize(
@@ -68,3 +68,12 @@ def test_validation_checks_types_strictly_for_python_callers():
         validate_parameters(proc, "local", {"dry_run": 1})
     with pytest.raises(ConfigError, match="'label' of 01-succeeds expects str, got int 5"):
         validate_parameters(proc, "local", {"label": 5})  # un-annotated, typed by its default "demo"
+
+
+@pytest.mark.parametrize(
+    "annotation", ["Any", "MyType", "__import__('os').system('exit 1')", "list[int]()", "os.environ"]
+)
+def test_annotations_beyond_builtin_and_typing_names_leave_the_parameter_unchecked(annotation):
+    """Only builtin and typing names are turned into types (the text is checked before it is evaluated)."""
+    assert parameter_type(annotation) is None
+    assert coerce_cli_value("p", "[1, 2]", annotation) == [1, 2]  # unchecked: YAML, like papermill -p

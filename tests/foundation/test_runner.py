@@ -40,6 +40,8 @@ def test_a_successful_run_records_facts_evidence_and_context(runs):
         "run_id": r.run_id, "procedure": "01-succeeds", "env": "local", "headless": True, "parent": None
     }  # fmt: skip
     assert r.facts["kernel_python"] == sys.executable
+    # apexops.parameters(): the parameters cell's names, with the values papermill injected (env left out)
+    assert r.facts["parameters"] == {"rounds": 3, "dry_run": True, "label": "first"}
     assert (r.evidence_dir / "note.txt").read_text() == "evidence for first\n"
     # folder and file names: <date>/<stamp>_<procedure>_<env>_<outcome>_<runid>/<same>.ipynb
     assert re.fullmatch(r"\d{8}-\d{6}_01-succeeds_local_succeeded_" + r.run_id, r.run_dir.name)

@@ -55,7 +55,7 @@ def test_a_blocked_finding_stops_before_any_sql_and_leaves_the_database_unchange
     shop = histories / "shop"
     upgrade_to(engine, "s002", shop)
     plan = plan_upgrade(engine, script_dir=shop, lock_timeout_ms=1000)
-    assert plan.blocked and [f.key for f in plan.lint.blocking] == ["MIG-002@s003"]
+    assert plan.blocked and plan.status == "FAIL" and [f.key for f in plan.lint.blocking] == ["MIG-002@s003"]
 
     sent: list[str] = []
     sa.event.listen(engine, "before_cursor_execute", lambda *a: sent.append(a[2]))

@@ -6,6 +6,7 @@ Each revision of tests/migrations/histories/rules is linted alone, against its o
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from apexops.errors import ConfigError
 from apexops.migrations import (
     RULES,
+    LintOptions,
     lint,
     parse_acknowledgements,
     render_downgrade,
@@ -34,7 +36,7 @@ def lint_revision(
     preview = render_upgrade(
         dialect, start=info.down_revisions, target=rev, script_dir=RULES_DIR, lock_timeout_ms=lock_timeout_ms
     )
-    return lint([info], dialect=dialect, preview=preview, acknowledge=acknowledge)
+    return lint([info], preview, LintOptions(dialect, acknowledge=acknowledge))
 
 
 CASES = [
@@ -156,10 +158,10 @@ def test_acknowledgements_parse_from_a_comma_list():
 def test_multiple_heads_block():
     branched = Path(__file__).parent / "histories" / "branched"
     sd = script_directory(branched)
-    report = lint([], dialect="postgresql", preview=None, heads=sd.get_heads())
+    report = lint([], None, LintOptions("postgresql", heads=sd.get_heads()))
     (finding,) = report.findings
     assert finding.rule == "MIG-024" and finding.severity == BLOCK and report.verdict == "BLOCKED"
-    assert lint([], dialect="postgresql", preview=None, heads=("only",)).findings == ()
+    assert lint([], None, LintOptions("postgresql", heads=("only",))).findings == ()
 
 
 def _apex(rev_from: str | None, rev_to: str):
@@ -170,7 +172,7 @@ def _apex(rev_from: str | None, rev_to: str):
 def test_apex_history_is_clean_on_postgresql_with_an_info_for_the_new_column_foreign_key():
     revisions = _apex("0001", "0003")
     preview = render_upgrade("postgresql", start=("0001",), lock_timeout_ms=5000)
-    report = lint(revisions, dialect="postgresql", preview=preview, history=replay_history())
+    report = lint(revisions, preview, LintOptions("postgresql", history=replay_history()))
     assert report.verdict == "PASS"
     fk = [f for f in report.findings if f.rule == "MIG-015"]
     assert [(f.revision, f.severity) for f in fk] == [
@@ -182,9 +184,8 @@ def test_apex_history_is_clean_on_postgresql_with_an_info_for_the_new_column_for
 
 def test_apex_history_on_sql_server_has_no_server_named_constraints_beyond_primary_keys():
     preview = render_upgrade("mssql", lock_timeout_ms=5000)
-    report = lint(
-        _apex(None, "0003"), dialect="mssql", preview=preview, history=replay_history(), start_is_empty=True
-    )
+    options = LintOptions("mssql", history=replay_history(), start_is_empty=True)
+    report = lint(_apex(None, "0003"), preview, options)
     assert report.verdict == "PASS"
     assert {f.severity for f in report.findings if f.rule == "MIG-025"} == {INFO}
 
@@ -200,22 +201,14 @@ def test_sqlite_batch_rebuild_is_reported_as_info(tmp_path):
     with engine.connect() as conn:
         command.upgrade(make_config(connection=conn), "0002")
     try:
-        report = lint(
-            _apex("0002", "0003"),
-            dialect="sqlite",
-            preview=preview_upgrade(engine, start=("0002",), lock_timeout_ms=1000),
-            history=replay_history(),
-        )
+        options = LintOptions("sqlite", history=replay_history())
+        preview = preview_upgrade(engine, start=("0002",), lock_timeout_ms=1000)
+        report = lint(_apex("0002", "0003"), preview, options)
         assert [(f.key, f.severity, f.object) for f in report.findings if f.rule == "MIG-030"] == [
             ("MIG-030@0003", INFO, "table audit_logs")
         ]
         assert report.verdict == "PASS"
-        none = lint(
-            _apex("0001", "0002"),
-            dialect="sqlite",
-            preview=render_upgrade("sqlite", start=("0001",), target="0002"),
-            history=replay_history(),
-        )
+        none = lint(_apex("0001", "0002"), render_upgrade("sqlite", start=("0001",), target="0002"), options)
         assert "MIG-030" not in {f.rule for f in none.findings}
     finally:
         engine.dispose()
@@ -224,14 +217,8 @@ def test_sqlite_batch_rebuild_is_reported_as_info(tmp_path):
 def test_downgrade_calls_out_the_data_it_destroys_and_needs_acknowledgement():
     revisions = list(reversed(_apex("0001", "0003")))
     preview = render_downgrade("postgresql", start=("0003",), target="0001", lock_timeout_ms=1000)
-    report = lint(
-        revisions,
-        dialect="postgresql",
-        preview=preview,
-        direction="downgrade",
-        history=replay_history(),
-        row_counts={"estimate_risk_factors": 7},
-    )
+    options = LintOptions("postgresql", direction="downgrade", history=replay_history())
+    report = lint(revisions, preview, replace(options, row_counts={"estimate_risk_factors": 7}))
     destroyed = {f.object: f for f in report.findings if f.rule == "MIG-023"}
     assert set(destroyed) == {
         "table estimate_risk_factors",
@@ -245,14 +232,7 @@ def test_downgrade_calls_out_the_data_it_destroys_and_needs_acknowledgement():
     # dropping what the upgrade created is MIG-023 (acknowledge), not MIG-001/002 (block)
     assert not [f for f in report.findings if f.rule in ("MIG-001", "MIG-002")]
     assert set(report.needs_acknowledgement) == {"MIG-023@0003", "MIG-023@0002"}
-    ok = lint(
-        revisions,
-        dialect="postgresql",
-        preview=preview,
-        direction="downgrade",
-        history=replay_history(),
-        acknowledge="MIG-023@0003,MIG-023@0002",
-    )
+    ok = lint(revisions, preview, replace(options, acknowledge="MIG-023@0003,MIG-023@0002"))
     assert ok.verdict == "PASS"
 
 
@@ -262,5 +242,24 @@ def test_an_empty_downgrade_blocks_a_downgrade_through_it():
     preview = render_downgrade(
         "postgresql", start=("d022",), target="d021", script_dir=RULES_DIR, lock_timeout_ms=1000
     )
-    report = lint([info], dialect="postgresql", preview=preview, direction="downgrade")
+    report = lint([info], preview, LintOptions("postgresql", direction="downgrade"))
     assert [(f.key, f.severity) for f in report.findings if f.rule == "MIG-022"] == [("MIG-022@d022", BLOCK)]
+
+
+def test_operations_are_read_by_their_argument_layout_and_what_only_they_carry(tmp_path):
+    from apexops.migrations._opscan import scan_revision
+
+    source = tmp_path / "x.py"
+    source.write_text(
+        "from alembic import op\nimport sqlalchemy as sa\n\n\ndef upgrade():\n"
+        '    op.drop_index("ix_a", table_name="account")\n'
+        '    op.execute(sa.text("UPDATE account SET x = 1"))\n'
+        '    op.create_foreign_key("fk_a", "account", "owner", ["owner_id"], ["id"])\n'
+        '    with op.batch_alter_table("orders") as batch:\n'
+        '        batch.create_foreign_key("fk_o", "account", ["account_id"], ["id"])\n'
+    )
+    drop, execute, fk, _batch_alter_table, batch_fk = scan_revision("x", source).upgrade.calls
+    assert (drop.name, drop.table, drop.target) == ("drop_index", "account", "ix_a")
+    assert execute.raw_sql == "UPDATE account SET x = 1" and drop.raw_sql is None
+    assert (fk.table, fk.target, fk.columns) == ("account", "fk_a", ("owner_id",))
+    assert (batch_fk.table, batch_fk.batch, batch_fk.columns) == ("orders", True, ("account_id",))

@@ -64,7 +64,7 @@ def test_dry_run_verdict_names_the_change_and_its_approval_phrase(local_env):
     proc = MigrationProcedure(local_env, lock_timeout_ms=1000)
     assert proc.state().pending_ids == ("0003",)
     assert proc.approval_phrase == "MIGRATE apex-db-local TO 0003"
-    assert proc.plan().lint.verdict == "PASS"
+    assert proc.plan().lint.verdict == "PASS" and proc.plan().status == "PASS"
     verdict = proc.verdict()
     assert verdict.status == "SKIPPED"
     assert 'approval="MIGRATE apex-db-local TO 0003"' in verdict.reasons[1]
@@ -121,3 +121,14 @@ def test_production_requires_a_backup_reference_and_refuses_a_secret_in_it():
     with pytest.raises(SecretInParameterError, match="backup_reference"):
         check_preconditions(prod, backup_reference="https://st.blob.core.windows.net/b/x.bacpac?sv=1&sig=abc")
     assert check_preconditions(load_settings("local")).verdict == "PASS"  # the sandbox needs none
+
+
+def test_a_failed_verdict_stops_the_run_with_a_migration_error_and_its_hint(local_env):
+    from apexops.errors import MigrationError
+    from apexops.status import Status
+
+    verdict = MigrationProcedure(local_env, allow_stamp=True).verdict()
+    assert verdict.status is Status.FAIL
+    with pytest.raises(MigrationError, match=r"^database migration failed: nothing to stamp: "):
+        verdict.raise_for_failure()
+    assert verdict.hint == "" and MigrationProcedure(local_env).verdict().status is Status.SKIPPED

@@ -18,7 +18,7 @@ from apexops.migrations import (
 
 def test_empty_database_is_a_first_deployment_with_everything_pending(sqlite_engine):
     state = read_state(sqlite_engine)
-    assert state.condition == "empty_database" and not state.blocking
+    assert state.condition == "empty_database" and not state.blocking and state.status == "INFO"
     assert state.current == () and not state.version_table
     assert state.pending_ids == ("0001", "0002", "0003") and state.heads == ("0003",)
     assert state.stamp_candidate is None and "Do not stamp" in state.guidance
@@ -39,7 +39,7 @@ def test_pending_revisions_and_history_markers(sqlite_engine, upgrade_to):
 
 def test_at_head_nothing_is_pending_and_a_lower_target_is_reported(sqlite_engine, upgrade_to):
     upgrade_to(sqlite_engine, "head")
-    assert read_state(sqlite_engine).condition == "up_to_date"
+    assert read_state(sqlite_engine).condition == "up_to_date" and read_state(sqlite_engine).status == "PASS"
     behind = read_state(sqlite_engine, target="0002")
     assert behind.condition == "ahead_of_target" and behind.pending == () and "downgrade" in behind.guidance
 
@@ -52,7 +52,7 @@ def test_an_unknown_target_names_the_parameter(sqlite_engine):
 
 def test_multiple_heads_block(sqlite_engine, histories):
     state = read_state(sqlite_engine, histories / "branched")
-    assert state.condition == "multiple_heads" and state.blocking
+    assert state.condition == "multiple_heads" and state.blocking and state.status == "FAIL"
     assert set(state.heads) == {"b002a", "b002b"} and "merge" in state.guidance
 
 

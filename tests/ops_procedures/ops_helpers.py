@@ -6,12 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from apexops.errors import NotFoundError, NotSupportedError
 from apexops.models import AppState, AppTemplate, ExecResult, Replica, Revision, TrafficWeight
 
 T0 = datetime(2024, 3, 26, 10, 0, tzinfo=UTC)
+
+#: `env.traits` of the two targets, for environment doubles (the fields procedures 10 and 70 read)
+SANDBOX_TRAITS = SimpleNamespace(
+    name="sandbox", has_subscription=False, deployments_change_running_app=False, exec_is_local=True
+)
+AZURE_TRAITS = SimpleNamespace(
+    name="azure", has_subscription=True, deployments_change_running_app=True, exec_is_local=False
+)
 
 
 def revision(
@@ -152,6 +161,14 @@ class FakeApp:
 
     def show(self) -> AppState:
         return app_state({w.revision_name: w.weight for w in self.traffic})
+
+    def scale_revision(self, name: str, min_replicas: int, max_replicas: int | None = None) -> Revision:
+        """As on Azure: scaling in place is an optional capability this double lacks (tests replace it)."""
+        raise NotSupportedError(
+            f"scaling revision {name} in place is not available on this target.",
+            hint="in multiple-revision mode `az containerapp update --min-replicas 0` creates a new revision "
+            "that takes no traffic; restart, or activate a known good revision.",
+        )
 
 
 class FakeClock:

@@ -4,7 +4,7 @@ refused before anything changes) and the recovery read-back on an in-memory app 
 from __future__ import annotations
 
 import pytest
-from ops_helpers import FakeApp, app_state, revision
+from ops_helpers import SANDBOX_TRAITS, FakeApp, app_state, revision
 
 from apexops.emergency.diagnose import Diagnostics, last_good_candidates, summarize
 from apexops.emergency.recovery import apply_recovery, plan_recovery
@@ -37,7 +37,7 @@ def test_a_failing_revision_with_traffic_points_to_the_newest_good_one():
     assert s.status == "FAIL" and s.suggestion == "activate_last_good"
     assert s.candidates == ("app--good", "app--old")  # healthy active first, the failed one never
     assert 'recovery="activate_last_good" last_good_revision="app--good"' in s.suggestion_text()
-    assert any("30.0% 5xx (60/200)" in f.text for f in s.findings)
+    assert any("30.0% 5xx (60/200)" in f.reason for f in s.findings)
     assert last_good_candidates(revs, {"app--good": 100})[0] == "app--bad"
 
 
@@ -70,7 +70,7 @@ def test_a_dependency_failing_from_the_app_is_not_a_restart_problem_and_manual_i
         Diagnostics("database", app=app_state({"app--a": 100}), revisions=revs, dependencies=(failed, manual))
     )
     assert s.suggestion == "manual" and "a restart will not fix it" in s.reason
-    assert {(f.severity, f.area) for f in s.findings} == {("FAIL", "dependency"), ("INFO", "dependency")}
+    assert {(f.status, f.area) for f in s.findings} == {("FAIL", "dependency"), ("INFO", "dependency")}
     healthy = summarize(
         Diagnostics("blob", app=app_state({"app--a": 100}), revisions=revs, dependencies=(manual,))
     )
@@ -80,7 +80,7 @@ def test_a_dependency_failing_from_the_app_is_not_a_restart_problem_and_manual_i
 def test_unreadable_sources_and_stopped_apps_are_findings():
     d = Diagnostics("outage", app=app_state({}, running="Stopped"), unavailable={"resources": "403"})
     s = summarize(d)
-    texts = [f.text for f in s.findings]
+    texts = [f.reason for f in s.findings]
     assert "running status is Stopped" in texts and "no revision takes traffic" in texts
     assert "could not read resources: 403" in texts
 
@@ -174,12 +174,13 @@ def test_activation_writes_the_full_list_and_reads_it_back(clock):
     assert result.read_back["traffic"] == {"app--good": 100}
 
 
-def test_scaling_in_place_is_not_supported_without_a_port_and_says_what_to_do(clock):
-    app = FakeApp([revision("app--a", weight=100)])
+def test_scaling_in_place_not_supported_by_the_target_fails_with_the_targets_manual_route(clock):
+    app = FakeApp([revision("app--a", weight=100)])  # its scale_revision raises NotSupportedError
     plan = plan_recovery(S, "scale_to_zero_and_back", app=app.show(), revisions=app.list_revisions())
     result = apply_recovery(app, plan, clock=clock, sleep=clock.sleep)
     assert not result.ok and "not available on this target" in result.error
     assert "creates a new revision" in result.hint and app.calls == []
+    assert [s["status"] for s in result.steps] == ["FAIL"]  # nothing scaled, so nothing restored
 
 
 def test_scale_restores_the_previous_bounds_even_when_zero_is_never_reached(clock):
@@ -199,7 +200,7 @@ def test_bad_parameters_are_refused_before_anything_is_contacted():
 
     from apexops.emergency import EmergencyProcedure
 
-    env = SimpleNamespace(settings=S, target="sandbox", app=None)  # any call would fail
+    env = SimpleNamespace(settings=S, traits=SANDBOX_TRAITS, app=None)  # any call would fail
     with pytest.raises(ConfigError, match="scenario 'meltdown'"):
         EmergencyProcedure(env, scenario="meltdown")
     with pytest.raises(ConfigError, match="recovery 'reboot'"):

@@ -9,7 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from ops_helpers import FakeApp, revision
+from ops_helpers import AZURE_TRAITS, FakeApp, revision
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "azure"))
 
@@ -45,7 +45,7 @@ def azure(monkeypatch):
     )
     env = SimpleNamespace(
         settings=settings,
-        target="azure",
+        traits=AZURE_TRAITS,
         deployments=AzureDeployments(clients),
         app=FakeApp([revision("apex-backend-prod--v1-2-2", weight=100)]),
         identity=identity,

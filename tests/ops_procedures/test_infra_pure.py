@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from ops_helpers import T0
+from ops_helpers import SANDBOX_TRAITS, T0
 
 from apexops.errors import ConfigError, NotFoundError
 from apexops.infra.hints import hint_for, infra_hints, stuck_deployment
@@ -66,7 +66,7 @@ def test_review_applies_the_runbook_rules_first_match_wins():
     )
     review = review_changes(result)
     by = {i.change.name: i for i in review.items}
-    assert by["apex-backend-prod"].rule.level == "EXPECTED" and by["apex-backend-prod"].status == "OK"
+    assert by["apex-backend-prod"].rule.level == "EXPECTED" and by["apex-backend-prod"].status == "PASS"
     assert {by[n].rule.id for n in ("vnet-apex-prod", "snet", "container-apps-nsg")} == {"INF-011"}
     assert all(by[n].blocking for n in ("vnet-apex-prod", "snet", "container-apps-nsg"))
     assert by["pe-sql-apex-prod"].rule.level == "WARNING"  # a network Create: first deployment only
@@ -315,7 +315,7 @@ class _Deployments:
 def _env(deployments):
     from types import SimpleNamespace
 
-    return SimpleNamespace(settings=load_settings("local"), target="sandbox", deployments=deployments)
+    return SimpleNamespace(settings=load_settings("local"), traits=SANDBOX_TRAITS, deployments=deployments)
 
 
 def test_parameters_are_refused_before_anything_is_contacted():
@@ -359,13 +359,13 @@ def test_a_stuck_deployment_is_cancelled_by_its_own_gated_run_and_read_back(cloc
 
 
 def test_verdict_names_what_failed_and_the_next_step():
-    from apexops.infra.outcome import infra_verdict
+    from apexops.infra.outcome import InfraRun, infra_verdict
     from apexops.models import DeploymentOperation, DeploymentValidation
 
     s = load_settings("prod")
     ok = DeploymentValidation(True, "Succeeded")
     bad = DeploymentValidation(False, "Failed", "InvalidTemplate", "parameter 'environment' is not valid")
-    v = infra_verdict(s, target="azure", name="main", dry_run=False, validation=bad)
+    v = infra_verdict(InfraRun(s, "main", False, validation=bad))
     assert v.status == "FAIL" and "parameters/prod.yaml" in v.hint
     review = review_changes(whatif(change("apex-backend-prod", APP, "Modify")))
     op = DeploymentOperation(
@@ -376,16 +376,12 @@ def test_verdict_names_what_failed_and_the_next_step():
         "AuthorizationFailed: the client does not have authorization",
     )
     failed = DeploymentResult("main", "Failed", operations=(op,))
-    v = infra_verdict(
-        s, target="azure", name="main", dry_run=False, validation=ok, review=review, result=failed
-    )
+    v = infra_verdict(InfraRun(s, "main", False, validation=ok, review=review, result=failed))
     assert v.status == "FAIL" and "AuthorizationFailed" in v.reasons[0] and "Contributor or Owner" in v.hint
     with pytest.raises(Exception, match="infrastructure procedure failed"):
         v.raise_for_failure()
     done = DeploymentResult("main", "Succeeded")
-    v = infra_verdict(
-        s, target="azure", name="main", dry_run=False, validation=ok, review=review, result=done
-    )
+    v = infra_verdict(InfraRun(s, "main", False, validation=ok, review=review, result=done))
     assert v.status == "FAIL" and "outputs missing or inconsistent" in v.reasons  # no outputs checked
-    dry = infra_verdict(s, target="azure", name="main", dry_run=True, validation=ok, review=review)
+    dry = infra_verdict(InfraRun(s, "main", True, validation=ok, review=review))
     assert dry.status == "SKIPPED" and "1 Modify" in dry.reasons[1]

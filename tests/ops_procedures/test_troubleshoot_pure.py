@@ -118,7 +118,8 @@ def test_exec_on_a_target_without_exec_is_manual_never_pass_or_fail():
         and "--revision app--a" in out.command
     )
     rows = network_rows(out, s)
-    assert [r["status"] for r in rows] == ["MANUAL"] * 3
+    # apexops did nothing (SKIPPED, never PASS nor FAIL); the operator runs the command (MANUAL)
+    assert [(r["status"], r["run"]) for r in rows] == [("SKIPPED", "MANUAL")] * 3
     assert "nc -zv sql-apex-prod.database.windows.net 1433" in rows[0]["detail"]
     assert "nc -zv openai-apex-prod.openai.azure.com 443" in rows[2]["detail"]
     ok = run_in_app(FakeApp([revision("app--a", weight=100)]), s, ["printenv"], check="env")
@@ -135,12 +136,16 @@ def test_network_rows_parse_the_probe_or_fail_clearly():
         "app--a",
         "r",
         0,
-        'APEXOPS-NETWORK [{"endpoint": "database", "target": "/x.db", "status": "PASS", '
-        '"detail": "database file readable"}]',
+        'APEXOPS-NETWORK [{"endpoint": "database", "target": "/x.db", "ok": true, '
+        '"detail": "database file readable"}, {"endpoint": "blob storage", "target": "/b", "ok": false, '
+        '"detail": "FileNotFoundError: /b"}, {"endpoint": "azure openai", "target": "", "ok": null, '
+        '"detail": "not configured"}]',
         "az ...",
     )
     assert network_rows(good, s) == [
-        {"status": "PASS", "endpoint": "database", "target": "/x.db", "detail": "database file readable"}
+        {"status": "PASS", "endpoint": "database", "target": "/x.db", "detail": "database file readable"},
+        {"status": "FAIL", "endpoint": "blob storage", "target": "/b", "detail": "FileNotFoundError: /b"},
+        {"status": "SKIPPED", "endpoint": "azure openai", "target": "", "detail": "not configured"},
     ]
     broken = ExecOutcome("network", "FAIL", "app--a", "", None, "no running replica", "az ...", "scale it up")
     assert (
@@ -196,3 +201,111 @@ def test_bad_parameters_name_the_parameter():
     assert "app--a" in err.value.hint
     t = Troubleshooter(env, command="python3 --version")
     assert t.exec_phrase == "EXEC python3 --version IN app--a" and t.argv == ["python3", "--version"]
+
+
+# ----------------------------------------------------------------------------- the verdict's rules
+
+
+def subject(**facts):
+    """What the verdict rules read of a Troubleshooter, nothing else set."""
+    from types import SimpleNamespace
+
+    base = dict(analysis=None, error_rates=[], network=[], db=[], exec_outcome=None, problems=[],
+                window_minutes=60.0, command="")  # fmt: skip
+    return SimpleNamespace(**{**base, **facts})
+
+
+def test_rule_known_failures_names_the_next_procedure():
+    from apexops.troubleshoot.procedure import known_failures
+
+    analysis = analyze(evidence_from([line("Failed to pull image: ImagePullBackOff", "ERROR")], [], []))
+    (finding,) = known_failures(subject(analysis=analysis))
+    assert (
+        finding.status == "WARN"
+        and "LOG-002" in finding.reason
+        and "30-application-deployment" in finding.reason
+    )
+    assert list(known_failures(subject())) == []
+
+
+def test_rule_high_error_rates_skips_the_whole_app_row_and_passing_revisions():
+    from apexops.troubleshoot.procedure import high_error_rates
+
+    rows = insights.error_rate_rows(
+        {"a": RequestStats("a", 100, 12, 0, 1, 2, 3), "b": RequestStats("b", 100, 0, 0, 1, 2, 3)}
+    )
+    (finding,) = high_error_rates(subject(error_rates=rows))
+    assert finding.reason == "error rate 12.0% on a (12/100 in 60 min)"
+
+
+def test_rule_unreachable_endpoints_tells_a_probe_that_did_not_run_from_an_endpoint_down():
+    from apexops.troubleshoot.procedure import unreachable_endpoints
+
+    rows = [
+        {"status": "FAIL", "endpoint": "(probe)", "target": "", "detail": "no replica"},
+        {"status": "FAIL", "endpoint": "database", "target": "db:1433", "detail": "refused"},
+        {"status": "PASS", "endpoint": "blob storage", "target": "b", "detail": "ok"},
+    ]
+    assert [f.reason for f in unreachable_endpoints(subject(network=rows))] == [
+        "network: the probe did not run in the app (no replica)",
+        "network: database unreachable from the app (refused)",
+    ]
+
+
+def test_rule_blocking_sessions_points_to_kill_session():
+    from apexops.migrations.diagnostics import Diagnostic
+    from apexops.troubleshoot.procedure import blocking_sessions
+
+    diag = Diagnostic("blocking", "mssql", True, ({"session_id": 3, "role": "blocker"},))
+    (finding,) = blocking_sessions(subject(db=[diag]))
+    assert finding.reason == "database: blocking session(s) 3 → 20-database-migration (kill_session)"
+    assert list(blocking_sessions(subject(db=[Diagnostic("blocking", "sqlite", False, ())]))) == []
+
+
+def test_rule_failed_exec_quotes_the_end_of_the_output():
+    from apexops.troubleshoot.execs import ExecOutcome
+    from apexops.troubleshoot.procedure import failed_exec
+
+    out = ExecOutcome("c", "FAIL", "app--a", "r", 1, "boom\n", "az ...")
+    (finding,) = failed_exec(subject(exec_outcome=out, command="false"))
+    assert finding.reason == "exec 'false' failed in app--a: boom"
+    assert list(failed_exec(subject(exec_outcome=ExecOutcome("c", "PASS", "a", "r", 0, "", "az")))) == []
+
+
+def test_rule_unread_sources_are_findings_too():
+    from apexops.troubleshoot.procedure import unread_sources
+
+    assert [f.reason for f in unread_sources(subject(problems=["exceptions: denied"]))] == [
+        "could not read exceptions: denied"
+    ]
+
+
+def test_the_verdict_is_a_status_verdict_pass_with_nothing_found_else_warn():
+    from types import SimpleNamespace
+
+    from apexops.status import Verdict
+    from apexops.troubleshoot import Troubleshooter
+
+    env = SimpleNamespace(
+        settings=load_settings("local"), target="sandbox", app=FakeApp([revision("app--a")])
+    )
+    t = Troubleshooter(env)
+    v = t.verdict()
+    assert isinstance(v, Verdict) and v.status == "PASS" and v.reasons[0].startswith("nothing found for")
+    t.problems.append("console logs: gone")
+    assert t.verdict().status == "WARN" and t.facts()["troubleshoot_verdict"] == "WARN"
+
+
+def test_manual_steps_are_skipped_rows_run_by_hand_worded_for_the_target():
+    from apexops.ports import Traits
+    from apexops.troubleshoot.manual import outage_manual_steps
+
+    step = outage_manual_steps(load_settings("prod"))[0]
+    sandbox = Traits(
+        "sandbox", has_subscription=False, deployments_change_running_app=False, exec_is_local=True
+    )
+    azure = Traits("azure", has_subscription=True, deployments_change_running_app=True, exec_is_local=False)
+    row = step.row(sandbox)
+    assert (row["status"], row["run"]) == ("SKIPPED", "MANUAL")
+    assert row["note"] == "not on the sandbox: it has no private endpoints"
+    assert step.row(azure)["note"] == "private endpoints"

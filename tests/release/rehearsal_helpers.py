@@ -9,8 +9,9 @@ import os
 from types import SimpleNamespace
 
 from apexops.ledger import Ledger
-from apexops.release.rehearse import baseline_problems, rehearse
+from apexops.release.orchestrator import read_heads
 from apexops.sandbox.daemon import DaemonOptions
+from apexops.sandbox.rehearsal import baseline_problems, rehearse
 
 
 def options() -> DaemonOptions:
@@ -41,7 +42,4 @@ def chain(children):
 
 
 def heads(env):
-    from alembic.runtime.migration import MigrationContext
-
-    with env.database.engine().connect() as conn:
-        return MigrationContext.configure(conn).get_current_heads()
+    return read_heads(env)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from release_helpers import DEPLOYED, NEW, OLD, SMOKED, make_plan, rec, settings_like
 
 from apexops.errors import ApprovalRequired, ConfigError, ReleaseError
 from apexops.gates import Gate
+from apexops.release import chain
 from apexops.release.chain import (
     Blocked,
     Carried,
@@ -248,8 +251,7 @@ def test_60_runs_after_a_failure_once_traffic_moved_or_when_50_did_not_finish(pl
 
 def test_no_rollback_without_a_50_run_or_in_a_dry_run(plan):
     assert not rollback_decision(plan, [rec("deploy", "failed")]).needed
-    not_started = rec("shift", "not_started").finished("not_started", "no procedure")
-    object.__setattr__(not_started, "run_id", None)
+    not_started = replace(rec("shift", "not_started"), note="no procedure", run_id=None)
     assert not rollback_decision(plan, [not_started]).needed
     dry = make_plan(dry_run=True)
     assert not rollback_decision(dry, [rec("shift", "failed", traffic_moved=True)]).needed
@@ -269,17 +271,17 @@ def _chain(shift_outcome="succeeded", **shift_facts):
 
 def test_promoted_only_when_50_succeeded_and_the_new_revision_serves_100(plan):
     v = release_verdict(plan, _chain(traffic_moved=True), stop=None, traffic={NEW: 100})
-    assert (v.outcome, v.status, v.rolled_back) == ("promoted", "PASS", False)
+    assert (v.facts["verdict"], v.status, v.facts["rolled_back"]) == ("promoted", "PASS", False)
     assert any("serves 100%" in r for r in v.reasons) and any("0003" in r for r in v.reasons)
     v.raise_for_failure()
     odd = release_verdict(plan, _chain(traffic_moved=True), stop=None, traffic={NEW: 50, OLD: 50})
-    assert odd.outcome == "failed" and not odd.ok
+    assert odd.facts["verdict"] == "failed" and not odd.ok
 
 
 def test_an_early_failure_is_failed_with_no_traffic_moved(plan):
     records = [rec("migrate"), rec("deploy", "failed", **DEPLOYED)]
     v = release_verdict(plan, records, stop="failed: crash", traffic={OLD: 100})
-    assert (v.outcome, v.status, v.stopped_at, v.traffic_moved) == (
+    assert (v.facts["verdict"], v.status, v.facts["stopped_at"], v.facts["traffic_moved"]) == (
         "failed",
         "FAIL",
         "30-application-deployment",
@@ -293,7 +295,13 @@ def test_an_early_failure_is_failed_with_no_traffic_moved(plan):
 def test_rolled_back_by_60_is_a_rollback_not_a_pass(plan):
     records = [*_chain("failed", traffic_moved=True), rec("rollback", at=12)]
     v = release_verdict(plan, records, stop="failed: 5xx", traffic={OLD: 100})
-    assert (v.outcome, v.status, v.rolled_back, v.traffic_moved) == ("rolled_back", "ROLLBACK", True, True)
+    facts = v.facts
+    assert (facts["verdict"], v.status, facts["rolled_back"], facts["traffic_moved"]) == (
+        "rolled_back",
+        "FAIL",  # a rolled-back release is a failed release; its outcome says it is back
+        True,
+        True,
+    )
     assert not v.ok
     with pytest.raises(ReleaseError):
         v.raise_for_failure()
@@ -302,23 +310,23 @@ def test_rolled_back_by_60_is_a_rollback_not_a_pass(plan):
 def test_rolled_back_by_the_canary_when_60_could_not_run_says_so(plan):
     records = [*_chain("failed", traffic_moved=True)]
     v = release_verdict(plan, records, stop="failed", traffic={OLD: 100})
-    assert v.outcome == "rolled_back" and any("60-rollback did not run" in r for r in v.reasons)
+    assert v.facts["verdict"] == "rolled_back" and any("60-rollback did not run" in r for r in v.reasons)
 
 
 def test_rollback_failed_when_traffic_is_not_verified_at_the_baseline(plan):
     records = [*_chain("failed", traffic_moved=True), rec("rollback", "failed", at=12)]
     v = release_verdict(plan, records, stop="failed", traffic={NEW: 10, OLD: 90})
-    assert (v.outcome, v.status) == ("rollback_failed", "FAIL")
+    assert (v.facts["verdict"], v.status) == ("rollback_failed", "FAIL")
     assert "60-rollback" in v.hint
     unknown = release_verdict(plan, _chain("kernel_died"), stop="kernel_died", traffic=None)
-    assert unknown.outcome == "rollback_failed"
+    assert unknown.facts["verdict"] == "rollback_failed"
 
 
 def test_interrupted_reads_the_traffic_back_and_says_whether_it_is_safe(plan):
     safe = release_verdict(
         plan, _chain("interrupted", traffic_moved=True), stop=None, interrupted=True, traffic={OLD: 100}
     )
-    assert (safe.outcome, safe.stopped_at) == ("interrupted", "50-traffic-shifting")
+    assert (safe.facts["verdict"], safe.facts["stopped_at"]) == ("interrupted", "50-traffic-shifting")
     assert any("verified at the baseline" in r for r in safe.reasons)
     unsafe = release_verdict(
         plan,
@@ -333,9 +341,13 @@ def test_interrupted_reads_the_traffic_back_and_says_whether_it_is_safe(plan):
 def test_dry_run_verdict_passes_only_when_the_childrens_dry_runs_passed():
     plan = make_plan(dry_run=True)
     ok = release_verdict(plan, [rec("migrate"), rec("deploy")], stop=None, traffic={OLD: 100})
-    assert (ok.outcome, ok.status) == ("dry_run", "PASS")
+    assert (ok.facts["verdict"], ok.status) == ("dry_run", "PASS")
     bad = release_verdict(plan, [rec("migrate", "failed")], stop="failed: lint", traffic={OLD: 100})
-    assert (bad.outcome, bad.status, bad.stopped_at) == ("failed", "FAIL", "20-database-migration")
+    assert (bad.facts["verdict"], bad.status, bad.facts["stopped_at"]) == (
+        "failed",
+        "FAIL",
+        "20-database-migration",
+    )
 
 
 # --------------------------------------------------------------------------- the children's contracts
@@ -387,6 +399,97 @@ def test_re_running_a_release_that_already_serves_100_is_idempotent(plan):
     carried = Carried.from_records([rec("migrate"), again])
     assert carried.already_released and stop_reason(again, plan, carried) is None
     v = release_verdict(plan, [rec("migrate"), again], stop=None, traffic={NEW: 100})
-    assert (v.outcome, v.status) == ("already_released", "PASS")
+    assert (v.facts["verdict"], v.status) == ("already_released", "PASS")
     split = rec("deploy", new_revision=NEW, old_revisions=[OLD, NEW])
     assert "finish or undo" in (stop_reason(split, plan, Carried.from_records([split])) or "")
+
+
+# --------------------------------------------------------------------------- the verdict's rules, one by one
+
+
+def _situation(plan, records, **kw):
+    return chain.Situation(plan, tuple(records), **kw)
+
+
+def test_rule_interrupted_applies_only_to_an_interrupt_and_names_the_child(plan):
+    records = _chain("interrupted", traffic_moved=False)
+    assert chain.interrupted(_situation(plan, records, traffic={OLD: 100})) is None
+    v = chain.interrupted(_situation(plan, records, interrupted=True, traffic={OLD: 100}))
+    assert v.facts["verdict"] == "interrupted" and v.hint == "re-run 90 when ready."
+    assert v.reasons[0].startswith("interrupted during 50-traffic-shifting")
+
+
+def test_rule_dry_run_passed_needs_a_dry_run_where_nothing_failed():
+    dry = make_plan(dry_run=True)
+    assert chain.dry_run_passed(_situation(dry, [rec("migrate"), rec("deploy")])).status == "PASS"
+    assert chain.dry_run_passed(_situation(dry, [rec("migrate", "failed")])) is None
+    assert chain.dry_run_passed(_situation(make_plan(), [rec("migrate")])) is None
+
+
+def test_rule_dry_run_stopped_fails_any_dry_run_that_reaches_it():
+    v = chain.dry_run_stopped(_situation(make_plan(dry_run=True), [rec("migrate")], stop="lint"))
+    assert (v.status, v.reasons) == ("FAIL", ("dry run stopped: lint",))
+    assert chain.dry_run_stopped(_situation(make_plan(), [rec("migrate")])) is None
+
+
+def test_rule_already_released_when_30_found_the_revision_serving_everything(plan):
+    again = rec("deploy", new_revision=NEW, old_revisions=[NEW])
+    assert chain.already_released(_situation(plan, [again])).facts["verdict"] == "already_released"
+    assert chain.already_released(_situation(plan, [again], stop="x")) is None
+    assert chain.already_released(_situation(plan, [rec("deploy", **DEPLOYED)])) is None
+
+
+def test_rule_not_serving_after_promotion_reads_the_traffic_back(plan):
+    records = _chain(traffic_moved=True)
+    v = chain.not_serving_after_promotion(_situation(plan, records, traffic={NEW: 50, OLD: 50}))
+    assert (v.facts["verdict"], v.facts["stopped_at"], v.hint) == (
+        "failed",
+        "50-traffic-shifting",
+        "run 80 then 60.",
+    )
+    assert chain.not_serving_after_promotion(_situation(plan, records, traffic={NEW: 100})) is None
+    assert chain.not_serving_after_promotion(_situation(plan, records, traffic=None)) is None
+
+
+def test_rule_promoted_says_when_the_smoke_tests_were_overridden():
+    overridden = make_plan(smoke_override="INC-42")
+    records = [*_chain(traffic_moved=True)[:2], rec("smoke", "failed"), rec("shift", traffic_moved=True)]
+    v = chain.promoted(_situation(overridden, records, traffic={NEW: 100}))
+    assert v.status == "PASS" and v.reasons[-1] == "smoke tests overridden: INC-42"
+    assert chain.promoted(_situation(make_plan(), _chain("failed", traffic_moved=True))) is None
+
+
+def test_rule_rolled_back_needs_the_traffic_back_at_the_baseline(plan):
+    records = [*_chain("failed", traffic_moved=True), rec("rollback", at=12)]
+    v = chain.rolled_back(_situation(plan, records, stop="failed", traffic={OLD: 100}))
+    assert v.facts["rolled_back"] is True and v.status == "FAIL"
+    assert chain.rolled_back(_situation(plan, records, stop="failed", traffic=None)) is not None  # 60 said so
+    assert chain.rolled_back(_situation(plan, records, stop="failed", traffic={NEW: 100})) is None
+    assert (
+        chain.rolled_back(_situation(plan, _chain("failed", traffic_moved=False), traffic={OLD: 100})) is None
+    )
+
+
+def test_rule_rollback_failed_applies_to_any_moved_traffic_that_is_left(plan):
+    records = _chain("failed", traffic_moved=True)
+    v = chain.rollback_failed(_situation(plan, records, stop="failed", traffic={NEW: 10, OLD: 90}))
+    assert v.reasons[-1] == f"traffic is not verified at the baseline {OLD}=100%"
+    assert "60-rollback did not run" in v.reasons[1]
+    assert chain.rollback_failed(_situation(plan, _chain("failed", traffic_moved=False))) is None
+
+
+def test_rule_failed_is_the_fallback_and_says_what_stays_behind(plan):
+    records = [rec("migrate", heads_after=["0003"]), rec("deploy", **DEPLOYED), rec("smoke", "failed")]
+    v = chain.failed(_situation(plan, records, stop="failed: smoke", traffic={OLD: 100}))
+    assert v.reasons[1] == f"no traffic moved: {OLD}=100% (as before the release)"
+    assert "stays at 0%" in v.reasons[2] and "stays migrated to 0003" in v.reasons[3]
+    assert v.hint.startswith("read 40's failing checks")
+    assert chain.VERDICT_RULES[-1] is chain.failed
+
+
+def test_the_release_verdict_raises_a_release_error_with_its_outcome(plan):
+    v = release_verdict(plan, _chain("failed", traffic_moved=True), stop="failed", traffic={OLD: 100})
+    with pytest.raises(ReleaseError, match=r"^release rolled_back: stopped at 50-traffic-shifting") as err:
+        v.raise_for_failure()
+    assert err.value.hint == v.hint
+    assert chain.release_fact(v)["status"] == "FAIL" and chain.release_fact(v)["verdict"] == "rolled_back"

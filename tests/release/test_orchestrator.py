@@ -64,7 +64,7 @@ def test_the_happy_chain_runs_four_children_linked_to_the_parent_with_facts_forw
     assert runner.calls[2]["parameters"] == {"env": "local", "revision": NEW}
     assert runner.calls[3]["parameters"]["baseline_revision"] == OLD
     assert runner.calls[3]["parameters"]["approval"] == f"SHIFT TRAFFIC TO {NEW} IN local"
-    assert result.verdict.outcome == "promoted"
+    assert result.outcome == "promoted"
     assert recorded["release_verdict"] == "promoted"
     assert recorded["new_revision"] == NEW and recorded["rolled_back"] is False
     assert recorded["child_run_ids"] == ["20aaaaaaaa", "30aaaaaaaa", "40aaaaaaaa", "50aaaaaaaa"]
@@ -88,10 +88,7 @@ def test_a_failure_stops_the_chain_and_later_children_are_shown_as_not_run(tmp_p
         ("40", "not_run"),
         ("50", "not_run"),
     ]
-    assert (
-        result.verdict.outcome == "failed"
-        and recorded["release"]["stopped_at"] == "30-application-deployment"
-    )
+    assert result.outcome == "failed" and recorded["release"]["stopped_at"] == "30-application-deployment"
 
 
 def test_a_failed_canary_after_traffic_moved_runs_60_with_derived_parameters(tmp_path):
@@ -102,7 +99,7 @@ def test_a_failed_canary_after_traffic_moved_runs_60_with_derived_parameters(tmp
     assert runner.calls[-1]["parameters"]["approval"] == f"ROLLBACK apex-app TO {OLD}"
     assert runner.calls[-1]["parameters"]["failed_revision"] == NEW
     assert runner.calls[-1]["parent_run_id"] == "parent0001"
-    assert result.verdict.outcome == "rolled_back" and recorded["rolled_back"] is True
+    assert result.outcome == "rolled_back" and recorded["rolled_back"] is True
 
 
 def test_a_canary_that_failed_before_moving_traffic_does_not_run_60(tmp_path):
@@ -112,7 +109,7 @@ def test_a_canary_that_failed_before_moving_traffic_does_not_run_60(tmp_path):
         "50": ("failed", {"traffic_moved": False}),
     }
     release, runner, _ = _release(tmp_path, script)
-    assert release.run().verdict.outcome == "failed"
+    assert release.run().outcome == "failed"
     assert [c["procedure"][:2] for c in runner.calls] == ["20", "30", "40", "50"]
 
 
@@ -150,7 +147,7 @@ def test_a_child_that_cannot_start_stops_the_chain_with_its_error(tmp_path):
     result = release.run()
     assert result.records[-1].outcome == "not_started" and "60-rollback" in (result.records[-1].error or "")
     # the canary put the baseline back itself; the verdict says 60 could not run
-    assert result.verdict.outcome == "rolled_back"
+    assert result.outcome == "rolled_back"
     assert any("60-rollback not_started" in r for r in recorded["release"]["reasons"])
 
 
@@ -162,7 +159,7 @@ def test_a_dry_run_runs_only_20_and_30_dry_with_no_approvals(tmp_path):
         ("30", True),
     ]
     assert all("approval" not in c["parameters"] for c in runner.calls)
-    assert result.verdict.outcome == "dry_run" and [r.outcome for r in result.records][2:] == [
+    assert result.outcome == "dry_run" and [r.outcome for r in result.records][2:] == [
         "skipped",
         "skipped",
     ]

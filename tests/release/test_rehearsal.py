@@ -13,8 +13,8 @@ import pytest
 from rehearsal_helpers import chain, heads, rehearse_scenario
 
 from apexops.ledger import Ledger
-from apexops.release.orchestrator import _effective
-from apexops.release.rehearse import baseline_problems
+from apexops.release.orchestrator import read_traffic
+from apexops.sandbox.rehearsal import baseline_problems
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.notebook]
 
@@ -43,7 +43,7 @@ def test_migration_lint_through_the_cli_blocks_at_20_and_nothing_changes(sandbox
     assert children[0]["facts"]["lint"]["blocking"] == ["MIG-007@r003"]
     assert children[0]["parameters"]["migrations_dir"].endswith("rehearsal_migrations")
     assert heads(sandbox.env) == ("0002",)  # nothing reached the database
-    assert _effective(sandbox.env.app) == {"apex-backend-local--v1-2-2": 100}
+    assert read_traffic(sandbox.env.app) == {"apex-backend-local--v1-2-2": 100}
 
 
 def test_the_cli_refuses_an_unknown_scenario_before_anything_runs(sandbox):
@@ -63,7 +63,7 @@ def test_a_crashing_image_stops_at_30_with_no_traffic_moved(sandbox):
     assert chain(children) == [("20", "succeeded"), ("30", "failed")]
     assert "AZURE_OPENAI_DEPLOYMENT_VERSION" in children[1]["error"]
     assert parent["facts"]["release"]["traffic_moved"] is False
-    assert _effective(sandbox.env.app) == {"apex-backend-local--v1-2-2": 100}
+    assert read_traffic(sandbox.env.app) == {"apex-backend-local--v1-2-2": 100}
     assert seen.traffic == []
 
 
@@ -90,7 +90,7 @@ def test_the_happy_path_promotes_and_links_every_child_record(sandbox):
     assert parent["facts"]["child_run_ids"] == [c["run_id"] for c in children]
     new = parent["facts"]["new_revision"]
     assert children[3]["facts"]["canary"]["verdict"] == "promoted"
-    assert _effective(sandbox.env.app) == {new: 100} and heads(sandbox.env) == ("0003",)
+    assert read_traffic(sandbox.env.app) == {new: 100} and heads(sandbox.env) == ("0003",)
     assert [t.get(new) for t in seen.traffic] == [10, 50, 100]  # the stages, seen live from outside
     assert [s for s in seen.steps if "Run the children" in s]
     # the 90 run's HTML links each child's HTML relative to its own folder; the index names the family

@@ -14,9 +14,9 @@ import pytest
 from rehearsal_helpers import chain, options, rehearse_scenario
 
 from apexops.ledger import Ledger
-from apexops.release.orchestrator import _effective
-from apexops.release.rehearse import prepare_sandbox
+from apexops.release.orchestrator import read_traffic
 from apexops.runner import RunInterrupted, run_procedure
+from apexops.sandbox.rehearsal import prepare_sandbox
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.notebook]
 
@@ -47,20 +47,20 @@ def test_a_bad_canary_is_rolled_back_and_60_runs_as_a_child(sandbox, name, why):
     ]
     assert all(g["procedure"].startswith("40-") for g in grandchildren)  # 60's own child run, linked to 60
     assert parent["facts"]["release_verdict"] == "rolled_back" and parent["facts"]["rolled_back"] is True
-    assert _effective(sandbox.env.app) == {old: 100}
+    assert read_traffic(sandbox.env.app) == {old: 100}
     assert seen.traffic[0].get(new, 0) > 0 and seen.traffic[-1] == {old: 100}  # moved, then back
 
 
 def test_an_interrupt_during_the_canary_stops_the_chain_restores_traffic_and_is_recorded(sandbox):
     env = sandbox.env
     prepare_sandbox(sandbox.settings, say=lambda _m: None, options=options())
-    baseline = _effective(env.app)
+    baseline = read_traffic(env.app)
     fired = threading.Event()
 
     def interrupt_when_traffic_moves() -> None:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not fired.is_set():
-            weights = _effective(env.app)
+            weights = read_traffic(env.app)
             if len(weights) > 1:  # the canary has weight: stage 1 runs
                 fired.set()
                 os.kill(os.getpid(), signal.SIGINT)
@@ -88,5 +88,5 @@ def test_an_interrupt_during_the_canary_stops_the_chain_restores_traffic_and_is_
     facts = run.facts
     assert facts["release_verdict"] == "interrupted" and facts["release"]["traffic_final"] == baseline
     assert any("verified at the baseline" in r for r in facts["release"]["reasons"])
-    assert _effective(env.app) == baseline  # the canary restored the baseline itself
+    assert read_traffic(env.app) == baseline  # the canary restored the baseline itself
     assert Ledger(sandbox.outputs).verify(artifacts=True).ok

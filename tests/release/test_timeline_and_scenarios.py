@@ -9,17 +9,11 @@ import yaml
 from release_helpers import DEPLOYED, NEW, OLD, SMOKED, rec
 
 from apexops.errors import ConfigError
-from apexops.release.scenarios import (
-    SCENARIOS,
-    SMOKE_FUNCTIONAL_REQUESTS,
-    apex_revision,
-    check_expectation,
-    rehearsal_images,
-    scenario,
-)
+from apexops.release.scenarios import SCENARIOS, apex_revision, check_expectation, scenario
 from apexops.release.timeline import compact_traffic, key_facts, timeline_figure, timeline_rows
 from apexops.release.view import _link_root, timeline_html
 from apexops.sandbox.images import FaultProfile, ImageCatalogue
+from apexops.sandbox.rehearsal import SMOKE_FUNCTIONAL_REQUESTS, rehearsal_images
 from apexops.sandbox.service.faults import FaultInjector
 
 # --------------------------------------------------------------------------- timeline

@@ -14,11 +14,11 @@ import pytest
 
 from apexops.errors import ConflictError, TargetUnavailableError
 from apexops.models import AppUpdate, TrafficWeight
+from apexops.processes import alive
 from apexops.sandbox import lifecycle
 from apexops.sandbox.adapters import build_environment
 from apexops.sandbox.daemon import DaemonOptions
 from apexops.sandbox.identity import SandboxIdentity
-from apexops.sandbox.lifecycle import _alive
 from apexops.sandbox.supervisor import free_port
 from apexops.sandbox.testing import apply_overrides
 from apexops.settings import load_settings
@@ -49,11 +49,11 @@ def test_up_down_up_keeps_state_and_leaves_no_process(local, helpers):
     env.app.set_traffic([TrafficWeight(base, 80), TrafficWeight(new, 20)])
     running = lifecycle.status(local)
     pids = [running.pid, *running.replica_pids, *running.helper_pids]
-    assert len(running.replica_pids) == 2 and len(running.helper_pids) == 1 and all(_alive(p) for p in pids)
+    assert len(running.replica_pids) == 2 and len(running.helper_pids) == 1 and all(alive(p) for p in pids)
 
     stopped = lifecycle.down(local)
     assert sorted(stopped) == sorted(pids)
-    assert not any(_alive(p) for p in pids)
+    assert not any(alive(p) for p in pids)
     assert not lifecycle.probe(local).running
 
     # the state survives: a fresh CLI process reads it while the daemon is down
@@ -80,7 +80,7 @@ def test_up_down_up_keeps_state_and_leaves_no_process(local, helpers):
     # the daemon killed outright: its replicas die with it, and the next `up` recovers
     replicas = [*again.replica_pids, *again.helper_pids]
     os.kill(again.pid, signal.SIGKILL)
-    helpers.wait_for(lambda: not any(_alive(p) for p in [again.pid, *replicas]), 10, "replicas to die")
+    helpers.wait_for(lambda: not any(alive(p) for p in [again.pid, *replicas]), 10, "replicas to die")
     assert not lifecycle.probe(local).running
     third = lifecycle.up(local, options=opts)
     assert third.running and len(third.revisions) == 2
@@ -105,7 +105,7 @@ def test_up_down_up_keeps_state_and_leaves_no_process(local, helpers):
     assert listed["total"] == 0
     last = [fresh.pid, *fresh.replica_pids, *fresh.helper_pids]
     lifecycle.down(local)
-    assert not any(_alive(p) for p in last)
+    assert not any(alive(p) for p in last)
 
 
 def test_port_in_use_is_one_clear_line_and_starts_nothing(local):

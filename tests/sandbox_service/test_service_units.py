@@ -3,15 +3,18 @@ the JSON log format."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import random
+import socket
 
 import pytest
 
 from apexops.errors import ConfigError
 from apexops.sandbox.images import FaultProfile
 from apexops.sandbox.service import pdfcheck
+from apexops.sandbox.service.__main__ import _bind
 from apexops.sandbox.service.config import ServiceConfig
 from apexops.sandbox.service.faults import Decision, FaultInjector, simulated_error
 from apexops.sandbox.service.logs import JsonFormatter, log_exception
@@ -177,3 +180,26 @@ def test_json_formatter_one_line_with_exception_fields():
     assert data["kind"] == "exception" and data["type"] == "ValueError" and data["route"] == "/r"
     assert data["problem_id"] == pid and pid.startswith("ValueError at ")
     assert data["level"] == "ERROR" and data["logger"] == "test.json" and "boom" in data["message"]
+
+
+def test_accepted_connections_send_small_writes_at_once():
+    """The replica's listening socket makes accepted connections TCP_NODELAY: without it a response body
+    written after its head waited for the client's delayed ACK (~40 ms per request through the ingress)."""
+
+    async def accepted_nodelay() -> int:
+        sock = _bind("127.0.0.1", 0)
+        seen: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        async def on_connect(_r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+            seen.set_result(w.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            w.close()
+
+        server = await asyncio.start_server(on_connect, sock=sock)
+        _r, w = await asyncio.open_connection("127.0.0.1", sock.getsockname()[1])
+        try:
+            return await asyncio.wait_for(seen, 5)
+        finally:
+            w.close()
+            server.close()
+
+    assert asyncio.run(accepted_nodelay())

@@ -11,8 +11,16 @@ import pytest
 from traffic_helpers import T0, rev
 
 from apexops.canary.triggers import evaluate_triggers
-from apexops.errors import ConfigError
+from apexops.errors import ConfigError, RolloutError
 from apexops.models import TelemetryBucket, TrafficWeight
+from apexops.rollback.aftercare import (
+    Aftermath,
+    downgrade_missing,
+    not_deactivated,
+    rollback_verdict,
+    smoke_failed,
+    unhealthy,
+)
 from apexops.rollback.chart import trigger_figure
 from apexops.rollback.evidence import RollbackLog, user_impact
 from apexops.rollback.health import check_health
@@ -186,3 +194,67 @@ def test_the_health_check_wants_every_answer_from_the_restored_revision():
     assert not result.ok
     assert [r["status"] for r in result.rows] == ["PASS", "PASS", "FAIL"]
     assert "served by app--v4, not app--v3" in result.rows[2]["detail"]
+
+
+# --------------------------------------------------------------------------- facts and the verdict's rules
+
+
+def test_the_facts_are_the_recorded_dict_and_calling_them_gives_what_finish_records(tmp_path):
+    recorded: dict = {}
+    rb = RollbackProcedure(
+        FakeEnv({"app--v4": 100}),
+        outputs=tmp_path,
+        evidence_dir=tmp_path / "evidence",
+        record=recorded.__setitem__,
+        run_id="run1",
+        clock=lambda: T0,
+    )
+    assert recorded["rollback"] == dict(rb.facts) and rb.facts["from"] == "app--v4"  # saved at once
+    assert rb.facts() == {"rollback": dict(rb.facts)}
+    assert rb.deactivate_failed() == ("dry run: nothing was deactivated", "SKIPPED")
+    verdict = rb.verdict()
+    assert verdict.status == "SKIPPED" and verdict.reasons[0].startswith(
+        "dry run: roll back app--v4 → app--v3"
+    )
+    assert recorded["rollback"]["traffic_final"] == [{"revision": "app--v4", "weight": 100}]
+
+
+def after(applied=True, downgrade_to="", **facts) -> Aftermath:
+    base = {"from": "app--v4", "to": "app--v3", "deactivated": True, "health": "PASS"}
+    return Aftermath({**base, **facts}, applied, downgrade_to, "app--v3 serves 100% (read back)")
+
+
+def test_rule_unhealthy_reads_the_health_check():
+    assert unhealthy(after(health="FAIL")).status == "FAIL"
+    assert unhealthy(after()) is None and unhealthy(after(health=None)) is None
+
+
+def test_rule_not_deactivated_only_after_this_run_moved_the_traffic():
+    assert not_deactivated(after(deactivated=False)).reason == "app--v4 was not deactivated"
+    assert not_deactivated(after(applied=False, deactivated=False)) is None
+
+
+def test_rule_smoke_failed_names_the_child_run():
+    found = smoke_failed(after(smoke={"outcome": "failed", "run_id": "r40"}))
+    assert found.reason == "smoke tests on app--v3: failed (run r40)"
+    assert smoke_failed(after(smoke={"outcome": "succeeded", "run_id": "r40"})) is None
+
+
+def test_rule_downgrade_missing_when_asked_and_not_done():
+    assert downgrade_missing(after(downgrade_to="0001")).reason == "database downgrade to 0001: not done"
+    failed = after(downgrade_to="0001", db_downgraded={"ok": False, "outcome": "failed"})
+    assert downgrade_missing(failed).reason.endswith(": failed")
+    assert downgrade_missing(after(downgrade_to="0001", db_downgraded={"ok": True})) is None
+    assert downgrade_missing(after()) is None
+
+
+def test_the_rollback_verdict_fails_with_every_problem_after_what_was_done():
+    ok = rollback_verdict(after())
+    assert (ok.status, ok.reasons) == ("PASS", ("app--v3 serves 100% (read back)",))
+    bad = rollback_verdict(after(health="FAIL", deactivated=False))
+    assert (
+        bad.status == "FAIL" and bad.reasons[0] == "app--v3 serves 100% (read back)" and len(bad.reasons) == 3
+    )
+    with pytest.raises(RolloutError, match=r"^rollback incomplete: app--v3 serves 100%") as err:
+        bad.raise_for_failure()
+    assert "70-emergency" in (err.value.hint or "")

@@ -117,7 +117,7 @@ def test_a_faulty_revision_is_rolled_back_with_the_reason_and_the_evidence(sandb
     assert traffic["after"] == {base: 100} and traffic["before"][bad] > 0
     assert (result.evidence_dir / "failed-revision-logs.txt").stat().st_size > 0
     text = tools.text(result)
-    assert words in text and "VERDICT: ROLLBACK" in text
+    assert words in text and "VERDICT: FAIL" in text and "canary rolled back: stage" in text
     assert f"WARN    no passing smoke run for {bad}" in text  # the override is shown as a warning
 
 

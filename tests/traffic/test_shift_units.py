@@ -13,7 +13,7 @@ from apexops.canary.approvals import NoGate, approval_for, phrases
 from apexops.canary.chart import RolloutChart
 from apexops.canary.escalation import EscalationDecision
 from apexops.canary.load import load_duration_s, resolve_load_rps
-from apexops.canary.report import ShiftVerdict, stage_rows, verdict_for
+from apexops.canary.report import shift_verdict, stage_rows, verdict_for
 from apexops.canary.resolve import find_promotion, resolve_shift
 from apexops.canary.rollout import PollRecord
 from apexops.canary.shift import TrafficShift
@@ -24,8 +24,6 @@ from apexops.models import TelemetryBucket, TrafficWeight
 from apexops.settings import RollbackTriggers, load_settings
 
 APP = "app"
-
-
 
 
 REVS = [rev("app--v1", minutes=0), rev("app--v2", minutes=1), rev("app--v3", minutes=2)]
@@ -159,19 +157,22 @@ def test_each_stage_is_summarised_by_its_last_poll():
 
 @pytest.mark.parametrize(
     ("verdict", "status", "raises"),
-    [("promoted", "PASS", False), ("dry_run", "SKIPPED", False), ("rolled_back", "ROLLBACK", True),
-     ("escalated", "INCONCLUSIVE", True), ("interrupted", "FAIL", True)],
+    [("promoted", "PASS", False), ("dry_run", "SKIPPED", False), ("rolled_back", "FAIL", True),
+     ("escalated", "FAIL", True), ("interrupted", "FAIL", True)],
 )  # fmt: skip
 def test_only_a_promotion_or_a_dry_run_lets_the_run_succeed(verdict, status, raises):
     v = verdict_for({"canary": {"verdict": verdict, "reason": "r", "traffic_final": [
         {"revision": "app--v1", "weight": 100}, {"revision": "app--v2", "weight": 0}]}})  # fmt: skip
     assert v.status == status and "traffic now: app--v1=100, app--v2=0" in v.reasons
+    assert v.reasons[0] == f"canary {verdict.replace('_', ' ')}: r"
+    assert v.facts == {"verdict": verdict} and v.ok is not raises
     if raises:
-        with pytest.raises(RolloutError, match=f"canary {verdict.replace('_', ' ')}: r"):
+        with pytest.raises(RolloutError, match=f"canary {verdict.replace('_', ' ')}: r") as info:
             v.raise_for_failure()
+        assert info.value.hint and ("60-rollback" in info.value.hint) is (verdict != "interrupted")
     else:
         v.raise_for_failure()
-    assert ShiftVerdict("promoted", "x").ok
+    assert shift_verdict("promoted", ["x"]).ok
 
 
 def test_an_escalation_waits_for_a_person_and_records_who_decided():

@@ -28,12 +28,10 @@ from apexops.sandbox.service.faults import FaultInjector
 from apexops.sandbox.service.logs import problem_id
 from apexops.sandbox.service.middleware import ApexMiddleware
 
-__all__ = ["TERRAIN_TYPES", "create_app"]
+__all__ = ["create_app"]
 
 log = logging.getLogger("apex.app")
 
-TERRAIN_TYPES = ("flat", "rolling", "mountainous", "urban", "wetland")
-DOCUMENT_TYPES = ("scope", "drawing", "specification", "estimate", "contract", "report", "other")
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 
 Terrain = Literal["flat", "rolling", "mountainous", "urban", "wetland"]

@@ -6,6 +6,7 @@ A missing or malformed variable is a startup failure with one line naming it, ex
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Mapping
@@ -18,6 +19,8 @@ from apexops.sandbox.images import FaultProfile
 __all__ = ["ServiceConfig"]
 
 REQUIRED = ("APEX_DATABASE_URL", "APEX_BLOB_ROOT", "APEX_AUTH_AUDIENCE", "APEX_AUTH_KEY_FILE")
+#: the LOG_LEVEL values a replica accepts, as `logging` names them
+LOG_LEVELS = tuple(map(logging.getLevelName, (logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR)))
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class ServiceConfig:
     replica: str
     uploads_container: str = "uploads"
     processed_container: str = "processed"
-    log_level: str = "INFO"
+    log_level: str = logging.getLevelName(logging.INFO)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServiceConfig:
@@ -48,8 +51,8 @@ class ServiceConfig:
                 )
         profile = FaultProfile.from_json(env.get("APEX_FAULT_PROFILE"))
         revision = env.get("CONTAINER_APP_REVISION") or "apex-backend--manual"
-        level = (env.get("LOG_LEVEL") or "INFO").upper()
-        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        level = (env.get("LOG_LEVEL") or cls.log_level).upper()
+        if level not in LOG_LEVELS:
             raise ConfigError(
                 f"LOG_LEVEL {level!r} is not a log level.", hint="use DEBUG, INFO, WARNING or ERROR."
             )

@@ -46,7 +46,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str, ensure_ascii=False)
 
 
-def setup_logging(level: str = "INFO", static: dict[str, Any] | None = None) -> None:
+def setup_logging(level: str | int = logging.INFO, static: dict[str, Any] | None = None) -> None:
     """Send every logger (uvicorn's included) through one JSON handler on stdout."""
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter(static))
