@@ -49,7 +49,6 @@ __all__ = [
     "revision_deactivate",
     "revision_list",
     "revision_restart",
-    "revision_show",
     "role_assignment_list",
 ]
 
@@ -169,13 +168,6 @@ def revision_list(settings: Settings, *, query: str | None = None, oneline: bool
     return render(["az", "containerapp", "revision", "list"], opts, oneline=oneline)
 
 
-def revision_show(
-    settings: Settings, revision: str, *, query: str | None = None, oneline: bool = False
-) -> str:
-    opts = [*_app(settings), _opt("--revision", revision)] + ([_opt("--query", query)] if query else [])
-    return render(["az", "containerapp", "revision", "show"], opts, oneline=oneline)
-
-
 def _revision_verb(verb: str, settings: Settings, revision: str, oneline: bool) -> str:
     if not revision:
         raise ConfigError(f"revision {verb}: no revision name given.", hint="name the revision.")
@@ -244,50 +236,41 @@ def containerapp_logs_show(
 # --------------------------------------------------------------------------- deployments
 
 
-def _bicep(settings: Settings, name: str, template_file: str, parameters_file: str | None) -> list[Option]:
-    return [
+def _bicep(
+    verb: str, settings: Settings, name: str, template_file: str, parameters_file: str | None, oneline: bool,
+    *extra: Option,
+) -> str:
+    """`az deployment group <verb>` of a Bicep template with its environment's parameters file."""
+    opts = [
         _opt("--resource-group", settings.azure.resource_group),
         _opt("--name", name),
         _opt("--template-file", template_file),
         _opt("--parameters", parameters_file or f"parameters/{settings.environment}.bicepparam"),
+        *extra,
     ]
+    return render(["az", "deployment", "group", verb], opts, oneline=oneline)
 
 
 def deployment_group_validate(
-    settings: Settings,
-    *,
-    name: str = "main",
-    template_file: str = "main.bicep",
-    parameters_file: str | None = None,
-    oneline: bool = False,
+    settings: Settings, *, name: str = "main", template_file: str = "main.bicep",
+    parameters_file: str | None = None, oneline: bool = False,
 ) -> str:
-    opts = _bicep(settings, name, template_file, parameters_file)
-    return render(["az", "deployment", "group", "validate"], opts, oneline=oneline)
+    return _bicep("validate", settings, name, template_file, parameters_file, oneline)
 
 
 def deployment_group_what_if(
-    settings: Settings,
-    *,
-    name: str = "main",
-    template_file: str = "main.bicep",
-    parameters_file: str | None = None,
-    oneline: bool = False,
+    settings: Settings, *, name: str = "main", template_file: str = "main.bicep",
+    parameters_file: str | None = None, oneline: bool = False,
 ) -> str:
-    opts = [*_bicep(settings, name, template_file, parameters_file),
-            _opt("--result-format", "FullResourcePayloads")]
-    return render(["az", "deployment", "group", "what-if"], opts, oneline=oneline)
+    format_ = _opt("--result-format", "FullResourcePayloads")
+    return _bicep("what-if", settings, name, template_file, parameters_file, oneline, format_)
 
 
 def deployment_group_create(
-    settings: Settings,
-    *,
-    name: str = "main",
-    template_file: str = "main.bicep",
-    parameters_file: str | None = None,
-    oneline: bool = False,
+    settings: Settings, *, name: str = "main", template_file: str = "main.bicep",
+    parameters_file: str | None = None, oneline: bool = False,
 ) -> str:
-    opts = _bicep(settings, name, template_file, parameters_file)
-    return render(["az", "deployment", "group", "create"], opts, oneline=oneline)
+    return _bicep("create", settings, name, template_file, parameters_file, oneline)
 
 
 def deployment_group_cancel(settings: Settings, *, name: str = "main", oneline: bool = False) -> str:

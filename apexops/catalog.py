@@ -3,6 +3,9 @@ name ("database-migration"), with their titles and parameters as the parameters 
 
 Parameters come from `papermill.inspect_notebook`, i.e. exactly what papermill will inject; papermill is
 imported only when parameters are asked for (it costs ~1.7 s).
+
+A notebook that is not valid nbformat-4 JSON raises one ConfigError line naming the file (`apexops run` exits
+2 before anything is written); `apexops procedures` lists it as unreadable and goes on with the others.
 """
 
 from __future__ import annotations
@@ -10,12 +13,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import warnings
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from apexops.errors import UnknownProcedureError
+from apexops.errors import ConfigError, UnknownProcedureError
 
 __all__ = ["Parameter", "Procedure", "list_procedures", "notebooks_dir", "resolve"]
 
@@ -54,17 +58,47 @@ class Procedure:
     def __str__(self) -> str:
         return self.slug
 
+    def _unreadable(self, why: str) -> ConfigError:
+        return ConfigError(
+            f"notebook {self.path.name} is not a readable notebook ({why}).",
+            hint=f"restore it (e.g. git checkout -- {self.path.name}) or fix it in JupyterLab.",
+        )
+
     @cached_property
     def _json(self) -> dict[str, Any]:
-        return json.loads(self.path.read_text(encoding="utf-8"))
+        """The notebook's JSON, checked to be nbformat 4 with a list of cells of text sources."""
+        try:
+            data = json.loads(self.path.read_bytes().decode("utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise self._unreadable(type(exc).__name__) from None
+        if not isinstance(data, dict) or data.get("nbformat") != 4:
+            version = data.get("nbformat") if isinstance(data, dict) else None
+            raise self._unreadable(f"nbformat {version!r}, expected 4")
+        cells = data.get("cells")
+        if not isinstance(cells, list) or not all(
+            isinstance(c, dict) and isinstance(c.get("source", ""), str | list) for c in cells
+        ):
+            raise self._unreadable("its cells are not a list of cells")
+        return data
+
+    def check(self) -> None:
+        """Raise ConfigError (one line) unless the notebook is valid nbformat 4, as papermill will need it."""
+        import nbformat  # with papermill: only for commands that read parameters
+
+        try:
+            with warnings.catch_warnings():  # e.g. MissingIDFieldWarning: not the operator's concern here
+                warnings.simplefilter("ignore")
+                nbformat.validate(nbformat.from_dict(self._json))
+        except nbformat.ValidationError as exc:
+            raise self._unreadable(f"invalid nbformat 4: {' '.join(str(exc.message).split())[:80]}") from None
 
     @property
     def title(self) -> str:
         """The first markdown heading, without the leading #s."""
-        for cell in self._json.get("cells", []):
+        for cell in self._json["cells"]:
             if cell.get("cell_type") != "markdown":
                 continue
-            source = "".join(cell.get("source", []))
+            source = "".join(map(str, cell.get("source", [])))
             for line in source.splitlines():
                 if line.startswith("#"):
                     return line.lstrip("#").strip()
@@ -74,7 +108,13 @@ class Procedure:
         """The parameters cell as papermill sees it (names, annotation types, defaults, `# help`)."""
         import papermill
 
-        found = papermill.inspect_notebook(str(self.path))
+        self.check()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                found = papermill.inspect_notebook(str(self.path))
+        except Exception as exc:  # valid nbformat yet unreadable by papermill (e.g. an odd kernelspec)
+            raise self._unreadable(f"papermill: {' '.join(str(exc).split())[:80]}") from None
         return [
             Parameter(
                 name=name,

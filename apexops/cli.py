@@ -4,10 +4,12 @@
     apexops run 00 --env local -p require_sandbox=true
     apexops runs list | show <run-id> | verify | index
 
-Exit codes: 0 succeeded; 1 failed; 2 bad input (ConfigError, unknown procedure); 3 approval missing;
-4 timed out; 5 kernel died; 130 interrupted. Operational errors print as one red line with a HINT, never a
-traceback. Command groups owned by other modules (e.g. `apexops sandbox`) are registered by module path in
-`EXTENSIONS` and imported only when used, so `apexops run` never pays for the sandbox's imports.
+Exit codes: 0 succeeded; 1 failed; 2 bad input (ConfigError, unknown procedure, a wrong option); 3 approval
+missing; 4 timed out; 5 kernel died; 130 interrupted. Operational errors and bad options print as one red
+line with a HINT, never a traceback. `apexops run` checks all its input (procedure, parameters and their
+declared ranges, parameters file, cell timeout, outputs folder) before the runner starts, so bad input
+writes nothing. Command groups owned by other modules (e.g. `apexops sandbox`) are registered by module
+path in `EXTENSIONS` and imported only when used, so `apexops run` never pays for the sandbox's imports.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from rich.table import Table
 from rich.text import Text
 
 from apexops.catalog import list_procedures, notebooks_dir, resolve
-from apexops.errors import ApexopsError
+from apexops.errors import ApexopsError, ConfigError
 from apexops.kernel import outputs_root
 from apexops.ledger import Ledger
 from apexops.status import style
@@ -43,7 +45,7 @@ __all__ = ["EXTENSIONS", "app", "main"]
 EXTENSIONS: dict[str, tuple[str, str]] = {
     "sandbox": ("apexops.sandbox.cli:app", "The local production stand-in: up, status, down, reset."),
     "rehearse": (
-        "apexops.release.cli:app",
+        "apexops.sandbox.rehearsal_cli:app",
         "Rehearse a whole release (90) on the sandbox; --scenario picks what goes wrong.",
     ),
 }
@@ -131,11 +133,14 @@ def procedures(
     table.add_column("title")
     table.add_column("parameters (name: type = default  # help)")
     for p in procs:
-        params = "\n".join(
-            f"{x.name}{': ' + x.type if x.type else ''} = {x.default}{'  # ' + x.help if x.help else ''}"
-            for x in p.parameters()
-        )
-        table.add_row(p.id, p.name, p.title, params or "-")
+        try:
+            params = "\n".join(
+                f"{x.name}{': ' + x.type if x.type else ''} = {x.default}{'  # ' + x.help if x.help else ''}"
+                for x in p.parameters()
+            )
+            table.add_row(p.id, p.name, p.title, params or "-")
+        except ConfigError as err:  # one broken notebook does not hide the others
+            table.add_row(p.id, p.name, Text("unreadable", style="bold red"), Text(err.message, style="red"))
     console.print(table)
     console.print("Run one: apexops run <id|name> --env local -p name=value")
 
@@ -159,11 +164,17 @@ def run(
     notebooks: Annotated[Path | None, typer.Option(help="Notebooks folder.", hidden=True)] = None,
 ) -> None:
     """Run a procedure headless; the exit code reflects the outcome."""
-    from apexops.procparams import parse_cli_parameters  # pydantic: only for commands that run
+    # pydantic: only for commands that run
+    from apexops.procparams import check_cell_timeout, parse_cli_parameters, validate_parameters
+    from apexops.settings import load_settings
 
     _quiet_libraries()
     proc = resolve(procedure, notebooks)
     params = parse_cli_parameters(proc, list(param or []))
+    check_cell_timeout(cell_timeout)
+    outputs = writable_outputs(outputs)
+    validate_parameters(proc, env, params)  # ranges included: a bad value is refused before a kernel starts
+    load_settings(env)
     interactive = console.is_terminal
     last_step: list[str] = [""]
 
@@ -200,6 +211,36 @@ def run(
     if facts:
         console.print(f"  facts:    {json.dumps(facts, default=str)[:400]}", markup=False, soft_wrap=True)
     raise typer.Exit(result.exit_code)
+
+
+def writable_outputs(outputs: Path | None, *, access: Callable[[Path, int], bool] = os.access) -> Path:
+    """The outputs root, checked before a run writes anything: a folder (or one that can be created)
+    this user may write in. `access` is a seam for tests: root ignores permission bits (a read-only
+    mount it does not), so the permission case is tested with an injected check.
+    """
+    try:
+        root = outputs_root(outputs)
+        for folder in (root, root / "runs"):
+            if folder.exists() and not folder.is_dir():
+                raise ConfigError(
+                    f"outputs folder {folder} is a file.",
+                    hint="pass --outputs <folder> (created if missing), not a file.",
+                )
+        existing = next(p for p in (root / "runs", *(root / "runs").parents) if p.exists())
+    except (OSError, ValueError) as exc:  # an unusable path: a NUL byte, too long, a loop of links
+        raise ConfigError(
+            f"outputs folder {outputs} is not usable ({exc}).", hint="pass another --outputs."
+        ) from None
+    if not existing.is_dir():
+        raise ConfigError(
+            f"outputs folder {root} cannot be created: {existing} is a file.", hint="pass another --outputs."
+        )
+    if not access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"outputs folder {existing} is not writable (read-only or not yours).",
+            hint="pass --outputs <a folder you can write>, or fix its permissions.",
+        )
+    return root
 
 
 def _run_recorded(**kwargs: Any) -> RunResult:
@@ -339,11 +380,6 @@ def runs_recover(outputs: OutputsOpt = None) -> None:
 # --------------------------------------------------------------------------- extensions
 
 
-def _load_extension(spec: str) -> typer.Typer:
-    module, _, attr = spec.partition(":")
-    return getattr(importlib.import_module(module), attr)
-
-
 def _register_extension(name: str, spec: str, summary: str) -> None:
     """A placeholder command that imports the real group when invoked and hands it the arguments."""
 
@@ -354,10 +390,10 @@ def _register_extension(name: str, spec: str, summary: str) -> None:
         add_help_option=False,
     )
     def _extension(ctx: typer.Context) -> None:
+        module, _, attr = spec.partition(":")
         try:
-            sub = _load_extension(spec)
+            sub = getattr(importlib.import_module(module), attr)
         except ModuleNotFoundError as exc:
-            module = spec.partition(":")[0]
             if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
                 err_console.print(
                     f"[yellow]notice:[/] `apexops {name}` is not available in this installation "
@@ -374,17 +410,8 @@ def _register_extension(name: str, spec: str, summary: str) -> None:
             raise
         except SystemExit as exc:
             raise typer.Exit(exc.code if isinstance(exc.code, int) else 1) from None
-        except Exception as exc:
-            import click
-
-            if isinstance(exc, click.exceptions.Exit):
-                raise typer.Exit(exc.exit_code) from None
-            if isinstance(exc, click.ClickException):
-                exc.show()
-                raise typer.Exit(exc.exit_code) from None
-            if isinstance(exc, click.exceptions.Abort):
-                raise typer.Exit(130) from None
-            raise
+        except Exception as exc:  # the group's usage errors: one line; anything else is re-raised
+            raise typer.Exit(_click_error(exc)) from None
         if isinstance(rc, int) and rc:  # standalone_mode=False returns the group's exit code
             raise typer.Exit(rc)
 
@@ -394,9 +421,35 @@ for _name, (_spec, _summary) in EXTENSIONS.items():
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point."""
+    """Console entry point: a wrong option or argument is one line and exit 2, like any other bad input."""
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        app(args=argv, prog_name="apexops")
-    except ApexopsError as err:  # raised outside a command body (e.g. while parsing)
+        rc = app(args=args, prog_name="apexops", standalone_mode=False)
+    except ApexopsError as err:  # raised outside a command body
         _print_error(str(err))
         sys.exit(err.exit_code)
+    except Exception as err:
+        sys.exit(_click_error(err))
+    sys.exit(rc if isinstance(rc, int) else 0)
+
+
+def _click_error(err: Exception) -> int:
+    """Print a click error (usage, bad value, abort) as one line; its exit code. Anything else re-raised.
+
+    Matched by class name: typer vendors click (`typer._click`), whose exception classes it does not export.
+    """
+    kinds = {k.__name__ for k in type(err).__mro__}
+    ctx = getattr(err, "ctx", None)
+    if "NoArgsIsHelpError" in kinds and ctx is not None:  # `apexops` or `apexops runs` alone: the help
+        err_console.print(ctx.get_help(), markup=False)
+        return 2
+    if "UsageError" in kinds:
+        command = ctx.command_path if ctx is not None else "apexops"
+        _print_error(f"{err.format_message()} HINT: see `{command} --help`.")  # type: ignore[attr-defined]
+        return 2
+    if "ClickException" in kinds:
+        _print_error(err.format_message())  # type: ignore[attr-defined]
+        return int(getattr(err, "exit_code", 1))
+    if "Abort" in kinds:  # Ctrl-C while parsing or prompting
+        return 130
+    raise err

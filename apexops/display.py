@@ -17,9 +17,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from apexops._version import __version__
+from apexops.htmlexport import PLOTLY_MIME
 from apexops.kernel import run_context, verdict_parts
 from apexops.redact import redact_parameters
-from apexops.status import Status, badge_html, style
+from apexops.status import Status, Verdict, badge_html, style
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,14 +34,14 @@ __all__ = [
     "show_chart",
     "show_code",
     "show_context",
+    "show_markdown",
     "show_message",
     "show_table",
     "show_verdict",
     "step_skipped",
+    "table_bundle",
     "verdict_parts",
 ]
-
-PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
 
 def _display(bundle: Mapping[str, Any], **kwargs: Any) -> Any:
@@ -101,6 +102,36 @@ def _text_table(columns: list[str], rows: list[list[Any]], title: str | None) ->
     return "\n".join(lines)
 
 
+def table_bundle(
+    rows_or_df: pd.DataFrame | Mapping[str, Any] | Iterable[object],
+    *,
+    status_column: str | None = None,
+    title: str | None = None,
+    caption: str = "",
+    badge: Callable[[Any], str] = badge_html,
+) -> dict[str, str]:
+    """The HTML and text renderings of a table (`show_table` displays it; `LiveTable` redraws it).
+
+    Values in `status_column` are drawn by `badge`; `caption` is a line under the table.
+    """
+    columns, rows = _rows(rows_or_df)
+    head = "".join(f'<th style="text-align:left">{html.escape(c)}</th>' for c in columns)
+    body = []
+    for row in rows:
+        tds = []
+        for c, v in zip(columns, row, strict=False):
+            content = badge(v) if c == status_column and v is not None else html.escape(_cell_text(v))
+            tds.append(f'<td style="text-align:left;vertical-align:top">{content}</td>')
+        body.append(f"<tr>{''.join(tds)}</tr>")
+    cap = f"<caption style='text-align:left;font-weight:600'>{html.escape(title)}</caption>" if title else ""
+    foot = f"<div style='color:#555'>{html.escape(caption)}</div>" if caption else ""
+    table = f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return {
+        "text/html": table + foot,
+        "text/plain": _text_table(columns, rows, title) + (f"\n{caption}" if caption else ""),
+    }
+
+
 def show_table(
     rows_or_df: pd.DataFrame | Mapping[str, Any] | Iterable[object],
     *,
@@ -108,20 +139,19 @@ def show_table(
     title: str | None = None,
 ) -> None:
     """A table; values in `status_column` (PASS/FAIL/SKIPPED/INCONCLUSIVE/WARN ...) are coloured."""
-    columns, rows = _rows(rows_or_df)
-    head = "".join(f'<th style="text-align:left">{html.escape(c)}</th>' for c in columns)
-    body = []
-    for row in rows:
-        tds = []
-        for c, v in zip(columns, row, strict=False):
-            content = badge_html(v) if c == status_column and v is not None else html.escape(_cell_text(v))
-            tds.append(f'<td style="text-align:left;vertical-align:top">{content}</td>')
-        body.append(f"<tr>{''.join(tds)}</tr>")
-    caption = (
-        f"<caption style='text-align:left;font-weight:600'>{html.escape(title)}</caption>" if title else ""
-    )
-    table = f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    _display({"text/html": table, "text/plain": _text_table(columns, rows, title)})
+    _display(table_bundle(rows_or_df, status_column=status_column, title=title))
+
+
+def show_markdown(text: str) -> None:
+    """A block of Markdown (a report), shown as itself in text form."""
+    _display({"text/markdown": text, "text/plain": text})
+
+
+def show_text_table(
+    columns: list[str], rows: list[list[Any]], *, html_table: str, title: str | None = None
+) -> None:
+    """A table drawn by the caller in HTML (e.g. with links), with the standard text rendering."""
+    _display({"text/html": html_table, "text/plain": _text_table(columns, rows, title)})
 
 
 def show_context(env: str | Settings | Environment, parameters: Mapping[str, Any] | None = None) -> None:
@@ -184,11 +214,8 @@ def step_skipped(reason: str) -> None:
     )
 
 
-def show_verdict(verdict: object, reasons: Iterable[object] | None = None) -> None:
-    """A verdict banner with its reasons (verdicts are data: a status plus why).
-
-    `verdict` is a `status.Verdict`, a status word, or an older verdict object (see `verdict_parts`).
-    """
+def show_verdict(verdict: Verdict | str, reasons: Iterable[object] | None = None) -> None:
+    """A verdict banner with its reasons (verdicts are data: a status plus why); see `verdict_parts`."""
     word, reason_list = verdict_parts(verdict, reasons)
     s = style(word)
     items = "".join(f"<li>{html.escape(r)}</li>" for r in reason_list)
@@ -227,27 +254,12 @@ def show_chart(fig: Figure | Mapping[str, Any]) -> None:
 class LiveChart:
     """A chart that updates in place while a cell runs; the saved notebook keeps only the final figure.
 
-    chart = LiveChart(title="Canary error rate", yaxis_title="errors %")
-    for t, v in samples:
-        chart.add_point("canary", t, v)     # redraws the same display
+    chart = LiveChart(fig)
+    chart.update(lambda f: f.add_trace(...))   # redraws the same display
     """
 
-    def __init__(
-        self,
-        fig: Figure | None = None,
-        *,
-        title: str | None = None,
-        xaxis_title: str | None = None,
-        yaxis_title: str | None = None,
-        max_points: int = 2000,
-    ) -> None:
-        if fig is None:
-            import plotly.graph_objects as go
-
-            fig = go.Figure()
-            fig.update_layout(title=title, xaxis_title=xaxis_title, yaxis_title=yaxis_title, height=360)
+    def __init__(self, fig: Figure) -> None:
         self.figure = fig
-        self.max_points = max_points
         self._handle: Any = None
 
     def show(self) -> LiveChart:
@@ -264,18 +276,3 @@ class LiveChart:
             self.show()
             return
         self._handle.update(_figure_bundle(self.figure), raw=True)
-
-    def add_point(self, series: str, x: Any, y: Any, *, redraw: bool = True) -> None:
-        """Append (x, y) to the line named `series` (created on first use), keeping at most max_points."""
-        trace = next((t for t in self.figure.data if t.name == series), None)
-        if trace is None:
-            import plotly.graph_objects as go
-
-            self.figure.add_trace(go.Scatter(name=series, x=[x], y=[y], mode="lines+markers"))
-        else:
-            xs, ys = [*(trace.x or ()), x], [*(trace.y or ()), y]
-            if len(xs) > self.max_points:  # keep the chart (and the notebook) small: drop every other point
-                xs, ys = xs[::2], ys[::2]
-            trace.x, trace.y = xs, ys
-        if redraw:
-            self.update()

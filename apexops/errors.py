@@ -20,7 +20,6 @@
     ├── VerificationError             a read-back did not match what was written
     ├── RolloutError                  a canary was rolled back, or a rollout stopped for a person to decide
     ├── ReleaseError                  a release (90) stopped before 100% on the new revision
-    ├── RunError                      the procedure runner could not execute or record a run
     └── LedgerError                   the ledger or an artifact does not verify
 
 Programming errors (a wrong argument type from code) stay ValueError/TypeError and are not in this tree,
@@ -44,7 +43,6 @@ __all__ = [
     "NotSupportedError",
     "ReleaseError",
     "RolloutError",
-    "RunError",
     "SecretInParameterError",
     "TargetError",
     "TargetUnavailableError",
@@ -156,10 +154,6 @@ class RolloutError(ApexopsError):
 class ReleaseError(ApexopsError):
     """A release did not reach 100% on the new revision; the message says where it stopped and where the
     traffic is."""
-
-
-class RunError(ApexopsError):
-    """The procedure runner could not execute or record a run."""
 
 
 class LedgerError(ApexopsError):

@@ -14,7 +14,9 @@ is never left running.
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import json
 import os
 import signal
 import threading
@@ -24,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from apexops import atomic
+from apexops.redact import REDACT_VARS_ENV, Redactor, is_reference_name
 from apexops.status import Outcome
 
 if TYPE_CHECKING:
@@ -31,12 +35,21 @@ if TYPE_CHECKING:
 
     from nbformat import NotebookNode
 
-__all__ = ["KERNEL_LOG", "KERNEL_NAME", "Control", "classify", "execute"]
+__all__ = [
+    "KERNEL_LOG",
+    "KERNEL_NAME",
+    "Control",
+    "classify",
+    "execute",
+    "notebook_references",
+]
 
 KERNEL_NAME = "python3"
 #: the kernel process's own stdout/stderr (crash messages, C-level output), kept with the evidence
 KERNEL_LOG = "kernel.log"
 _ENGINE = "apexops"
+#: papermill writes every save of the executed notebook to a path with this prefix: our handler scrubs it
+_SCRUBBED = "apexops-scrubbed:"
 
 
 class _RunInterrupted(BaseException):
@@ -60,6 +73,9 @@ class Control:
     step: str = ""
     stop_requested: bool = False
     process: subprocess.Popen[bytes] | None = None
+    #: environment variables holding this run's secrets (`*_env` parameters, the database URL variable)
+    references: tuple[str, ...] = ()
+    redactor: Redactor | None = None
     _headings: list[str] = field(default_factory=list)
     _code_cells: list[int] = field(default_factory=list)
 
@@ -171,6 +187,79 @@ def _engine_class() -> type:
     return ApexopsEngine
 
 
+#: the redactor of each run in progress in this process, by its notebook's real path
+_REDACTORS: dict[str, Redactor] = {}
+
+
+class _ScrubbingIO:
+    """papermill's I/O handler for `apexops-scrubbed:<path>`: every save of the executed notebook (after
+    each cell, on error, at the end) is scrubbed of the run's secrets BEFORE it reaches the disk, and
+    written atomically; the evidence folder is scrubbed with it. A run killed at any moment therefore
+    leaves no secret in its notebook, and its recovery never needs the secret's value."""
+
+    @classmethod
+    def write(cls, buf: str, path: str) -> None:
+        real = Path(path.removeprefix(_SCRUBBED))
+        redactor = _REDACTORS.get(str(real)) or Redactor.for_run()
+        try:
+            nb = json.loads(buf)
+        except ValueError:
+            text = redactor.scrub_text(buf)
+        else:
+            nb = redactor.scrub(nb)
+            with contextlib.suppress(AttributeError, TypeError):
+                nb["metadata"]["papermill"]["output_path"] = str(real)
+            text = json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+        atomic.write_text(real, text)
+        _scrub_evidence(redactor, real.parent / "evidence")
+
+    @classmethod
+    def pretty_path(cls, path: str) -> str:
+        return path.removeprefix(_SCRUBBED)
+
+
+def _scrub_evidence(redactor: Redactor, folder: Path) -> None:
+    """Evidence written by cells, scrubbed at each save (kernel.log is the runner's own open file)."""
+    if folder.is_symlink() or not folder.is_dir():
+        return
+    for dirpath, _dirs, files in os.walk(folder, followlinks=False):
+        for name in files:
+            if name != KERNEL_LOG:
+                with contextlib.suppress(OSError):
+                    redactor.scrub_file(Path(dirpath) / name, root=folder)
+
+
+def notebook_references(nb: NotebookNode) -> list[str]:
+    """Variable names the notebook's parameters cell gives as `*_env` defaults (`db_url_env = "APEX_DB"`)."""
+    refs: list[str] = []
+    for cell in nb.cells:
+        if cell.cell_type != "code" or "parameters" not in cell.metadata.get("tags", []):
+            continue
+        with contextlib.suppress(SyntaxError, ValueError):
+            for node in ast.parse(cell.source).body:
+                if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Constant):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    names = [t.id for t in targets if isinstance(t, ast.Name)]
+                    if isinstance(node.value.value, str) and any(is_reference_name(n) for n in names):
+                        refs.append(node.value.value)
+    return refs
+
+
+def _prepare_scrubbing(nb: NotebookNode, output: Path, params: dict[str, Any], control: Control) -> str:
+    """Register the run's redactor for its notebook path and tell the kernel which variables are secret;
+    returns the path papermill is given."""
+    from papermill.iorw import papermill_io
+
+    refs = tuple(dict.fromkeys([*control.references, *notebook_references(nb)]))
+    control.kernel_env[REDACT_VARS_ENV] = ",".join(refs)
+    if control.redactor is None:
+        control.redactor = Redactor.for_run(parameters=params, environ=control.kernel_env, references=refs)
+    _REDACTORS[str(output)] = control.redactor
+    if not any(scheme == _SCRUBBED for scheme, _ in papermill_io._handlers):
+        papermill_io.register(_SCRUBBED, _ScrubbingIO)
+    return _SCRUBBED + str(output)
+
+
 @contextlib.contextmanager
 def _signals_as_interrupts() -> Iterator[None]:
     """While a run is in progress: SIGINT raises KeyboardInterrupt (even if the parent ignored it: a
@@ -214,6 +303,7 @@ def execute(
     from papermill.engines import papermill_engines
 
     papermill_engines.register(_ENGINE, _engine_class())
+    target = _prepare_scrubbing(nb, output, params, control)
     box: dict[str, BaseException] = {}
     # an Event, not Thread.join: a KeyboardInterrupt inside join() can make is_alive() lie (CPython < 3.13)
     done = threading.Event()
@@ -222,7 +312,7 @@ def execute(
         try:
             pm.execute_notebook(
                 nb,
-                str(output),
+                target,
                 parameters=params,
                 engine_name=_ENGINE,
                 kernel_name=KERNEL_NAME,
@@ -270,6 +360,7 @@ def execute(
     if done.is_set() and control._alive() is not None:
         control.kill_kernel()  # nbclient did not stop it: never leave a kernel behind
     control.kernel_log.close()
+    _REDACTORS.pop(str(output), None)
     _drop_noise_only_log(log_path)
     return box.get("error"), interrupted
 

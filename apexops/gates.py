@@ -84,16 +84,8 @@ class Gate:
         return True
 
     def _record(self) -> None:
-        record(
-            "approvals",
-            {
-                "phrase": self.phrase,
-                "by": self.approved_by,
-                "at": self.approved_at,
-                "via": self.via,
-            },
-            append=True,
-        )
+        approval = {"phrase": self.phrase, "by": self.approved_by, "at": self.approved_at, "via": self.via}
+        record("approvals", approval, append=True)
 
     # ------------------------------------------------------------------ interactive widget
 

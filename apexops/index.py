@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from apexops import atomic
 from apexops.ledger import Ledger
 from apexops.status import badge_html
 
@@ -109,7 +110,5 @@ def render_index(outputs: Path) -> str:
 def write_index(outputs: Path) -> Path:
     """Regenerate `<outputs>/index.html` (atomically)."""
     path = Path(outputs) / "index.html"
-    tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(render_index(Path(outputs)), encoding="utf-8")
-    tmp.replace(path)
+    atomic.write_text(path, render_index(Path(outputs)))
     return path

@@ -18,12 +18,13 @@ import getpass
 import json
 import os
 import secrets
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from apexops import atomic
+from apexops.redact import Redactor
 from apexops.status import Verdict
 from apexops.tokens import AccessToken
 
@@ -38,6 +39,7 @@ __all__ = [
     "read_facts",
     "record",
     "run_context",
+    "save_evidence",
     "to_jsonable",
     "verdict_parts",
 ]
@@ -211,11 +213,25 @@ def read_facts(run_dir: Path) -> dict[str, Any]:
 
 
 def _write_facts(run_dir: Path, data: dict[str, Any]) -> None:
+    """Scrubbed before it reaches the disk (the kernel knows the run's secrets; a recovering shell may
+    not), and atomic: a kernel killed mid-write leaves the previous facts."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=run_dir, prefix=".facts-", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=1)
-    Path(tmp).replace(run_dir / FACTS_FILE)
+    clean = Redactor.for_kernel().scrub(data)
+    atomic.write_text(run_dir / FACTS_FILE, json.dumps(clean, ensure_ascii=False, indent=1))
+
+
+def save_evidence(name: str, content: str | bytes) -> Path:
+    """Write one evidence file, scrubbed of the run's secrets before it reaches the disk, atomically.
+
+    `name` is a file name inside the evidence folder (no folders, no `..`); an existing symlink there is
+    replaced, never written through."""
+    if not name or Path(name).name != name or name in (".", ".."):
+        raise ValueError(f"apexops.save_evidence: {name!r} must be a plain file name")
+    redactor = Redactor.for_kernel()
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    path = evidence() / name
+    atomic.write_bytes(path, redactor.scrub_bytes(data))
+    return path
 
 
 def record(key: str, value: object, *, append: bool = False) -> None:
@@ -236,25 +252,16 @@ def record(key: str, value: object, *, append: bool = False) -> None:
     _write_facts(ctx.run_dir, current)
 
 
-def verdict_parts(verdict: object, reasons: Iterable[object] | None = None) -> tuple[str, list[str]]:
+def verdict_parts(verdict: Verdict | str, reasons: Iterable[object] | None = None) -> tuple[str, list[str]]:
     """(status word, reasons) of a verdict: the one reading the banner and the ledger share.
 
-    `verdict` is a `status.Verdict`, a status word, or an older verdict object with `.status` (or
-    `.verdict`/`.decision`/`.outcome`) and `.reasons`, until every procedure returns a `status.Verdict`. The
-    word is kept as given (PROMOTED, ROLLED_BACK): the ledger records what the procedure said.
+    `verdict` is a `status.Verdict` or a status word; `reasons`, when given, replace the verdict's own.
     """
-    if isinstance(verdict, Verdict):
-        word, given = str(verdict.status), verdict.reasons
-    elif isinstance(verdict, str):
-        word, given = verdict, ()
-    else:
-        attrs = ("status", "verdict", "decision", "outcome")
-        word = next((str(getattr(verdict, a)) for a in attrs if hasattr(verdict, a)), str(verdict))
-        given = getattr(verdict, "reasons", None) or ()
+    word, given = (str(verdict.status), verdict.reasons) if isinstance(verdict, Verdict) else (verdict, ())
     return word, [str(r) for r in (given if reasons is None else reasons)]
 
 
-def record_verdict(verdict: object, reasons: Iterable[object] | None = None) -> None:
+def record_verdict(verdict: Verdict | str, reasons: Iterable[object] | None = None) -> None:
     """Record the procedure's verdict as the `verdict` fact: its status and reasons, which the reviewers'
     index shows as the run's headline (status plus the first reason) instead of raw facts."""
     status, reason_list = verdict_parts(verdict, reasons)

@@ -8,7 +8,10 @@ names. The chain is tamper-evident, not tamper-proof: anyone who can rewrite the
 the chain. For that, copy the head digest somewhere else (the CI log does, when `apexops runs verify` runs).
 
 Appends take an exclusive `fcntl` lock, so parallel runs (CI matrix, child runs of 90-release) never
-interleave or fork the chain.
+interleave or fork the chain. An append is one `os.write` of a whole line (O_APPEND), fsynced; if it or the
+head update fails (a full disk, an I/O error) the ledger is cut back to where it was, so a line is either
+whole and in the head or absent. A line torn by a crash mid-write is closed with a newline by the next
+append (never glued to the new line), and the head remembers its number so `verify()` names it as torn.
 """
 
 from __future__ import annotations
@@ -19,18 +22,19 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from apexops import atomic
 from apexops.errors import LedgerError
 
 __all__ = [
     "GENESIS",
     "HEAD_NAME",
     "LEDGER_NAME",
+    "OWNER_FILE",
     "Ledger",
     "Problem",
     "VerifyReport",
@@ -42,6 +46,8 @@ __all__ = [
 LEDGER_NAME = "ledger.jsonl"
 HEAD_NAME = "ledger.head"
 LOCK_NAME = ".ledger.lock"
+#: in a run folder until its ledger line is written: who runs it, and what is needed to record it
+OWNER_FILE = ".owner.json"
 GENESIS = "0" * 64
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -56,11 +62,8 @@ def line_digest(line: str) -> str:
 
 
 def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
     with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,36 @@ class VerifyReport:
                 f"head {self.head_digest or GENESIS}"
             )
         return f"ledger FAILED verification: {len(self.problems)} problem(s) in {self.lines} line(s)"
+
+
+def _parse(line: str) -> dict[str, Any] | None:
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return None
+    return entry if isinstance(entry, dict) else None
+
+
+def _is_entry(line: str) -> bool:
+    return _parse(line) is not None
+
+
+def _torn_of(head: dict[str, Any] | None) -> list[int]:
+    """The line numbers the head records as torn (closed by a later append)."""
+    torn = (head or {}).get("torn") or []
+    return [n for n in torn if isinstance(n, int)] if isinstance(torn, list) else []
+
+
+def _in_progress(folder: Path) -> bool:
+    """A run folder whose owner process is alive: a run in progress, not yet in the ledger."""
+    try:
+        owner = json.loads((folder / OWNER_FILE).read_text(encoding="utf-8"))
+        os.kill(int(owner["pid"]), 0)
+    except PermissionError:
+        return True  # alive, another user's
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return "_record_failed_" not in folder.name  # its runner gave up on it: recover records it
 
 
 def _run_label(entry: dict[str, Any] | None) -> str:
@@ -132,10 +165,22 @@ class Ledger:
 
     def _raw_lines(self) -> list[str]:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = self.path.read_text(encoding="utf-8", errors="replace")
         except FileNotFoundError:
             return []
         return [line for line in text.split("\n") if line.strip()]
+
+    def _unterminated(self) -> bool:
+        """The file ends inside a line (torn by a crash; the next append closes it)."""
+        try:
+            with self.path.open("rb") as fh:
+                fh.seek(0, os.SEEK_END)
+                if fh.tell() == 0:
+                    return False
+                fh.seek(-1, os.SEEK_END)
+                return fh.read(1) != b"\n"
+        except FileNotFoundError:
+            return False
 
     def append(self, entry: dict[str, Any]) -> dict[str, Any]:
         """Append one run; returns the entry as written (with `seq` and `prev`).
@@ -144,8 +189,10 @@ class Ledger:
         deleted the last line, the new line still points at it and the gap stays visible.
         """
         with self._locked():
+            torn = self._close_torn_tail()
             head = self.read_head()
             lines = self._raw_lines()
+            torn_lines = sorted({*_torn_of(head), *([len(lines)] if torn else [])})
             if (
                 head
                 and isinstance(head.get("count"), int)
@@ -154,39 +201,60 @@ class Ledger:
             ):
                 prev, seq = head["digest"], head["count"] + 1
             else:
-                prev = line_digest(lines[-1]) if lines else GENESIS
-                seq = len(lines) + 1
+                good = [line for i, line in enumerate(lines, 1) if i not in torn_lines]
+                prev = line_digest(good[-1]) if good else GENESIS
+                seq = len(good) + 1
             written = {**entry, "seq": seq, "prev": prev}
             line = canonical_line(written)
             if "\n" in line:
                 raise LedgerError("a ledger entry serialised to more than one line.", hint="report a bug.")
-            with self.path.open("a", encoding="utf-8") as fh:
-                fh.write(line + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            self._write_head({"count": seq, "digest": line_digest(line)})
+            new_head: dict[str, Any] = {"count": seq, "digest": line_digest(line)}
+            if torn_lines:
+                new_head["torn"] = torn_lines
+            self._append_line(line, new_head)
             return written
 
+    def _append_line(self, line: str, head: dict[str, Any]) -> None:
+        """One write of the whole line, fsync, then the head; on any error the ledger is cut back."""
+        data = (line + "\n").encode("utf-8")
+        atomic.fault_point(self.path)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            size = os.fstat(fd).st_size
+            try:
+                if os.write(fd, data) != len(data):  # a full disk can take part of it
+                    raise OSError(28, os.strerror(28), str(self.path))
+                os.fsync(fd)
+                self._write_head(head)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, size)
+                    os.fsync(fd)
+                raise
+        finally:
+            os.close(fd)
+
+    def _close_torn_tail(self) -> bool:
+        """A last line without its newline (a crash mid-write) is closed, so the next line stands alone."""
+        if not self._unterminated():
+            return False
+        atomic.fault_point(self.path)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        try:
+            os.write(fd, b"\n")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return True
+
     def _write_head(self, head: dict[str, Any]) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.outputs, prefix=".head-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(head, fh)
-            fh.write("\n")
-        Path(tmp).replace(self.head_path)
+        atomic.write_text(self.head_path, json.dumps(head) + "\n")
 
     # ------------------------------------------------------------------ reading
 
     def entries(self) -> list[dict[str, Any]]:
         """Every parsable line, oldest first (verify() reports the unparsable ones)."""
-        out = []
-        for line in self._raw_lines():
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(entry, dict):
-                out.append(entry)
-        return out
+        return [entry for line in self._raw_lines() if (entry := _parse(line)) is not None]
 
     def find(self, run_id: str) -> dict[str, Any]:
         """The entry whose run id is `run_id` or starts with it (unique prefix)."""
@@ -207,43 +275,65 @@ class Ledger:
     # ------------------------------------------------------------------ verifying
 
     def verify(self, *, artifacts: bool = True) -> VerifyReport:
-        """Recompute every line digest, the chain, the head and (optionally) every artifact digest."""
+        """Recompute every line digest, the chain, the head and (optionally) every artifact digest.
+
+        Also not OK: an outputs folder that does not exist (a wrong --outputs must not read as "0 runs, OK"),
+        a line torn by a crash (named by its line number), and a run folder no ledger line knows.
+        """
         report = VerifyReport(outputs=self.outputs)
-        lines = self._raw_lines()
-        report.lines = len(lines)
+        if not self.outputs.is_dir():
+            report.problems.append(
+                Problem("outputs-missing", str(self.outputs), "does not exist (a wrong --outputs?)")
+            )
+            return report
+        all_lines = self._raw_lines()
+        report.lines = len(all_lines)
         head = self.read_head()
+        torn = set(_torn_of(head)) | ({len(all_lines)} if self._unterminated() else set())
+        numbers: list[int] = []  # the physical line number of each line that is not torn
+        lines: list[str] = []
+        for number, line in enumerate(all_lines, 1):
+            if number in torn and not _is_entry(line):
+                report.problems.append(
+                    Problem(
+                        "line-torn",
+                        f"line {number}",
+                        "was cut off mid-write (a crash or a full disk); its run was not recorded by it "
+                        "(`apexops runs recover` records an unfinished run)",
+                    )
+                )
+            else:
+                numbers.append(number)
+                lines.append(line)
         digests = [line_digest(line) for line in lines]
         position = {d: i for i, d in enumerate(digests)}
         parsed: list[dict[str, Any] | None] = []
         for i, line in enumerate(lines):
-            try:
-                entry = json.loads(line)
-                parsed.append(entry if isinstance(entry, dict) else None)
-            except ValueError:
-                parsed.append(None)
+            parsed.append(_parse(line))
             if parsed[-1] is None:
                 report.problems.append(
-                    Problem("line-invalid", f"line {i + 1}", "is not a JSON object (edited by hand?)")
+                    Problem("line-invalid", f"line {numbers[i]}", "is not a JSON object (edited by hand?)")
                 )
-        self._verify_chain(report, lines, digests, position, parsed)
-        self._verify_head(report, lines, digests, parsed, head)
+        self._verify_chain(report, digests, position, parsed, numbers)
+        self._verify_head(report, numbers, digests, parsed, head)
         if artifacts:
             self._verify_artifacts(report, parsed)
+        self._verify_run_folders(report, parsed)
         report.head_digest = digests[-1] if digests else None
         return report
 
     def _verify_chain(
         self,
         report: VerifyReport,
-        lines: list[str],
         digests: list[str],
         position: dict[str, int],
         parsed: list[dict[str, Any] | None],
+        numbers: list[int],
     ) -> None:
         for i, entry in enumerate(parsed):
             if entry is None or (i > 0 and parsed[i - 1] is None):
                 continue  # already reported as invalid; its neighbour's link cannot be judged
-            subject = f"line {i + 1} ({_run_label(entry)})"
+            subject = f"line {numbers[i]} ({_run_label(entry)})"
             seq, prev = entry.get("seq"), entry.get("prev")
             prev_entry = parsed[i - 1] if i > 0 else None
             prev_seq = prev_entry.get("seq", i) if prev_entry else 0
@@ -255,13 +345,15 @@ class Ledger:
                     Problem(
                         "line-reordered",
                         subject,
-                        f"was moved: it follows line {position[prev] + 1} in the chain "
-                        f"but sits at position {i + 1}",
+                        f"was moved: it follows line {numbers[position[prev]]} in the chain "
+                        f"but sits at position {numbers[i]}",
                     )
                 )
             elif prev == GENESIS and i > 0:
                 report.problems.append(
-                    Problem("line-reordered", subject, f"was moved: it starts the chain but sits at {i + 1}")
+                    Problem(
+                        "line-reordered", subject, f"was moved: it starts the chain but sits at {numbers[i]}"
+                    )
                 )
             elif isinstance(seq, int) and isinstance(prev_seq, int) and seq > prev_seq + 1:
                 gap = f"line {prev_seq + 1}" if seq == prev_seq + 2 else f"lines {prev_seq + 1}-{seq - 1}"
@@ -273,8 +365,8 @@ class Ledger:
                 report.problems.append(
                     Problem(
                         "line-edited",
-                        f"line {i} ({_run_label(prev_entry)})",
-                        f"was edited: its digest no longer matches what line {i + 1} recorded",
+                        f"line {numbers[i - 1]} ({_run_label(prev_entry)})",
+                        f"was edited: its digest no longer matches what line {numbers[i]} recorded",
                     )
                 )
             else:
@@ -285,12 +377,12 @@ class Ledger:
     def _verify_head(
         self,
         report: VerifyReport,
-        lines: list[str],
+        numbers: list[int],
         digests: list[str],
         parsed: list[dict[str, Any] | None],
         head: dict[str, Any] | None,
     ) -> None:
-        n = len(lines)
+        n = len(numbers)
         if head is None:
             if n:
                 report.problems.append(
@@ -305,7 +397,7 @@ class Ledger:
             return
         last = parsed[-1] if parsed else None
         last_seq = last.get("seq") if last else 0
-        if count > n and (not lines or digest not in digests):
+        if count > n and (not n or digest not in digests):
             first = (last_seq if isinstance(last_seq, int) else n) + 1
             which = f"line {count}" if first == count else f"lines {first}-{count}"
             report.problems.append(
@@ -315,7 +407,7 @@ class Ledger:
             report.problems.append(
                 Problem(
                     "line-edited",
-                    f"line {n} ({_run_label(last)})",
+                    f"line {numbers[-1]} ({_run_label(last)})",
                     "was edited: its digest no longer matches the head",
                 )
             )
@@ -325,6 +417,22 @@ class Ledger:
                     "head-mismatch",
                     HEAD_NAME,
                     f"records {count} line(s) but the ledger has {n}: lines were added outside apexops",
+                )
+            )
+
+    def _verify_run_folders(self, report: VerifyReport, parsed: list[dict[str, Any] | None]) -> None:
+        """Every run folder on disk is some line's; an unknown one was added by hand or is unfinished."""
+        known = {str(e.get("run_dir")) for e in parsed if e}
+        for folder in sorted(self.outputs.glob("runs/*/*")):
+            rel = folder.relative_to(self.outputs).as_posix()
+            if not folder.is_dir() or rel in known or _in_progress(folder):
+                continue
+            report.problems.append(
+                Problem(
+                    "run-unrecorded",
+                    rel,
+                    "is in no ledger line: added by hand, or a run not recorded yet "
+                    "(`apexops runs recover` records an unfinished run)",
                 )
             )
 

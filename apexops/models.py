@@ -31,7 +31,6 @@ __all__ = [
     "Replica",
     "RequestRecord",
     "RequestStats",
-    "RequestWindow",
     "ResourceInfo",
     "Revision",
     "TelemetryBucket",
@@ -168,14 +167,6 @@ class ExecResult:
 
 
 @dataclass(frozen=True)
-class RequestWindow:
-    """A half-open time window [start, end) for telemetry queries."""
-
-    start: datetime
-    end: datetime
-
-
-@dataclass(frozen=True)
 class RequestStats:
     """Per-revision request counts over a window; the canary judge works on these counts.
 
@@ -195,10 +186,6 @@ class RequestStats:
     @property
     def error_rate(self) -> float | None:
         return self.errors_5xx / self.requests if self.requests else None
-
-    @property
-    def slow_rate(self) -> float | None:
-        return self.slow / self.requests if self.requests else None
 
 
 @dataclass(frozen=True)
@@ -354,6 +341,15 @@ class DeploymentOperation:
     provisioning_state: str
     status_message: str = ""
     timestamp: datetime | None = None
+    #: ARM's operationId: the key of an operation without a target resource (e.g. a failed validation step)
+    operation_id: str = ""
+
+    @property
+    def key(self) -> str:
+        """Distinct per operation: its target resource, else its operation id."""
+        if self.resource_type or self.resource_name:
+            return f"{self.resource_type}/{self.resource_name}"
+        return f"operation {self.operation_id or '?'}"
 
 
 @dataclass(frozen=True)
@@ -364,3 +360,5 @@ class DeploymentResult:
     operations: Sequence[DeploymentOperation] = ()
     error_message: str | None = None
     timestamp: datetime | None = None
+    #: what could not be read after the deployment finished (e.g. its operations); never changes the state
+    notes: tuple[str, ...] = ()

@@ -120,15 +120,12 @@ class ContainerApp(Protocol):
 
     def show(self) -> AppState:
         """The app's configuration, traffic and latest revision. Read-only."""
-        ...
 
     def list_revisions(self) -> list[Revision]:
         """All revisions, active or not, oldest first."""
-        ...
 
     def get_revision(self, name: str) -> Revision:
         """One revision; NotFoundError if it does not exist."""
-        ...
 
     def update(self, change: AppUpdate, *, on_progress: ProgressCallback | None = None) -> AppState:
         """Apply a template change, which creates a new revision; returns the app after the update.
@@ -136,11 +133,9 @@ class ContainerApp(Protocol):
         The new revision is `result.latest_revision_name`. It is not waited on until healthy: callers
         watch it with `get_revision`. New revisions receive no traffic unless the list says so.
         """
-        ...
 
     def get_traffic(self) -> list[TrafficWeight]:
         """The current ingress traffic list."""
-        ...
 
     def set_traffic(
         self, weights: Sequence[TrafficWeight], *, on_progress: ProgressCallback | None = None
@@ -149,31 +144,24 @@ class ContainerApp(Protocol):
 
         Validated before any call (TrafficError); returns the list read back after the write.
         """
-        ...
 
     def activate_revision(self, name: str) -> None:
         """Activate a revision (idempotent)."""
-        ...
 
     def deactivate_revision(self, name: str) -> None:
         """Deactivate a revision (idempotent). Refused while the revision has traffic weight."""
-        ...
 
     def restart_revision(self, name: str) -> None:
         """Restart every replica of a revision."""
-        ...
 
     def list_replicas(self, revision: str) -> list[Replica]:
         """The replicas of a revision with their restart counts."""
-        ...
 
     def restart(self) -> None:
         """Restart the whole app (every active revision)."""
-        ...
 
     def exec(self, revision: str, command: Sequence[str], *, timeout_s: float = 30.0) -> ExecResult:
         """Run a command in the environment of one replica of `revision` (`az containerapp exec`)."""
-        ...
 
     def scale_revision(self, name: str, min_replicas: int, max_replicas: int | None = None) -> Revision:
         """Set one revision's replica bounds in place (0 stops it without deactivating it).
@@ -181,7 +169,6 @@ class ContainerApp(Protocol):
         Optional capability: Azure changes scale only through `update` (a new revision), so its adapter
         raises NotSupportedError whose hint is the manual route.
         """
-        ...
 
 
 @runtime_checkable
@@ -201,7 +188,6 @@ class Telemetry(Protocol):
         Counts honour sampling (sum of item counts). Revisions without requests are absent unless named
         in `revisions`, in which case they appear with zero counts.
         """
-        ...
 
     def request_buckets(
         self,
@@ -213,25 +199,20 @@ class Telemetry(Protocol):
         slow_ms: float = 2000.0,
     ) -> list[TelemetryBucket]:
         """The same counts per revision and time bucket, oldest first, for charts and interval tables."""
-        ...
 
     def slowest_requests(self, since: datetime, until: datetime, *, top: int = 10) -> list[RequestRecord]:
         """The runbook's 'slowest requests (last hour)' query."""
-        ...
 
     def exceptions(self, since: datetime, until: datetime, *, limit: int = 100) -> list[ExceptionRecord]:
         """The runbook's 'exceptions (last hour)' query, newest first."""
-        ...
 
     def console_logs(
         self, revision: str | None = None, *, tail: int = 100, level: str | None = None
     ) -> list[LogLine]:
         """The last `tail` console lines of a revision (or the whole app), optionally one level only."""
-        ...
 
     def ingestion_lag_s(self) -> float:
         """How far behind real time the data may be; judges only trust data older than this."""
-        ...
 
 
 @runtime_checkable
@@ -241,15 +222,12 @@ class Registry(Protocol):
     @property
     def server(self) -> str:
         """Login server, e.g. apexacr.azurecr.io."""
-        ...
 
     def list_tags(self, repository: str) -> list[ImageTag]:
         """Tags of a repository, newest first."""
-        ...
 
     def get_tag(self, repository: str, tag: str) -> ImageTag:
         """One tag with its digest and creation time; NotFoundError if missing."""
-        ...
 
 
 @runtime_checkable
@@ -258,11 +236,9 @@ class Identity(Protocol):
 
     def whoami(self) -> Principal:
         """Who is acting; never a secret."""
-        ...
 
     def api_token(self, audience: str) -> AccessToken:
         """A bearer token for `audience` (e.g. api://<client-id>). The value is never printed."""
-        ...
 
     def rehearsal_token(self, audience: str, issued_at: datetime) -> AccessToken:
         """A one-hour token for `audience` as if issued at `issued_at`, to rehearse an expired token's 401.
@@ -270,7 +246,6 @@ class Identity(Protocol):
         Optional capability: an identity provider that mints its own tokens (Azure AD) cannot backdate
         one, so its adapter raises NotSupportedError whose hint is the manual route.
         """
-        ...
 
 
 @runtime_checkable
@@ -288,15 +263,12 @@ class Database(Protocol):
 
     def info(self) -> DatabaseInfo:
         """Where the database is, with no credentials."""
-        ...
 
     def engine(self) -> Engine:
         """A SQLAlchemy engine; credentials are resolved inside, never passed in."""
-        ...
 
     def client_check(self) -> ClientCheck:
         """The driver and connection settings this side needs, checked without connecting."""
-        ...
 
 
 @runtime_checkable
@@ -316,7 +288,6 @@ class Deployments(Protocol):
         mode: str = "Incremental",
     ) -> WhatIfResult:
         """Predicted changes with full resource payloads; mode Complete also predicts deletions."""
-        ...
 
     def create_or_update(
         self,
@@ -328,21 +299,17 @@ class Deployments(Protocol):
         mode: str = "Incremental",
     ) -> DeploymentResult:
         """Deploy and wait, reporting each resource operation as it finishes."""
-        ...
 
     def get(self, name: str = "main") -> DeploymentResult | None:
         """The deployment's state, or None if there is no deployment of that name."""
-        ...
 
     def operations(self, name: str = "main") -> list[DeploymentOperation]: ...
 
     def cancel(self, name: str = "main") -> bool:
         """Cancel a running deployment; False when nothing was running."""
-        ...
 
     def list_resources(self) -> list[ResourceInfo]:
         """The resource group's resources (`az resource list`)."""
-        ...
 
 
 @runtime_checkable
@@ -355,7 +322,6 @@ class Lifecycle(Protocol):
 
     def reachability(self) -> Reachability:
         """Is it running; if not, can it start (port free, folder writable)? Never starts anything."""
-        ...
 
 
 class LoadCounts(Protocol):
@@ -385,7 +351,6 @@ class LoadRun(Protocol):
 
     def stop(self) -> LoadCounts:
         """Stop early (in-flight requests finish); returns the counts."""
-        ...
 
 
 @runtime_checkable
@@ -398,8 +363,6 @@ class SyntheticLoad(Protocol):
 
     def ensure_available(self) -> None:
         """Return when this target accepts synthetic load; contacts nothing (checked before any move)."""
-        ...
 
     def start(self, rate: float, duration_s: float, *, seed: int | None = None) -> LoadRun:
         """Send `rate` requests/s through the ingress for at most `duration_s` seconds."""
-        ...

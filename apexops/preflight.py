@@ -11,7 +11,9 @@ does not need itself (az CLI, sqlcmd: only for the runbook's manual commands) ar
 target apexops starts itself (the sandbox, `Traits.started_by_apexops`) that is not running but can start
 is a WARN (`apexops sandbox up`, or any rehearsal, starts it); `require_sandbox=True` turns that into a
 FAIL for runs that need it up right now. One that cannot start (its port taken, its folder not writable) is
-a FAIL. An always-on target (Azure) is checked through its subscription and resource group instead.
+a FAIL. An always-on target (Azure) is checked through its subscription and resource group instead, and
+through its recent telemetry: the canary judges requests per revision, so requests that carry no revision
+(no revision dimension, a host name for role instance) would read as a canary without traffic.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import shutil
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apexops.environment import Environment, connect
@@ -108,24 +111,16 @@ class Preflight:
     def tools(self) -> list[CheckResult]:
         """Parameters file, Python, packages, the notebook kernel, and the runbook's CLI tools."""
         s = self.settings
-        out = [
-            CheckResult(
-                "parameters",
-                Status.PASS,
-                f"{s.source or s.environment}: target {s.target}, app {s.app.name}, "
-                f"resource group {s.azure.resource_group}",
-            ),
+        where = f"{s.source or s.environment}: target {s.target}, app {s.app.name}, resource group "
+        return self._keep([
+            CheckResult("parameters", Status.PASS, where + s.azure.resource_group),
             self._guard("python", True, self._python),
             self._guard("packages", True, self._packages),
             self._guard("notebook kernel", True, self._kernel),
             self._tool("az CLI", "az", "install it: https://learn.microsoft.com/cli/azure/install-azure-cli"),
-            self._tool(
-                "sqlcmd",
-                "sqlcmd",
-                "install mssql-tools18 (https://learn.microsoft.com/sql/linux/sql-server-linux-setup-tools)",
-            ),
-        ]
-        return self._keep(out)
+            self._tool("sqlcmd", "sqlcmd",
+                       "install mssql-tools18 (https://learn.microsoft.com/sql/linux/sql-server-linux-setup-tools)"),
+        ])  # fmt: skip
 
     def _python(self) -> CheckResult:
         ok = sys.version_info >= (3, 11)
@@ -137,15 +132,10 @@ class Preflight:
     def _packages(self) -> CheckResult:
         missing = [p for p in _PACKAGES if importlib.util.find_spec(p) is None]
         if missing:
-            return CheckResult(
-                "packages",
-                Status.FAIL,
-                f"missing: {', '.join(missing)}",
-                "pip install -e '.[dev]' in the venv",
-            )
-        return CheckResult(
-            "packages", Status.PASS, ", ".join(f"{p} {_version(p)}" for p in _PACKAGES[:4]) + ", …"
-        )
+            return CheckResult("packages", Status.FAIL, f"missing: {', '.join(missing)}",
+                               "pip install -e '.[dev]' in the venv")
+        found = ", ".join(f"{p} {_version(p)}" for p in _PACKAGES[:4])
+        return CheckResult("packages", Status.PASS, found + ", …")
 
     def _kernel(self) -> CheckResult:
         from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
@@ -153,12 +143,8 @@ class Preflight:
         try:
             spec = KernelSpecManager().get_kernel_spec("python3")
         except NoSuchKernel:
-            return CheckResult(
-                "notebook kernel",
-                Status.FAIL,
-                "no 'python3' kernel",
-                "python -m ipykernel install --sys-prefix",
-            )
+            hint = "python -m ipykernel install --sys-prefix"
+            return CheckResult("notebook kernel", Status.FAIL, "no 'python3' kernel", hint)
         exe = spec.argv[0] if spec.argv else "?"
         # jupyter_client runs a bare "python" with the interpreter that starts the kernel
         resolved = sys.executable if exe in ("python", "python3") else exe
@@ -183,11 +169,12 @@ class Preflight:
         if self.traits.started_by_apexops:
             return self._keep([self._guard(self.traits.name, True, self._lifecycle)])
         subscription = self._guard("subscription", True, self._subscription)
-        if subscription.status is Status.PASS:
-            group = self._guard("resource group", True, self._resource_group)
-        else:
+        if subscription.status is not Status.PASS:
             group = CheckResult("resource group", Status.SKIPPED, "needs the subscription", required=True)
-        return self._keep([subscription, group])
+            return self._keep([subscription, group])
+        group = self._guard("resource group", True, self._resource_group)
+        revisions = self._guard("telemetry revisions", False, self._telemetry_revisions)
+        return self._keep([subscription, group, revisions])
 
     def _reach(self) -> Reachability:
         if self._reachability is None:
@@ -219,12 +206,8 @@ class Preflight:
         var = self.settings.azure.subscription_id_env
         value = self.settings.reference(var)
         if not value:
-            return CheckResult(
-                "subscription",
-                Status.FAIL,
-                f"${var} is not set",
-                f"export {var}=$(az account show --query id -o tsv) after `az login`",
-            )
+            hint = f"export {var}=$(az account show --query id -o tsv) after `az login`"
+            return CheckResult("subscription", Status.FAIL, f"${var} is not set", hint)
         return CheckResult("subscription", Status.PASS, f"${var} = {value}")
 
     def _resource_group(self) -> CheckResult:
@@ -234,13 +217,32 @@ class Preflight:
         missing = sorted(expected - {r.name for r in resources})
         detail = f"{rg}: {len(resources)} resource(s) readable"
         if missing:
-            return CheckResult(
-                "resource group",
-                Status.WARN,
-                f"{detail}; {len(missing)} expected resource(s) absent: {', '.join(missing[:5])}",
-                "run 10-infrastructure to create or repair them",
-            )
+            absent = f"{len(missing)} expected resource(s) absent: {', '.join(missing[:5])}"
+            return CheckResult("resource group", Status.WARN, f"{detail}; {absent}",
+                               "run 10-infrastructure to create or repair them")
         return CheckResult("resource group", Status.PASS, detail)
+
+    def _telemetry_revisions(self) -> CheckResult:
+        """Do the last hour's requests of the app carry their revision? (Telemetry port, any revision)."""
+        name, app = "telemetry revisions", self.settings.app.name
+        dim = self.settings.monitoring.revision_dimension
+        until = datetime.now(UTC)
+        stats = self._env().telemetry.request_stats(until - timedelta(hours=1), until)
+        total = sum(s.requests for s in stats.values())
+        unattributed = sum(s.requests for rev, s in stats.items() if not rev)
+        hint = (f"the app must report cloud_RoleName = {app} (OTEL_SERVICE_NAME) and the request attribute "
+                f"'{dim}' from $CONTAINER_APP_REVISION (monitoring.revision_dimension); without it the "
+                "canary counts no requests for either revision")
+        if total == 0:
+            return CheckResult(name, Status.WARN, f"no request of {app} in the last hour: the revision "
+                               "dimension cannot be checked", hint, required=False)
+        if unattributed:
+            status = Status.FAIL if unattributed == total else Status.WARN
+            detail = f"{unattributed} of {total} request(s) of {app} in the last hour carry no revision"
+            return CheckResult(name, status, f"{detail} ('{dim}' dimension absent)", hint, required=False)
+        named = sorted(rev for rev in stats if stats[rev].requests)
+        return CheckResult(name, Status.PASS, f"{total} request(s) in the last hour, attributed to "
+                           f"{len(named)} revision(s): {', '.join(named[:3])}", required=False)
 
     # ------------------------------------------------------------------ step 3: identity
 
@@ -252,9 +254,8 @@ class Preflight:
     def _identity(self) -> CheckResult:
         who = self._env().identity.whoami()
         tenant = f", tenant {who.tenant_id}" if who.tenant_id else ""
-        return CheckResult(
-            "identity", Status.PASS, f"{who.name} ({who.kind}{tenant}) via {who.source or '?'}"
-        )
+        return CheckResult("identity", Status.PASS,
+                           f"{who.name} ({who.kind}{tenant}) via {who.source or '?'}")
 
     # ------------------------------------------------------------------ step 4: database
 
@@ -286,17 +287,9 @@ class Preflight:
 
     # ------------------------------------------------------------------ verdict
 
-    def run_all(self) -> list[CheckResult]:
-        for step in (self.tools, self.target, self.identity, self.database):
-            step()
-        return list(self.results)
-
-    def _failed(self) -> list[CheckResult]:
-        return [r for r in self.results if r.status.failed and r.required]
-
     def verdict(self) -> Verdict:
         """FAIL when a required check failed; WARN when something needs a look; PASS otherwise."""
-        failed = self._failed()
+        failed = [r for r in self.results if r.status.failed and r.required]
         attention = [
             r for r in self.results if r.status is Status.WARN or (r.status.failed and not r.required)
         ]
@@ -321,12 +314,3 @@ class Preflight:
     def facts(self) -> dict[str, Any]:
         """What the ledger records of this run (`apexops.record(key, value)` for each key)."""
         return {"preflight": self.summary()}
-
-    def raise_if_failed(self) -> None:
-        verdict = self.verdict()
-        if verdict.status.failed:
-            names = ", ".join(r.name for r in self._failed())
-            raise PreflightFailed(
-                f"{len(self._failed())} required check(s) failed: {names}.", hint=verdict.hint
-            )
-        print(f"Preflight {verdict.status}: {verdict.reasons[0]}")

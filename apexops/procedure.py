@@ -54,10 +54,7 @@ def finish(proc: Finishable) -> None:
         kernel.record(key, value)
     kernel.record_verdict(verdict)
     display.show_verdict(verdict)
-    # every status.Verdict has it; an older verdict type that cannot fail may not (until converted)
-    stop = getattr(verdict, "raise_for_failure", None)
-    if stop is not None:
-        stop()
+    verdict.raise_for_failure()
 
 
 def parameters(*, exclude: Iterable[str] = ("env", "approval")) -> dict[str, Any]:

@@ -8,6 +8,18 @@ look like a secret. Each refusal is one line naming the parameter and the fix. C
 (`-p name=value`) are typed the same way, so `-p dry_run=false` is False and `-p migration=0002` stays a
 string.
 
+Ranges are declared next to the parameter, at the start of its help comment, as an interval ended by `;`:
+
+    tail = 100  # [1, 5000]; console log lines to show
+    window_minutes = 15.0  # (0, 1440]; telemetry window
+    health_timeout_s = 0.0  # [0, inf); seconds; 0 means the parameters file's
+    synthetic_load_rps = -1.0  # [0, 1000] or -1; synthetic users (req/s); -1: the policy's rate
+
+`[`/`]` include the bound, `(`/`)` exclude it; `inf` is allowed only by `inf]`; `or N` adds allowed values
+outside the interval (a sentinel such as -1, or `nan`). Every numeric parameter must be finite unless its
+declaration allows otherwise. (Interval notation because papermill drops a parameter line holding a second
+`=`, so `>= 0` cannot be written there.) `apexops procedures` shows the comment as written.
+
 The annotation text becomes a Python type (only builtin and `typing` names, checked before it is
 evaluated) and pydantic validates against it: strictly for values from Python callers, leniently (as
 text) for values from the command line.
@@ -17,8 +29,11 @@ from __future__ import annotations
 
 import ast
 import difflib
+import math
+import re
 import types
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal, Optional, Union, get_args, get_origin
 
 import yaml
@@ -28,7 +43,7 @@ from apexops.catalog import Parameter, Procedure
 from apexops.errors import ConfigError
 from apexops.redact import check_parameters
 
-__all__ = ["coerce_cli_value", "parse_cli_parameters", "validate_parameters"]
+__all__ = ["Range", "check_cell_timeout", "coerce_cli_value", "parse_cli_parameters", "validate_parameters"]
 
 #: the names an annotation may use; anything else (Any, a custom class) leaves the parameter unchecked
 _TYPES: dict[str, Any] = {
@@ -40,6 +55,54 @@ _ANNOTATION_NODES = (ast.Expression, ast.Name, ast.Load, ast.Subscript, ast.BinO
                      ast.Tuple)  # fmt: skip
 _EXAMPLES: dict[Any, str] = {bool: "true", int: "3", float: "0.5", list: "'[a, b]'", dict: "'{k: v}'"}
 _NONE_WORDS = ("none", "null", "~")
+_NUM = r"[-+]?(?:\d+(?:\.\d*)?(?:e[-+]?\d+)?|inf|nan)"
+_RANGE = re.compile(
+    rf"^\s*(?P<lo_edge>[\[(])\s*(?P<lo>{_NUM})\s*,\s*(?P<hi>{_NUM})\s*(?P<hi_edge>[\])])"
+    rf"(?P<also>(?:\s+or\s+{_NUM})*)\s*;",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Range:
+    """The values a numeric parameter accepts, as declared at the start of its help comment."""
+
+    lo: float = -math.inf
+    hi: float = math.inf
+    closed: tuple[bool, bool] = (False, False)
+    also: tuple[float, ...] = ()
+    text: str = "a finite number"
+
+    @classmethod
+    def declared(cls, help_text: str) -> Range:
+        """`[0, 1000] or -1; ...` -> its Range; no declaration -> any finite number."""
+        m = _RANGE.match(help_text or "")
+        if not m:
+            return cls()
+        also = tuple(float(num) for num in re.findall(_NUM, m["also"], re.I))
+        text = f"in {m['lo_edge']}{m['lo']}, {m['hi']}{m['hi_edge']}" + "".join(f" or {a:g}" for a in also)
+        return cls(float(m["lo"]), float(m["hi"]), (m["lo_edge"] == "[", m["hi_edge"] == "]"), also, text)
+
+    def allows(self, value: float) -> bool:
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond float: as good as infinite
+            number = math.inf if value > 0 else -math.inf
+        if any(v == number or (math.isnan(v) and math.isnan(number)) for v in self.also):
+            return True
+        above = number >= self.lo if self.closed[0] else number > self.lo
+        below = number <= self.hi if self.closed[1] else number < self.hi
+        return above and below
+
+
+def check_cell_timeout(seconds: float | None) -> float | None:
+    """`--cell-timeout`: None (the notebook's own) or a positive, finite number of seconds."""
+    if seconds is not None and not (math.isfinite(seconds) and seconds > 0):
+        raise ConfigError(
+            f"--cell-timeout must be a positive number of seconds (got {seconds:g}).",
+            hint="pass e.g. --cell-timeout 600, or leave it out for the notebook's own timeout.",
+        )
+    return seconds
 
 
 def parameter_type(type_text: str | None, default_text: str = "") -> Any:
@@ -165,3 +228,10 @@ def _check_value(procedure: Procedure, declared: Mapping[str, Parameter], name: 
             f"got {type(value).__name__} {value!r}.",
             hint=f"pass a {_describe(tp)} value for {name} (default {p.default}).",
         )
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        allowed = Range.declared(p.help)
+        if not allowed.allows(value):
+            raise ConfigError(
+                f"parameter {name!r} of {procedure.slug} must be {allowed.text} (got {value!r}).",
+                hint=f"pass e.g. -p {name}={p.default} (its default).",
+            )

@@ -13,18 +13,20 @@ import ast
 import contextlib
 import json
 import logging
+import os
 import re
+import signal
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from apexops import kernel
+from apexops import atomic, kernel, processes
 from apexops.catalog import Procedure
 from apexops.htmlexport import render_html
 from apexops.index import write_index
-from apexops.ledger import Ledger, file_digest
+from apexops.ledger import OWNER_FILE, Ledger, file_digest
 from apexops.redact import Redactor, is_reference_name
 from apexops.status import Outcome
 
@@ -33,7 +35,21 @@ if TYPE_CHECKING:
 
     from apexops.settings import Settings
 
-__all__ = ["EXIT_CODES", "OWNER_FILE", "RunRecord", "RunResult", "record_run", "secret_references"]
+__all__ = [
+    "ENDED_MARK",
+    "EXIT_CODES",
+    "OWNER_FILE",
+    "RECORD_FAILED",
+    "RunRecord",
+    "RunResult",
+    "fault_kill",
+    "owner_data",
+    "record_run",
+    "secret_references",
+    "state_of",
+    "tidy",
+    "with_state",
+]
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +60,14 @@ EXIT_CODES: dict[Outcome, int] = {
     Outcome.TIMED_OUT: 4,
     Outcome.KERNEL_DIED: 5,
     Outcome.INTERRUPTED: 130,
+    Outcome.RECORD_FAILED: 7,
 }
-#: in a run folder while it runs: who runs it, and what is needed to record it if that process vanishes
-OWNER_FILE = ".owner.json"
+RECORD_FAILED = Outcome.RECORD_FAILED.value
+#: `.ended-<outcome>`: an empty file left when recording failed and not even the owner file could be updated
+ENDED_MARK = ".ended-"
+#: a run folder's name: <stamp>_<procedure>_<env>_<state>_<run id>, the state one of these words
+_STATES = ("recovering", *(o.value for o in Outcome))
+_FOLDER = re.compile(rf"^(?P<head>.+?)_(?P<state>{'|'.join(_STATES)})_(?P<id>[0-9a-z]+)$")
 #: outcomes after which papermill's cell states lie (every cell "completed")
 _STOPPED = (Outcome.TIMED_OUT, Outcome.KERNEL_DIED, Outcome.INTERRUPTED)
 
@@ -115,12 +136,34 @@ def secret_references(proc: Procedure, params: Mapping[str, Any], settings: Sett
 
 
 def record_run(rec: RunRecord) -> RunResult:
-    """Turn what a run left into its audit record; a failed run is a result, not an error."""
+    """Turn what a run left into its audit record; a failed run is a result, not an error.
+
+    An error while recording (a full disk, an I/O error) is a result too: the folder is left named
+    `…_record_failed_…` with everything `apexops runs recover` needs to finish the record later (the
+    notebook as saved, the facts, the owner file with the real outcome), and the result says so.
+    """
+    state = _Attempt(folder=rec.run_dir)
+    try:
+        return _record(rec, state)
+    except Exception as exc:  # ENOSPC, EIO, anything: the run must stay recoverable, never half-recorded
+        log.debug("recording run %s failed", rec.seeded.get("run_id"), exc_info=True)
+        return _record_failed(rec, state, exc)
+
+
+@dataclass
+class _Attempt:
+    """Where a recording attempt got to: the folder's current name and the files it wrote."""
+
+    folder: Path
+    written: list[Path] = field(default_factory=list)
+
+
+def _record(rec: RunRecord, state: _Attempt) -> RunResult:
     problems: list[str] = []
-    (rec.run_dir / OWNER_FILE).unlink(missing_ok=True)
+    for leftover in rec.run_dir.rglob(".*.tmp"):  # an atomic write cut short by a kill: never an artifact
+        leftover.unlink(missing_ok=True)
     nb = _executed_notebook(rec, problems)
     facts = kernel.read_facts(rec.run_dir)
-    (rec.run_dir / kernel.FACTS_FILE).unlink(missing_ok=True)
 
     # secrets out of everything the run wrote; the ledger says how many were hidden where
     redactor = Redactor.for_run(parameters=rec.params, references=rec.references)
@@ -136,12 +179,11 @@ def record_run(rec: RunRecord) -> RunResult:
     error = redactor.scrub_text(rec.error) if rec.error else rec.error
     tally("notebook")
 
-    final_dir = _final_folder(rec, problems)
+    final_dir = state.folder = _final_folder(rec, problems)
     nb, facts = (
         _relocate(nb, str(rec.run_dir), str(final_dir)),
         _relocate(facts, str(rec.run_dir), str(final_dir)),
     )
-    (final_dir / rec.running_nb.name).unlink(missing_ok=True)
     started = datetime.fromisoformat(rec.seeded["started_at"])
     info = {
         **rec.seeded,
@@ -151,21 +193,26 @@ def record_run(rec: RunRecord) -> RunResult:
         "duration_s": round(max(0.0, (rec.ended - started).total_seconds()), 3),
         "facts": facts,
     }
-    files = [_write_notebook(nb, info, counts, final_dir)]
+    fault_kill("recording")
+    state.written.append(_write_notebook(nb, info, counts, final_dir))
     html = _render_html(nb, info, problems)
     if html is not None:  # only known values scrubbed: patterns would break the inlined plotly.js
-        files.append(final_dir / f"{final_dir.name}.html")
-        files[1].write_text(redactor.scrub_text(html, patterns=False), encoding="utf-8")
+        state.written.append(final_dir / f"{final_dir.name}.html")
+        atomic.write_text(state.written[1], redactor.scrub_text(html, patterns=False))
     tally("html")
+    files = list(state.written)
     entry = redactor.scrub(_ledger_entry(rec, info, final_dir, files, problems))
     tally("ledger")
     counts["total"] = sum(counts.values())
     entry["redactions"] = counts
     entry["facts"] = {**entry["facts"], "redactions": counts["total"]}
     line = Ledger(rec.out_root).append(entry)
+    fault_kill("recorded")
+    tidy(final_dir, keep=files, running_name=rec.running_nb.name)
+    fault_kill("publishing")
     try:
         write_index(rec.out_root)
-    except Exception as exc:
+    except Exception as exc:  # the index is regenerated from the ledger by the next run or `runs index`
         log.warning("could not regenerate %s/index.html: %s", rec.out_root, exc)
     if problems and not error:
         log.warning("run %s recorded with problems: %s", info["run_id"], "; ".join(problems))
@@ -182,6 +229,91 @@ def record_run(rec: RunRecord) -> RunResult:
         ledger_line=line,
         run_dir=final_dir,
     )
+
+
+def tidy(folder: Path, *, keep: Iterable[Path], running_name: str) -> None:
+    """After the ledger line: the working files go (the saved notebook, the facts, the owner file)."""
+    keep = set(keep)
+    marks = [p.name for p in folder.glob(f"{ENDED_MARK}*")]
+    for name in (running_name, kernel.FACTS_FILE, *marks, OWNER_FILE):
+        if folder / name not in keep:
+            (folder / name).unlink(missing_ok=True)
+
+
+def _record_failed(rec: RunRecord, state: _Attempt, exc: Exception) -> RunResult:
+    """Leave the run `…_record_failed_…` with its real outcome in the owner file, for `runs recover`."""
+    for path in state.written:  # half a record is worse than none: recovery writes them again
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+    folder = state.folder.with_name(with_state(state.folder.name, RECORD_FAILED))
+    try:
+        state.folder.rename(folder)
+    except OSError:
+        folder = state.folder
+    redactor = Redactor.for_run(parameters=rec.params, references=rec.references)
+    owner = owner_data(rec.proc, rec.params, rec.seeded)
+    owner["ended"] = {
+        "outcome": str(rec.outcome),
+        "error": redactor.scrub_text(rec.error) if rec.error else None,
+        "cell_index": rec.cell_index,
+        "ended_at": rec.ended.isoformat(),
+    }
+    try:
+        atomic.write_text(folder / OWNER_FILE, json.dumps(owner, default=str))
+    except OSError:  # disk full: the first owner file stays; an empty file (no data block) tells the outcome
+        with contextlib.suppress(OSError):
+            (folder / f"{ENDED_MARK}{rec.outcome}").touch()
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else f"{type(exc).__name__}: {exc}"
+    where = getattr(exc, "filename", None)
+    error = (
+        f"the run ended {rec.outcome} but could not be recorded ({reason}"
+        + (f": {where}" if where else "")
+        + f"); it is kept in {folder}. "
+        "HINT: fix the cause (free disk space), then run `apexops runs recover`."
+    )
+    return RunResult(
+        run_id=str(rec.seeded["run_id"]),
+        procedure=rec.proc.slug,
+        env=str(rec.seeded["env"]),
+        outcome=Outcome.RECORD_FAILED,
+        notebook_path=folder / rec.running_nb.name,
+        html_path=None,
+        evidence_dir=folder / "evidence",
+        facts={},
+        error=redactor.scrub_text(error),
+        ledger_line={},
+        run_dir=folder,
+    )
+
+
+def owner_data(proc: Procedure, params: dict[str, Any], seeded: dict[str, Any]) -> dict[str, Any]:
+    """The owner file: this process, and what a later run needs to record the run if we vanish."""
+    return {
+        "pid": os.getpid(),
+        "pid_start": processes.start_time(os.getpid()),
+        "notebook": str(proc.path.resolve()),
+        "env": seeded["env"],
+        "parameters": params,  # validated: no secret values, references only
+        "seeded": seeded,
+    }
+
+
+def with_state(name: str, state: str) -> str:
+    """A run folder's name with its state word (running, an outcome, recovering, …) replaced."""
+    match = _FOLDER.match(name)
+    return f"{match['head']}_{state}_{match['id']}" if match else name
+
+
+def state_of(name: str) -> str | None:
+    """The state word of a run folder's name (`running`, `succeeded`, `record_failed`, …)."""
+    match = _FOLDER.match(name)
+    return match["state"] if match else None
+
+
+def fault_kill(phase: str) -> None:
+    """The fault-injection suite's SIGKILL at a named phase (`APEXOPS_TEST_KILL_AT`); nothing otherwise."""
+    if os.environ.get("APEXOPS_TEST_KILL_AT") == phase:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 # --------------------------------------------------------------------------- steps
@@ -222,9 +354,7 @@ def _fix_cell_states(nb: NotebookNode, index: int | None, outcome: Outcome) -> N
 
 def _final_folder(rec: RunRecord, problems: list[str]) -> Path:
     """Rename the run folder so its name carries the outcome (…_<outcome>_<run id>)."""
-    final = rec.run_dir.with_name(
-        re.sub(r"_(running|recovering)_", f"_{rec.outcome}_", rec.run_dir.name, count=1)
-    )
+    final = rec.run_dir.with_name(with_state(rec.run_dir.name, rec.outcome))
     try:
         rec.run_dir.rename(final)
     except OSError as exc:
@@ -258,7 +388,7 @@ def _write_notebook(nb: NotebookNode, info: dict[str, Any], counts: dict[str, in
     if info["outcome"] is not Outcome.SUCCEEDED:
         pm_meta["exception"] = True
     nb.cells.insert(0, _outcome_cell(info))
-    nbformat.write(nb, str(path))
+    atomic.write_text(path, nbformat.writes(nb))
     return path
 
 

@@ -1,4 +1,4 @@
-"""Runs whose process vanished still reach the ledger, as `kernel_died`.
+"""Runs whose process vanished, or whose recording failed, still reach the ledger, once.
 
 A child run inside a kernel that died (90-release's children run in its kernel) or a run whose `apexops
 run` was SIGKILLed leaves a `_running_` folder and nothing else. So each run folder names its owner process
@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import signal
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,11 +19,22 @@ from typing import TYPE_CHECKING, Any
 
 import psutil
 
-from apexops import kernel, processes
+from apexops import atomic, kernel, processes
 from apexops.catalog import Procedure, resolve
-from apexops.ledger import file_digest
+from apexops.ledger import OWNER_FILE, Ledger, file_digest
 from apexops.polling import poll_until
-from apexops.recording import OWNER_FILE, RunRecord, RunResult, record_run, secret_references
+from apexops.recording import (
+    ENDED_MARK,
+    RECORD_FAILED,
+    RunRecord,
+    RunResult,
+    owner_data,
+    record_run,
+    secret_references,
+    state_of,
+    tidy,
+    with_state,
+)
 from apexops.settings import load_settings
 from apexops.status import Outcome
 
@@ -39,30 +49,37 @@ log = logging.getLogger(__name__)
 def write_owner(run_dir: Path, *, proc: Procedure, params: dict[str, Any], seeded: dict[str, Any]) -> None:
     """Name this process as the run's owner, with what a later run needs to record it if we vanish.
 
-    Recording the run removes the file (`apexops.recording.record_run`).
+    Recording the run removes the file once its ledger line is written (`apexops.recording.record_run`).
     """
-    owner = {
-        "pid": os.getpid(),
-        "pid_start": processes.start_time(os.getpid()),
-        "notebook": str(proc.path.resolve()),
-        "env": seeded["env"],
-        "parameters": params,  # validated: no secret values, references only
-        "seeded": seeded,
-    }
-    (run_dir / OWNER_FILE).write_text(json.dumps(owner, default=str), encoding="utf-8")
+    atomic.write_text(run_dir / OWNER_FILE, json.dumps(owner_data(proc, params, seeded), default=str))
 
 
 def recover_abandoned(outputs: Path | None = None, *, parent_run_id: str | None = None) -> list[RunResult]:
-    """Record every `_running_` run in `outputs` whose owner process is gone, as `kernel_died`.
+    """Record every unfinished run in `outputs` whose owner process is gone (or gave up recording it).
 
+    An unfinished run is a run folder that still holds its owner file: `_running_` (the runner or its kernel
+    vanished: recorded as `kernel_died`), `_record_failed_` (recording failed: recorded with its real
+    outcome), or already named for its outcome (killed while recording: that outcome). A run whose ledger
+    line was written before the crash is only tidied, so recovery records each run once.
     `parent_run_id` limits it to that run's children (after its kernel died).
     """
     out_root = kernel.outputs_root(outputs)
+    recorded = {str(e.get("run_id")): e for e in Ledger(out_root).entries()}
     results = []
-    for run_dir in sorted(out_root.glob("runs/*/*_running_*")):
+    for owner_file in sorted(out_root.glob(f"runs/*/*/{OWNER_FILE}")):
+        run_dir = owner_file.parent
+        if state_of(run_dir.name) in (None, "recovering"):
+            continue
         owner = _abandoned_owner(run_dir, parent_run_id)
-        claim = run_dir.with_name(run_dir.name.replace("_running_", "_recovering_", 1))
-        if owner is None or not _claim(run_dir, claim):
+        if owner is None:
+            continue
+        entry = recorded.get(str((owner.get("seeded") or {}).get("run_id")))
+        if entry is not None:  # killed after its line was written: only tidying was left
+            keep = [out_root / rel for rel in entry.get("artifacts") or {}]
+            tidy(run_dir, keep=keep, running_name=f"{with_state(run_dir.name, Outcome.RUNNING)}.ipynb")
+            continue
+        claim = run_dir.with_name(with_state(run_dir.name, "recovering"))
+        if not _claim(run_dir, claim):
             continue
         if result := _record_abandoned(out_root, run_dir, claim, owner):
             results.append(result)
@@ -75,8 +92,12 @@ def _abandoned_owner(run_dir: Path, parent_run_id: str | None) -> dict[str, Any]
         owner = json.loads((run_dir / OWNER_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None  # not ours to judge (being created, or from an older apexops)
+    if not isinstance(owner, dict):
+        return None
     if parent_run_id and (owner.get("seeded") or {}).get("parent_run_id") != parent_run_id:
         return None
+    if state_of(run_dir.name) == RECORD_FAILED:
+        return owner  # its runner gave up on it: nobody else will record it
     started = owner.get("pid_start")
     # a pid reused by a newer process has another start time (older owner files wrote no usable one)
     alive = processes.alive(
@@ -91,8 +112,32 @@ def _claim(run_dir: Path, claim: Path) -> bool:
         run_dir.rename(claim)
     except OSError:
         return False
-    (claim / OWNER_FILE).unlink(missing_ok=True)
     return True
+
+
+def _how_it_ended(run_dir: Path, owner: dict[str, Any], running_nb: Path) -> tuple[Outcome, str, int | None]:
+    """The outcome to record: as the runner saved it, as the folder is named, else `kernel_died`."""
+    ended = owner.get("ended")
+    marks = [m.name.removeprefix(ENDED_MARK) for m in running_nb.parent.glob(f"{ENDED_MARK}*")]
+    if not isinstance(ended, dict) and marks:
+        ended = {"outcome": marks[0]}
+    if isinstance(ended, dict) and ended.get("outcome") in set(Outcome):
+        note = "recorded afterwards by `apexops runs recover`, after recording had failed."
+        error = f"{ended['error']} ({note})" if ended.get("error") else note
+        return Outcome(ended["outcome"]), error, ended.get("cell_index")
+    state = state_of(run_dir.name)
+    if state in set(Outcome) - {Outcome.RUNNING, Outcome.RECORD_FAILED}:
+        error = (
+            "the runner was killed while recording this run; recorded afterwards by `apexops runs recover`."
+        )
+        return Outcome(str(state)), error, _running_cell(running_nb)
+    parent = (owner.get("seeded") or {}).get("parent_run_id")
+    error = (
+        f"abandoned: the process that ran it (pid {owner.get('pid')}"
+        + (f", inside parent run {parent}" if parent else "")
+        + ") is gone; recorded afterwards from the notebook as saved after its last finished cell."
+    )
+    return Outcome.KERNEL_DIED, error, _running_cell(running_nb)
 
 
 def _record_abandoned(out_root: Path, run_dir: Path, claim: Path, owner: dict[str, Any]) -> RunResult | None:
@@ -100,15 +145,10 @@ def _record_abandoned(out_root: Path, run_dir: Path, claim: Path, owner: dict[st
     _stop_orphaned_kernel(str(seeded.get("run_id") or ""))  # it would write on after the record
     proc = _procedure_of(owner, seeded)
     params = dict(owner.get("parameters") or {})
-    running_nb = claim / f"{run_dir.name}.ipynb"
-    parent = seeded.get("parent_run_id")
-    error = (
-        f"abandoned: the process that ran it (pid {owner.get('pid')}"
-        + (f", inside parent run {parent}" if parent else "")
-        + ") is gone; recorded afterwards from the notebook as saved after its last finished cell."
-    )
+    running_nb = claim / f"{with_state(run_dir.name, Outcome.RUNNING)}.ipynb"
+    outcome, error, cell_index = _how_it_ended(run_dir, owner, running_nb)
     try:
-        return record_run(
+        result = record_run(
             RunRecord(
                 proc=proc,
                 params=params,
@@ -117,9 +157,9 @@ def _record_abandoned(out_root: Path, run_dir: Path, claim: Path, owner: dict[st
                 run_dir=claim,
                 running_nb=running_nb,
                 seeded_nb=_seeded_notebook(proc, seeded),
-                outcome=Outcome.KERNEL_DIED,
+                outcome=outcome,
                 error=error,
-                cell_index=_running_cell(running_nb),
+                cell_index=cell_index,
                 references=secret_references(proc, params, load_settings(str(seeded.get("env") or "local"))),
                 source_digest=file_digest(proc.path) if proc.path.exists() else "",
                 ended=datetime.now(UTC),
@@ -129,8 +169,11 @@ def _record_abandoned(out_root: Path, run_dir: Path, claim: Path, owner: dict[st
         log.warning("could not record abandoned run %s: %r", seeded.get("run_id"), exc)
         with contextlib.suppress(OSError):
             claim.rename(run_dir)
-            (run_dir / OWNER_FILE).write_text(json.dumps(owner, default=str), encoding="utf-8")
         return None
+    if result.outcome is Outcome.RECORD_FAILED:
+        log.warning("could not record abandoned run %s: %s", result.run_id, result.error)
+        return None
+    return result
 
 
 def _stop_orphaned_kernel(run_id: str, grace_s: float = 5.0) -> None:

@@ -14,28 +14,38 @@ Two jobs, both pure logic:
 
 from __future__ import annotations
 
+import base64
 import html
 import itertools
 import json
+import math
 import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus, unquote_plus, urlsplit
 
+from apexops import atomic
 from apexops.errors import SecretInParameterError
 from apexops.tokens import known_secret_values
 
 __all__ = [
+    "HIDDEN",
+    "REDACT_VARS_ENV",
     "REFERENCE_SUFFIXES",
     "Redactor",
     "check_parameters",
+    "looks_secret",
     "looks_secret_name",
     "redact_parameters",
+    "scrub_text",
     "secret_value_reason",
 ]
 
+#: environment variable the runner gives the kernel: the NAMES (never values) of the run's secret variables
+REDACT_VARS_ENV = "APEXOPS_REDACT_VARS"
 #: parameter/variable name endings that mark a reference to a secret, not the secret itself
 REFERENCE_SUFFIXES = ("_env", "_env_var", "_ref", "_secret_name", "_kv_secret")
 #: environment variable name endings that hold a location, not a secret (APEX_AUTH_KEY_FILE, ...)
@@ -56,11 +66,16 @@ _PAIRS = {("connection", "string"), ("conn", "str"), ("conn", "string"), ("clien
 
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _BEARER = re.compile(r"(?i)\b(bearer)(\s+)(?!\[REDACTED)([A-Za-z0-9._~+/-]{16,}=*)")
-_URL_PASSWORD = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'\"<>]+:)(?!\[REDACTED)([^/\s@'\"<>]+)(@)")
-_KV_SECRET = re.compile(
-    r"(?i)\b(AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd|client_secret|sig)"
-    r"(\s*=\s*)(?!\[REDACTED)([^;&\s'\"<>]+)"
+#: user:password@ in a URL; the password runs to the LAST '@' of the authority (a password may hold '@')
+_URL_PASSWORD = re.compile(
+    r"([a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'\"<>]+:)(?!\[REDACTED)([^/\s'\"<>]+)(@)(?=[^@/\s'\"<>]*(?:[/?#\s'\"<>]|$))"
 )
+#: Key=value credentials; a quoted value (also with escaped quotes, as in JSON) is hidden up to its quote
+_KV_SECRET = re.compile(
+    r"(?i)\b(AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd|client_secret|sig)(\s*=\s*)"
+    r"(?!\\?['\"]?\[REDACTED)(\\?['\"](?=[^'\"\n]+\\?['\"])|)((?<=['\"])[^'\"\n\\]+|[^;&\s'\"<>\\]+)"
+)
+_MARKER = re.compile(r"\[REDACTED:([^\]\s]+)\]")
 _PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S)
 _B64_BLOB = re.compile(r"^[A-Za-z0-9+/_-]{32,}={0,2}$")
 _HEX_BLOB = re.compile(r"^[0-9a-fA-F]{32,}$")
@@ -94,30 +109,79 @@ def looks_secret_name(name: str) -> bool:
     return any(w.endswith("key") and w[:-3] in _KEY_QUALIFIERS for w in words)
 
 
+#: what deployment and troubleshooting displays show instead of a secret value
+HIDDEN = "<hidden>"
+
+_SECRET_NAME = re.compile(
+    r"(passw(or)?d|passwd|secret|token|api_?key|access_?key|account_?key|private_?key|(^|_)sas(_|$)|"
+    r"conn(ection)?_?str(ing)?|credential|signing_?key|client_?secret|(^|_)key$)",
+    re.I,
+)
+#: keys that hold references to secrets, not secrets (ACA: secretRef, passwordSecretRef, keyVaultUrl)
+_REFERENCE = re.compile(r"(secret_?ref|_env$|key_?vault_?url)", re.I)
+
+
+def looks_secret(name: str) -> bool:
+    """True when a key or variable name suggests its value is a secret (references excepted).
+
+    Deliberately the union of these patterns and the parameter checker's (`looks_secret_name`): hiding
+    a harmless value costs little, printing a key a lot.
+    """
+    if _REFERENCE.search(name):
+        return False
+    return bool(_SECRET_NAME.search(name)) or looks_secret_name(name)
+
+
+def scrub_text(text: str) -> str:
+    """Replace every token value this process has seen with HIDDEN."""
+    for value in known_secret_values():
+        if value in text:
+            text = text.replace(value, HIDDEN)
+    return text
+
+
+def _entropy(token: str) -> float:
+    """Shannon entropy in bits per character: random base64 has ~5, words and paths ~4."""
+    n = len(token)
+    return -sum(c / n * math.log2(c / n) for c in Counter(token).values())
+
+
 def _blob_reason(token: str, name: str) -> str | None:
     if _HEX_BLOB.match(token):
         return None if _DIGEST_NAMES.search(name) else "a long hex string (looks like a key)"
-    if (
-        _B64_BLOB.match(token)
-        and re.search(r"[A-Z]", token)
-        and re.search(r"[a-z]", token)
-        and re.search(r"[0-9]", token)
-        and token.count("/") <= 2
-        and not token.startswith("/")
+    if not _B64_BLOB.match(token):
+        return None
+    classes = sum(bool(re.search(c, token)) for c in ("[A-Z]", "[a-z]", "[0-9]"))
+    # a storage key is base64 of 32 or 64 random bytes: padded, any number of '/', even a leading one;
+    # a path has few slashes, starts with one, and its words have far less entropy than random bytes
+    padded = token.endswith("=") and len(token) % 4 == 0
+    pathlike = token.count("/") > 2 or token.startswith("/")
+    if (padded and classes >= 2) or (
+        classes == 3 and (not pathlike or (len(token) >= 64 and _entropy(token) >= 4.6))
     ):
         return "a long base64 string (looks like a key)"
     return None
 
 
-def secret_value_reason(value: str, name: str = "") -> str | None:
-    """Why a string value looks like a secret, or None. The reason never quotes the value."""
+def _url_password(value: str) -> bool:
+    """A URL with user:password (the password may hold '@' or ':'), found by the URL parser itself."""
+    for token in re.findall(r"[a-zA-Z][a-zA-Z0-9+.-]*://\S+", value):
+        try:
+            if urlsplit(token).password:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def _shape_reason(value: str, name: str) -> str | None:
     if _JWT.search(value):
         return "a JWT"
     if _BEARER.search(value):
         return "a bearer token"
     if _PEM.search(value) or "PRIVATE KEY-----" in value:
         return "a private key"
-    if _URL_PASSWORD.search(value):
+    if _URL_PASSWORD.search(value) or _url_password(value):
         return "a URL with a password"
     m = _KV_SECRET.search(value)
     if m:
@@ -127,6 +191,19 @@ def secret_value_reason(value: str, name: str = "") -> str | None:
         if reason := _blob_reason(token, name):
             return reason
     return None
+
+
+def secret_value_reason(value: str, name: str = "") -> str | None:
+    """Why a string value looks like a secret, or None. The reason never quotes the value.
+
+    The value is also read URL-decoded: `Bearer%20eyJ...` or a key with `%2F`/`%3D` is the same secret.
+    """
+    reason = _shape_reason(value, name)
+    if reason is None and ("%" in value or "+" in value):
+        decoded = unquote_plus(value)
+        if decoded != value:
+            reason = _shape_reason(decoded, name)
+    return reason
 
 
 def _walk_values(name: str, value: Any) -> Iterable[tuple[str, Any]]:
@@ -217,7 +294,10 @@ def redact_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
 class Redactor:
     """Replaces known secret values and recognisable credentials with `[REDACTED:<source>]`.
 
-    `counts` says how many replacements were made per source, so a run can record how much it hid.
+    `counts` says how many secrets were hidden per source, so a run can record how much it hid. Markers
+    already in a text (put there by an earlier scrub: the save of the notebook, the kernel's own) count
+    once, so a run recovered without the secret still says how much was hidden; a text this redactor
+    returned before is not counted again.
     """
 
     def __init__(self, secrets: Mapping[str, str] | None = None, *, min_length: int = 6) -> None:
@@ -225,16 +305,16 @@ class Redactor:
         given = (secrets or {}).items()
         self.secrets: dict[str, str] = {v: s for v, s in given if v and len(v) >= min_length}
         self.counts: Counter[str] = Counter()
+        self._seen: set[str] = set()
         variants: dict[str, str] = {}
         for value, source in self.secrets.items():
-            for form in (value, html.escape(value), json.dumps(value)[1:-1]):
-                variants.setdefault(form, source)
+            for form in encodings(value):
+                if len(form) >= min_length:
+                    variants.setdefault(form, source)
         self._variants = variants
-        self._known = (
-            re.compile("|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True)))
-            if variants
-            else None
-        )
+        # the same forms as latin-1 text of their UTF-8 bytes: how they appear in a binary file
+        self._byte_variants = {b: s for f, s in variants.items() for b in _byte_forms(f)}
+        self._patterns: dict[tuple[str, ...], re.Pattern[str]] = {}
 
     @classmethod
     def for_run(
@@ -259,25 +339,39 @@ class Redactor:
             if is_reference_name(k) and isinstance(v, str) and _ENV_NAME.match(v):
                 refs.append(v)
         for ref in refs:
-            value = env.get(ref)
-            if value and len(value) >= 6:
-                secrets[value] = f"env:{ref}"
+            behind = env.get(ref)
+            if behind and len(behind) >= 6:
+                secrets[behind] = f"env:{ref}"
         return cls(secrets)
+
+    @classmethod
+    def for_kernel(cls, environ: Mapping[str, str] | None = None) -> Redactor:
+        """The redactor a kernel applies to what it writes itself: the same rules as the runner's, from
+        the kernel's environment and the variable names the runner passed in REDACT_VARS_ENV."""
+        env = os.environ if environ is None else environ
+        refs = [r for r in env.get(REDACT_VARS_ENV, "").split(",") if r]
+        return cls.for_run(environ=env, references=refs)
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
 
-    def _sub_known(self, text: str) -> str:
-        if self._known is None:
+    def _sub_known(self, text: str, *, binary: bool = False) -> str:
+        variants = self._byte_variants if binary else self._variants
+        # a substring test per form is fast (C), one alternation of every form over megabytes of HTML is
+        # not: match only the forms present, longest first
+        present = tuple(sorted((v for v in variants if v in text), key=len, reverse=True))
+        if not present:
             return text
+        if (pattern := self._patterns.get(present)) is None:
+            pattern = self._patterns[present] = re.compile("|".join(map(re.escape, present)))
 
         def repl(m: re.Match[str]) -> str:
-            source = self._variants[m.group(0)]
+            source = variants[m.group(0)]
             self.counts[source] += 1
             return f"[REDACTED:{source}]"
 
-        return self._known.sub(repl, text)
+        return pattern.sub(repl, text)
 
     def _sub(self, pattern: re.Pattern[str], text: str, label: str, template: str) -> str:
         def repl(m: re.Match[str]) -> str:
@@ -288,8 +382,16 @@ class Redactor:
 
     def scrub_text(self, text: str, *, patterns: bool = True) -> str:
         """Scrub one string. `patterns=False` removes only the known values (for rendered HTML/JS)."""
-        if not text:
+        if not text or text in self._seen:
             return text
+        earlier = _MARKER.findall(text) if patterns and "[REDACTED:" in text else []
+        text = self._scrub_text(text, patterns=patterns)
+        self.counts.update(earlier)
+        if "[REDACTED:" in text:
+            self._seen.add(text)
+        return text
+
+    def _scrub_text(self, text: str, *, patterns: bool) -> str:
         text = self._sub_known(text)
         if not patterns:
             return self._sub(_JWT, text, "jwt", "[REDACTED:jwt]") if "eyJ" in text else text
@@ -299,7 +401,7 @@ class Redactor:
         if "://" in text:
             text = self._sub(_URL_PASSWORD, text, "url-password", r"\1[REDACTED:url-password]\3")
         if "=" in text:
-            text = self._sub(_KV_SECRET, text, "connection-string", r"\1\2[REDACTED:connection-string]")
+            text = self._sub(_KV_SECRET, text, "connection-string", r"\1\2\3[REDACTED:connection-string]")
         if "PRIVATE KEY" in text:
             text = self._sub(_PEM, text, "private-key", "[REDACTED:private-key]")
         return text
@@ -310,8 +412,9 @@ class Redactor:
             return self.scrub_text(obj)
         if isinstance(obj, Mapping):
             items = {k: self.scrub(v) for k, v in obj.items()}
+            make: Any = type(obj)  # a NotebookNode comes back a NotebookNode
             try:
-                return type(obj)(items)
+                return make(items)
             except TypeError:
                 return items
         if isinstance(obj, list):
@@ -320,24 +423,94 @@ class Redactor:
             return tuple(self.scrub(v) for v in obj)
         return obj
 
-    def scrub_file(self, path: Path) -> int:
-        """Scrub a file in place (text: everything; binary: known values); return replacements made."""
+    def scrub_bytes(self, data: bytes) -> bytes:
+        """Scrub raw bytes: text (UTF-8) fully, anything else for known values in every encoding."""
+        try:
+            return self.scrub_text(data.decode("utf-8")).encode("utf-8")
+        except UnicodeDecodeError:
+            return self._sub_known(data.decode("latin-1"), binary=True).encode("latin-1")
+
+    def scrub_file(self, path: Path, *, root: Path | None = None) -> int:
+        """Scrub a file in place; return replacements made.
+
+        Never through a symlink (a link in the evidence folder may point anywhere: it is left alone), never
+        outside `root` when given, and written atomically: a crash leaves the old or the scrubbed file.
+        """
+        path = Path(path)
+        if path.is_symlink() or not path.is_file():
+            return 0
+        if root is not None and not path.resolve().is_relative_to(Path(root).resolve()):
+            return 0
         before = self.total
         data = path.read_bytes()
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            new = data
-            for value, source in self.secrets.items():
-                raw = value.encode("utf-8")
-                n = new.count(raw)
-                if n:
-                    self.counts[source] += n
-                    new = new.replace(raw, f"[REDACTED:{source}]".encode())
-            if new != data:
-                path.write_bytes(new)
-            return self.total - before
-        new_text = self.scrub_text(text)
-        if new_text != text:
-            path.write_text(new_text, encoding="utf-8")
+        new = self.scrub_bytes(data)
+        if new != data:
+            atomic.write_bytes(path, new, mode=path.stat().st_mode & 0o777)
         return self.total - before
+
+    def scrub_tree(self, folder: Path) -> int:
+        """Scrub every regular file under `folder` (the evidence folder): symlinks, to files or folders,
+        are never followed, so nothing outside `folder` is read or rewritten. Returns replacements made."""
+        folder = Path(folder)
+        if folder.is_symlink() or not folder.is_dir():
+            return 0
+        before = self.total
+        for dirpath, _dirs, files in os.walk(folder, followlinks=False):
+            for name in sorted(files):
+                self.scrub_file(Path(dirpath) / name, root=folder)
+        return self.total - before
+
+
+def _byte_forms(form: str) -> set[str]:
+    """A form as it appears in bytes read as latin-1: its UTF-8 bytes, and itself when it is bytes already
+    (the UTF-16 forms are latin-1 readings of bytes)."""
+    forms = {form.encode("utf-8").decode("latin-1")}
+    if max(form) <= "\xff":
+        forms.add(form)
+    return forms
+
+
+def _b64_cores(raw: bytes) -> set[str]:
+    """The base64 characters of `raw` that are the same wherever it sits in a longer encoded stream:
+    one core per alignment (0, 1, 2 bytes before it), standard and URL-safe alphabets."""
+    cores: set[str] = set()
+    for k in range(3):
+        text = base64.b64encode(b"\0" * k + raw + b"\0\0").decode("ascii")
+        core = text[(8 * k + 5) // 6 : (8 * (k + len(raw))) // 6]
+        cores |= {core, core.translate(_URLSAFE)}
+    return cores
+
+
+_URLSAFE = str.maketrans("+/", "-_")
+
+
+def encodings(value: str) -> set[str]:
+    """Every form a secret takes on the way to disk: itself, its repr and JSON escapes (and those escaped
+    once more, as in a notebook's JSON), HTML, base64 (both alphabets, padded or not, any alignment),
+    URL-encoded, UTF-16 (LE/BE, as latin-1 text or with `\\x00` escapes) and hex."""
+    raw = value.encode("utf-8")
+    text_forms = {
+        value,
+        html.escape(value),
+        html.escape(value, quote=False),
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        repr(value)[1:-1],
+        repr(raw)[2:-1],
+        quote(value),
+        quote(value, safe=""),
+        quote_plus(value),
+    }
+    forms = set(text_forms)
+    for form in text_forms:  # escaped twice: a repr printed into a JSON file, JSON inside HTML
+        forms |= {json.dumps(form)[1:-1], html.escape(form)}
+    b64 = base64.b64encode(raw).decode("ascii")
+    for full in (b64, b64.translate(_URLSAFE)):
+        forms |= {full, full.rstrip("=")}
+    forms |= _b64_cores(raw)
+    for codec in ("utf-16-le", "utf-16-be"):
+        data = value.encode(codec)
+        latin = data.decode("latin-1")
+        forms |= {latin, repr(data)[2:-1], json.dumps(latin)[1:-1], json.dumps(repr(data)[2:-1])[1:-1]}
+    forms |= {raw.hex(), raw.hex().upper()}
+    return {f for f in forms if f}

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -29,11 +30,11 @@ from typing import TYPE_CHECKING, Any
 
 from apexops import kernel
 from apexops.catalog import Procedure, resolve
-from apexops.errors import ConfigError
+from apexops.errors import ApexopsError
 from apexops.execution import Control, classify, execute
 from apexops.ledger import file_digest
-from apexops.procparams import coerce_cli_value, parse_cli_parameters, validate_parameters
-from apexops.recording import EXIT_CODES, RunRecord, RunResult, record_run, secret_references
+from apexops.procparams import check_cell_timeout, validate_parameters
+from apexops.recording import RunRecord, RunResult, fault_kill, record_run, secret_references
 from apexops.recovery import recover_abandoned, write_owner
 from apexops.settings import load_settings, project_root
 from apexops.status import Outcome
@@ -41,18 +42,7 @@ from apexops.status import Outcome
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
-__all__ = [
-    "DEFAULT_CELL_TIMEOUT_S",
-    "EXIT_CODES",
-    "RunInterrupted",
-    "RunResult",
-    "coerce_cli_value",
-    "git_state",
-    "parse_cli_parameters",
-    "recover_abandoned",
-    "run_procedure",
-    "validate_parameters",
-]
+__all__ = ["DEFAULT_CELL_TIMEOUT_S", "RunInterrupted", "RunResult", "git_state", "run_procedure"]
 
 DEFAULT_CELL_TIMEOUT_S = 600.0
 INTERRUPT_GRACE_S = 15.0
@@ -119,12 +109,12 @@ def run_procedure(
     out_root = kernel.outputs_root(outputs)
     parent = parent_run_id or os.environ.get("APEXOPS_RUN_ID") or None
     seeded = _seed(proc, env, timeout_s, parent)
-    run_dir = _run_folder(out_root, proc, seeded)
+    run_dir = _start_folder(out_root, proc, params, seeded)
     source_nb.metadata["apexops"] = {**dict(source_nb.metadata.get("apexops") or {}), **seeded}
     control = Control(
         kernel_env=_kernel_env(seeded, run_dir, out_root), cwd=proc.path.parent.resolve(), progress=progress
     )
-    write_owner(run_dir, proc=proc, params=params, seeded=seeded)
+    fault_kill("started")
     recover_abandoned(out_root)  # earlier runs in this folder whose process vanished get their record now
 
     _say(progress, f"run {seeded['run_id']}: {proc.slug} on {env} (cell timeout {timeout_s:g} s)")
@@ -170,14 +160,10 @@ def _say(progress: Progress | None, message: str) -> None:
 
 def _cell_timeout(given: float | None, nb: NotebookNode) -> float:
     """The per-cell timeout: given, else the notebook's own (metadata.apexops.cell_timeout_s), else 600 s."""
-    timeout_s = float(
-        given or (nb.metadata.get("apexops") or {}).get("cell_timeout_s") or DEFAULT_CELL_TIMEOUT_S
-    )
-    if timeout_s <= 0:
-        raise ConfigError(
-            f"cell timeout must be positive (got {timeout_s:g}).", hint="pass e.g. --cell-timeout 600"
-        )
-    return timeout_s
+    if given is not None:
+        return float(check_cell_timeout(given) or DEFAULT_CELL_TIMEOUT_S)
+    own = (nb.metadata.get("apexops") or {}).get("cell_timeout_s")
+    return float(check_cell_timeout(float(own)) or DEFAULT_CELL_TIMEOUT_S) if own else DEFAULT_CELL_TIMEOUT_S
 
 
 def _seed(proc: Procedure, env: str, timeout_s: float, parent: str | None) -> dict[str, Any]:
@@ -201,6 +187,25 @@ def _seed(proc: Procedure, env: str, timeout_s: float, parent: str | None) -> di
         "cell_timeout_s": timeout_s,
         "outcome": Outcome.RUNNING,
     }
+
+
+def _start_folder(out_root: Path, proc: Procedure, params: dict[str, Any], seeded: dict[str, Any]) -> Path:
+    """The run folder with its owner file; if either cannot be written the run does not start and nothing
+    is left behind (a folder without an owner file would be a `_running_` folder nobody ever records)."""
+    run_dir: Path | None = None
+    try:
+        run_dir = _run_folder(out_root, proc, seeded)
+        write_owner(run_dir, proc=proc, params=params, seeded=seeded)
+    except OSError as exc:
+        if run_dir is not None:
+            shutil.rmtree(run_dir, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                run_dir.parent.rmdir()  # the day's folder, when this run was its first
+        raise ApexopsError(
+            f"the run did not start: cannot write its folder in {out_root} ({exc.strerror or exc}).",
+            hint="free disk space or pass a writable --outputs folder.",
+        ) from exc
+    return run_dir
 
 
 def _run_folder(out_root: Path, proc: Procedure, seeded: dict[str, Any]) -> Path:

@@ -7,7 +7,13 @@ naming the file, the key and the fix, before anything is contacted.
 
 No secrets, ever: a value that must stay secret is a *reference*, a key ending in `_env` whose value is the
 name of an environment variable (e.g. `client_id_env: AZURE_AD_CLIENT_ID`). Literal values under
-secret-looking keys are refused.
+secret-looking keys are refused, and so is any value shaped like a secret whatever its key (a base64 key,
+a JWT, a connection string with `Password=`, a URL with user:password; `apexops.redact` decides).
+
+A file that cannot be read as YAML text (a folder, not UTF-8, unreadable) is one line too. Duplicate keys
+(the last would win silently) and YAML aliases (`*name`) are refused: no parameters file needs aliases, and
+they are how a small file becomes a recursive or exponentially large document (billion laughs). Floats must
+be finite: `.nan` and `.inf` are refused.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from apexops.errors import ConfigError
+from apexops.redact import looks_secret_name, secret_value_reason
 
 __all__ = [
     "AppSettings",
@@ -47,7 +54,7 @@ def parameters_dir() -> Path:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class AzureSettings(_Model):
@@ -217,7 +224,8 @@ class SandboxSettings(_Model):
     baseline_migration: str = "0002"
 
 
-_SECRET_KEY = re.compile(
+#: a key (or an env var's name) whose value would be a secret; also what adapters redact in evidence
+SECRET_KEY = re.compile(
     r"(password|passwd|secret|token|api_?key|access_?key|account_?key|conn(ection)?_?str)", re.I
 )
 
@@ -250,10 +258,6 @@ class Settings(_Model):
     #: where this was loaded from, for messages
     source: str = ""
 
-    @property
-    def is_production(self) -> bool:
-        return self.environment == "prod"
-
     def reference(self, env_var: str) -> str | None:
         """Resolve a reference (an environment variable name) to its value; None if unset."""
         return os.environ.get(env_var) or None
@@ -284,26 +288,77 @@ class Settings(_Model):
         return url or f"sqlite:///{self.sandbox_home() / 'apex.db'}"
 
 
+def _secret_reason(key: object, value: object) -> str | None:
+    """Why `key: value` is a literal secret, or None; references (`*_env`) and empty values are fine."""
+    name = str(key)
+    if name.endswith("_env") or value in ("", None) or not isinstance(value, str | int | float):
+        return None
+    if (SECRET_KEY.search(name) or looks_secret_name(name)) and not isinstance(value, bool):
+        return "its key names a secret"
+    return secret_value_reason(value, name) if isinstance(value, str) else None
+
+
 def _refuse_literal_secrets(data: object, path: str, source: str) -> None:
-    if isinstance(data, dict):
-        for k, v in data.items():
-            key = f"{path}.{k}" if path else str(k)
-            if (
-                isinstance(k, str)
-                and _SECRET_KEY.search(k)
-                and not k.endswith("_env")
-                and isinstance(v, str | int | float)
-                and v not in ("", None)
-            ):
-                raise ConfigError(
-                    f"{source}: key {key} holds a literal secret-looking value.",
-                    hint=f"secrets are references: replace it with `{k}_env: <ENV_VAR_NAME>` "
-                    "and set that variable outside the repository.",
-                )
-            _refuse_literal_secrets(v, key, source)
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            _refuse_literal_secrets(v, f"{path}[{i}]", source)
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for k, v in items:
+        key = f"{path}[{k}]" if isinstance(data, list) else f"{path}.{k}" if path else str(k)
+        if reason := _secret_reason(k, v):
+            leaf = str(k) if isinstance(data, dict) else "value"
+            raise ConfigError(
+                f"{source}: key {key} holds a literal secret ({reason}; the value is not repeated here).",
+                hint=f"secrets are references: replace it with `{leaf}_env: <ENV_VAR_NAME>` "
+                "and set that variable outside the repository.",
+            )
+        _refuse_literal_secrets(v, key, source)
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases (`*name`): no recursive or exponentially shared documents."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.MarkedYAMLError(problem="YAML aliases (*name) are not allowed", problem_mark=mark)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool):
+                continue  # a list as key: the base class says it is unhashable
+            if key in seen:
+                raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _read_yaml(file: Path, source: str) -> object:
+    """The file's YAML document; one ConfigError line for anything that is not readable YAML text."""
+    if file.is_dir():
+        raise ConfigError(f"{source} is a folder, not a parameters file.", hint="name a .yaml file.")
+    try:
+        text = file.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{source} is not UTF-8 text (byte {exc.start}).", hint="save the file as UTF-8."
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{source} cannot be read ({exc.strerror}).", hint="check permissions.") from None
+    try:
+        return yaml.load(text, Loader=_NoAliasLoader)  # a SafeLoader without aliases
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None)
+        why = f" ({problem})" if problem else ""
+        raise ConfigError(f"{source}:{where} is not valid YAML{why}.", hint="fix the YAML syntax.") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: the YAML is nested too deeply.", hint="flatten the file.") from None
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _one_line(err: ValidationError, source: str) -> ConfigError:
@@ -316,7 +371,7 @@ def _one_line(err: ValidationError, source: str) -> ConfigError:
         msg, fix = f"missing key {loc}", f"add {loc} (see parameters/local.yaml for an example)"
     else:
         got = first.get("input")
-        got_text = "" if isinstance(got, dict | list) else f" (got {got!r})"
+        got_text = "" if isinstance(got, dict | list) else f" (got {_short(repr(got))})"
         msg, fix = f"key {loc}: {first['msg']}{got_text}", f"correct {loc}"
     more = f" (+{len(err.errors()) - 1} more)" if len(err.errors()) > 1 else ""
     return ConfigError(f"{source}: {msg}{more}.", hint=f"{fix}.")
@@ -337,12 +392,7 @@ def load_settings(env: str = "local", *, path: Path | None = None) -> Settings:
             f"no parameters file for environment {env!r} ({source} does not exist).",
             hint=f"use one of {', '.join(known) or 'local, staging, prod'} or create {source}.",
         )
-    try:
-        data = yaml.safe_load(file.read_text()) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{source}:{where} is not valid YAML.", hint="fix the YAML syntax.") from exc
+    data = _read_yaml(file, source) or {}
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the top level must be a mapping.", hint="see parameters/local.yaml.")
     _refuse_literal_secrets(data, "", source)

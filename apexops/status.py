@@ -110,6 +110,7 @@ class Outcome(StrEnum):
     FAILED = "failed"
     TIMED_OUT = "timed_out"
     KERNEL_DIED = "kernel_died"
+    RECORD_FAILED = "record_failed"  # ended, but its record could not be written (`apexops runs recover`)
 
     @property
     def rank(self) -> int:
@@ -198,9 +199,6 @@ class Verdict:
         if self.status.failed:
             raise self.failure()
 
-    def with_reasons(self, *reasons: str) -> Verdict:
-        return Verdict(self.status, (*self.reasons, *reasons), self.facts, self.hint, self.title, self.error)
-
 
 def judge(
     rules: Sequence[Rule[T]],
@@ -268,11 +266,6 @@ def style(value: object) -> Style:
     return Style(fg, bg, label or str(status), status)
 
 
-def colour_table() -> Mapping[str, tuple[str, str]]:
-    """status word -> (fg, bg), for templates (the index and the HTML export embed it as CSS)."""
-    return {str(s): c for s, c in _COLOURS.items()}
-
-
 def badge_html(value: object) -> str:
     """An HTML badge for a status word (escaped)."""
     s = style(value)
@@ -280,23 +273,3 @@ def badge_html(value: object) -> str:
         f'<span class="status status-{s.status.lower()}" style="color:{s.fg};background:{s.bg};'
         f'padding:1px 8px;border-radius:3px;font-weight:600">{html.escape(s.label)}</span>'
     )
-
-
-def from_mapping(data: Mapping[str, Any]) -> Verdict:
-    """A verdict read back from a ledger fact (`{"status": ..., "reasons": [...]}`)."""
-    return Verdict(
-        Status.parse(data.get("status", Status.INFO)),
-        tuple(str(r) for r in data.get("reasons", ()) or ()),
-        dict(data.get("facts") or {}),
-        str(data.get("hint") or ""),
-    )
-
-
-def as_mapping(verdict: Verdict) -> dict[str, Any]:
-    """The JSON form of a verdict for the ledger (facts only when present)."""
-    out: dict[str, Any] = {"status": str(verdict.status), "reasons": list(verdict.reasons)}
-    if verdict.hint:
-        out["hint"] = verdict.hint
-    if verdict.facts:
-        out["facts"] = dict(verdict.facts)
-    return out

@@ -8,7 +8,7 @@ so contract tests drive the real clients with canned HTTP and no production code
 
 from __future__ import annotations
 
-import time
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -38,7 +38,6 @@ class AzureClients:
         retry_total: int | None = None,
         polling_interval: float | None = None,
         progress_interval_s: float = 5.0,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.settings = settings
         self._credential = credential
@@ -51,7 +50,6 @@ class AzureClients:
         self.polling_interval = polling_interval
         #: seconds between progress reports while a long-running operation runs
         self.progress_interval_s = progress_interval_s
-        self.sleep = sleep
         self._cache: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ identity and scope
@@ -76,10 +74,6 @@ class AzureClients:
             )
         return sub
 
-    @property
-    def resource_group(self) -> str:
-        return self.settings.azure.resource_group
-
     def lro_kwargs(self) -> dict[str, Any]:
         return {} if self.polling_interval is None else {"polling_interval": self.polling_interval}
 
@@ -91,48 +85,33 @@ class AzureClients:
             kw["retry_total"] = self._retry_total
         return kw
 
-    def _arm(self) -> dict[str, Any]:
-        kw = self._common()
-        if self._arm_endpoint:
-            kw["base_url"] = self._arm_endpoint
-        return kw
-
     def _cached(self, key: str, build: Callable[[], Any]) -> Any:
         if key not in self._cache:
             self._cache[key] = build()
         return self._cache[key]
 
+    def _arm_client(self, module: str, cls: str) -> Any:
+        """A management-plane client of the subscription; its SDK module is imported on first use."""
+
+        def build() -> Any:
+            kw = self._common() | ({"base_url": self._arm_endpoint} if self._arm_endpoint else {})
+            return getattr(importlib.import_module(module), cls)(self.credential, self.subscription_id, **kw)
+
+        return self._cached(cls, build)
+
     # ------------------------------------------------------------------ clients
 
     def container_apps(self) -> Any:
         """azure.mgmt.appcontainers.ContainerAppsAPIClient (api-version 2026-07-01)."""
-
-        def build() -> Any:
-            from azure.mgmt.appcontainers import ContainerAppsAPIClient
-
-            return ContainerAppsAPIClient(self.credential, self.subscription_id, **self._arm())
-
-        return self._cached("container_apps", build)
+        return self._arm_client("azure.mgmt.appcontainers", "ContainerAppsAPIClient")
 
     def deployments(self) -> Any:
         """azure.mgmt.resource.deployments.DeploymentsMgmtClient (moved out of azure-mgmt-resource 25)."""
-
-        def build() -> Any:
-            from azure.mgmt.resource.deployments import DeploymentsMgmtClient
-
-            return DeploymentsMgmtClient(self.credential, self.subscription_id, **self._arm())
-
-        return self._cached("deployments", build)
+        return self._arm_client("azure.mgmt.resource.deployments", "DeploymentsMgmtClient")
 
     def resources(self) -> Any:
         """azure.mgmt.resource.resources.ResourceManagementClient (26.x import path)."""
-
-        def build() -> Any:
-            from azure.mgmt.resource.resources import ResourceManagementClient
-
-            return ResourceManagementClient(self.credential, self.subscription_id, **self._arm())
-
-        return self._cached("resources", build)
+        return self._arm_client("azure.mgmt.resource.resources", "ResourceManagementClient")
 
     def logs(self) -> Any:
         """azure.monitor.query.LogsQueryClient (2.x: logs only)."""

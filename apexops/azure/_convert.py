@@ -27,6 +27,7 @@ __all__ = [
     "traffic",
 ]
 
+#: env var names whose values are secrets (a GET should carry secretRef only; never let a literal through)
 _SECRETISH = re.compile(
     r"(password|passwd|secret|token|api_?key|access_?key|account_?key|conn(ection)?_?str)", re.I
 )

@@ -55,28 +55,42 @@ def _one_line(text: str, limit: int = 400) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _field(e: Any, key: str) -> Any:
+    return e.get(key) if isinstance(e, dict) else getattr(e, key, None)
+
+
+def _reasons(err: Any) -> list[str]:
+    """`code: message` of every nested ARM `details[]` entry and `innererror` link, depth first.
+
+    ARM nests the real cause in `details` (InvalidTemplateDeployment nests two levels); Log Analytics nests
+    it in an `innererror` chain whose innermost link names e.g. the unresolved column.
+    """
+    out: list[str] = []
+    stack: list[Any] = [*(_field(err, "details") or []), *([_field(err, "innererror")] if
+                                                          _field(err, "innererror") else [])]
+    while stack:
+        d = stack.pop(0)
+        code, message = _field(d, "code"), _field(d, "message")
+        if message:
+            out.append(f"{code}: {message}" if code else str(message))
+        inner = _field(d, "innererror")
+        stack[:0] = [*(_field(d, "details") or []), *([inner] if inner else [])]
+    return out
+
+
 def arm_error(exc: Any) -> tuple[str | None, str, list[str]]:
-    """(code, message, detail lines) of an HttpResponseError, from ARM, ACR or storage error shapes."""
-    code: str | None = None
-    message = ""
-    details: list[str] = []
-    err = getattr(exc, "error", None)
-    if err is not None and getattr(err, "code", None):
-        code, message = err.code, err.message or ""
-        stack = list(getattr(err, "details", None) or [])
-        while stack:  # depth-first through nested details (InvalidTemplateDeployment nests two levels)
-            d = stack.pop(0)
-            if getattr(d, "message", None):
-                details.append(f"{d.code}: {d.message}" if d.code else d.message)
-            stack[:0] = list(getattr(d, "details", None) or [])
+    """(code, message, detail lines) of an HttpResponseError, from ARM, ACR, Log Analytics or storage."""
+    body = _body(exc)
+    err: Any = getattr(exc, "error", None)
+    if not (err is not None and getattr(err, "code", None)):
+        err = body.get("error") if isinstance(body, dict) and isinstance(body.get("error"), dict) else None
+    code: str | None = _field(err, "code") if err is not None else None
+    message = str(_field(err, "message") or "") if err is not None else ""
+    details = _reasons(err) if err is not None else []
     if code is None:
         code = getattr(exc, "error_code", None)  # storage sets x-ms-error-code here
-    body = _body(exc)
-    if code is None and isinstance(body, dict):
-        if isinstance(body.get("error"), dict):  # ARM shape the SDK did not parse
-            code, message = body["error"].get("code"), body["error"].get("message", "")
-        elif isinstance(body.get("errors"), list) and body["errors"]:  # ACR data plane
-            code, message = body["errors"][0].get("code"), body["errors"][0].get("message", "")
+    if code is None and isinstance(body, dict) and isinstance(body.get("errors"), list) and body["errors"]:
+        code, message = body["errors"][0].get("code"), body["errors"][0].get("message", "")  # ACR data plane
     if not message:
         message = (getattr(exc, "message", None) or str(exc)).split("\n")[0]
     return code, _one_line(message), [_one_line(d, 300) for d in details]
@@ -98,29 +112,42 @@ def _retry_after(exc: Any) -> str | None:
     return headers.get("Retry-After") or headers.get("x-ms-ratelimit-remaining-reset")
 
 
-def _authz_hint(settings: Settings, service: Service) -> str:
-    rg = settings.azure.resource_group
-    if service == "blob":
-        return (f"the identity needs 'Storage Blob Data Reader' (or Contributor) on storage account "
-                f"{settings.storage.account}: {azcli.role_assignment_list(oneline=True)}")
-    if service == "acr":
-        return (f"the identity needs 'AcrPull' (or Reader) on registry {settings.registry.name}: "
-                f"{azcli.role_assignment_list(oneline=True)}")
-    if service == "logs":
-        return (f"the identity needs 'Log Analytics Reader' (or Monitoring Reader) on {rg}: "
-                f"{azcli.role_assignment_list(oneline=True)}")
-    return (f"required role: Contributor or Owner on resource group {rg}; check yours with "
-            f"{azcli.role_assignment_list(oneline=True)}")
+def _authz_hint(f: HttpFailure) -> str:
+    settings, service = f.settings, f.service
+    rg, mine = settings.azure.resource_group, azcli.role_assignment_list(oneline=True)
+    repo = f" (repository {f.subject})" if f.subject and service == "acr" else ""
+    needs = {
+        "blob": f"'Storage Blob Data Reader' (or Contributor) on storage account {settings.storage.account}",
+        "acr": f"'AcrPull' (or Reader) on registry {settings.registry.name}{repo}",
+        "logs": f"'Log Analytics Reader' (or Monitoring Reader) on {rg}",
+    }
+    if service in needs:
+        return f"the identity needs {needs[service]}: {mine}"
+    return f"required role: Contributor or Owner on resource group {rg}; check yours with {mine}"
 
 
-def _not_found_hint(settings: Settings, code: str | None, service: Service, action: str) -> str:
+def _workspace_hint(f: HttpFailure) -> str | None:
+    """A query on a workspace that is missing or malformed: name the variable holding its id."""
+    if f.service != "logs" or not f.subject or (f.status != 404 and "workspace" not in f.text.lower()):
+        return None
+    return (f"check the Log Analytics workspace id in ${f.subject} "
+            f"(monitoring.log_analytics_workspace_id_env): export {f.subject}=$(az monitor "
+            f"log-analytics workspace show --resource-group "
+            f"{f.settings.azure.resource_group} --workspace-name <workspace> --query customerId -o tsv)")
+
+
+def _not_found_hint(f: HttpFailure) -> str:
+    settings, code, service, action = f.settings, f.code, f.service, f.action
     if code == "ResourceGroupNotFound":
         return f"create it: {azcli.group_create(settings, oneline=True)} then re-run 10-infrastructure."
     if code == "SubscriptionNotFound":
         return (f"select the right subscription: az account set --subscription <id>, and export "
                 f"{settings.azure.subscription_id_env}.")
     if code in {"TAG_UNKNOWN", "MANIFEST_UNKNOWN", "NAME_UNKNOWN"} or service == "acr":
-        return f"push the image first; known tags: {azcli.acr_repository_show_tags(settings, oneline=True)}"
+        tags = azcli.acr_repository_show_tags(settings, repository=f.subject, oneline=True)
+        return f"push the image first; known tags: {tags}"
+    if (workspace := _workspace_hint(f)) is not None:
+        return workspace
     if code == "DeploymentNotFound":
         return f"no such deployment in {settings.azure.resource_group}; run 10-infrastructure to create it."
     if "revision" in action:
@@ -144,10 +171,14 @@ class HttpFailure:
     text: str  # one line: action, code, Azure's message, its details
     rejected_token: bool  # azure-core raised ClientAuthenticationError
     retry_after: str | None
+    #: what the call was about when the hint should name it: the ACR repository asked for, or the
+    #: settings variable holding the Log Analytics workspace id that was queried
+    subject: str | None = None
 
 
 def _http_failure(
-    exc: Any, action: str, settings: Settings, service: Service, deployment: str, auth: bool
+    exc: Any, action: str, settings: Settings, service: Service, deployment: str, auth: bool,
+    subject: str | None = None,
 ) -> HttpFailure:
     code, message, details = arm_error(exc)
     text = f"{action}: {code + ': ' if code else ''}{message}"
@@ -155,7 +186,8 @@ def _http_failure(
         text += " | " + " | ".join(details[:5])
     status = getattr(exc, "status_code", None) or 0
     retry = _retry_after(exc)
-    return HttpFailure(action, settings, service, deployment, status, code, _one_line(text, 700), auth, retry)
+    return HttpFailure(action, settings, service, deployment, status, code, _one_line(text, 700), auth, retry,
+                       subject)
 
 
 def _throttled_hint(f: HttpFailure) -> str:
@@ -179,6 +211,8 @@ def _invalid_hint(f: HttpFailure) -> str:
     if f.code in {"InvalidTemplateDeployment", "InvalidTemplate"} or "deployment" in f.action:
         return (f"fix the template errors above and parameters/{f.settings.environment}.bicepparam; "
                 f"make sure the resource group exists: {azcli.group_show(f.settings, oneline=True)}")
+    if (workspace := _workspace_hint(f)) is not None:
+        return workspace
     if f.service == "logs":
         return "the KQL query was rejected; check table and column names for this App Insights schema."
     return "correct the request and retry."
@@ -196,9 +230,9 @@ HTTP_RULES: tuple[HttpRule, ...] = (
     (lambda f: f.status == 429 or (f.code or "").lower().startswith(_THROTTLED), ThrottledError,
      _throttled_hint),
     (lambda f: f.status == 403 or f.code in _AUTHZ_CODES, AuthorizationError,
-     lambda f: _authz_hint(f.settings, f.service)),
+     _authz_hint),
     (lambda f: f.status == 404 or f.code in _NOT_FOUND_CODES, NotFoundError,
-     lambda f: _not_found_hint(f.settings, f.code, f.service, f.action)),
+     _not_found_hint),
     (lambda f: f.status == 409 or f.code in {"Conflict", "DeploymentActive"}, ConflictError, _conflict_hint),
     (lambda f: f.code in _INVALID_CODES or 400 <= f.status < 500, InvalidRequestError, _invalid_hint),
     (lambda f: True, TargetError, lambda f: _SERVER),
@@ -231,6 +265,7 @@ def translate(
     *,
     service: Service = "arm",
     deployment: str = "main",
+    subject: str | None = None,
 ) -> ApexopsError | None:
     """The apexops error for an Azure exception, or None when it is not an Azure error."""
     try:
@@ -244,14 +279,15 @@ def translate(
         return _unreachable(exc, action, service)
     if not isinstance(exc, ace.HttpResponseError):
         return None
-    failure = _http_failure(exc, action, settings, service, deployment, auth)
+    failure = _http_failure(exc, action, settings, service, deployment, auth, subject)
     error, hint = next((error, hint) for applies, error, hint in HTTP_RULES if applies(failure))
     return error(failure.text, hint=hint(failure))
 
 
 @contextmanager
 def map_azure_errors(
-    action: str, settings: Settings, *, service: Service = "arm", deployment: str = "main"
+    action: str, settings: Settings, *, service: Service = "arm", deployment: str = "main",
+    subject: str | None = None,
 ) -> Iterator[None]:
     """Run a block of SDK calls; Azure exceptions leave it as typed apexops errors (chained)."""
     try:
@@ -259,7 +295,7 @@ def map_azure_errors(
     except ApexopsError:
         raise
     except Exception as exc:
-        mapped = translate(exc, action, settings, service=service, deployment=deployment)
+        mapped = translate(exc, action, settings, service=service, deployment=deployment, subject=subject)
         if mapped is None:
             raise
         raise mapped from exc

@@ -4,13 +4,15 @@ A traffic PATCH replaces the whole list (JSON merge patch replaces arrays), so a
 production routing the moment it lands. These pure checks refuse it first, with the fix in the hint:
 weights are whole numbers from 0 to 100 summing to 100, each revision appears once and is named (no
 floating `latestRevision` weight, which would route traffic to a new revision as soon as it is ready),
-and only active revisions receive traffic.
+and only active revisions receive traffic. Labels already on the app (`staging` -> a revision) survive a
+traffic write: they move with their revision's entry, or stay as label-only entries (weight 0).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from apexops import azcli
@@ -22,6 +24,7 @@ __all__ = [
     "check_against_revisions",
     "check_update",
     "check_weights",
+    "keep_labels",
     "merged_env",
     "same_routing",
     "traffic_body",
@@ -92,11 +95,46 @@ def check_against_revisions(
     return keep, notes
 
 
+def keep_labels(
+    weights: Sequence[TrafficWeight], current: Sequence[TrafficWeight], active: Iterable[str]
+) -> tuple[list[TrafficWeight], list[str]]:
+    """The list to write with the app's current labels kept, and notes about labels that cannot stay.
+
+    A merge patch replaces the whole traffic array, so a label left out of it is deleted. A current label
+    the caller does not set itself goes onto its revision's unlabelled entry, else into a label-only entry
+    (weight 0; a label following the latest revision keeps following it). A label on an inactive revision
+    cannot be written back (only active revisions may be listed) and is reported.
+    """
+    out = list(weights)
+    taken = {w.label for w in out if w.label}
+    live = set(active)
+    notes: list[str] = []
+    for cur in current:
+        if not cur.label or cur.label in taken:
+            continue
+        taken.add(cur.label)
+        slot = next((i for i, w in enumerate(out) if w.revision_name == cur.revision_name and not w.label),
+                    None)
+        if cur.latest_revision:
+            out.append(TrafficWeight(cur.revision_name, 0, label=cur.label, latest_revision=True))
+        elif slot is not None:
+            out[slot] = replace(out[slot], label=cur.label)
+        elif cur.revision_name in live:
+            out.append(TrafficWeight(cur.revision_name, 0, label=cur.label))
+        else:
+            notes.append(f"dropped label {cur.label} of inactive revision {cur.revision_name}")
+    return out, notes
+
+
 def traffic_body(weights: Sequence[TrafficWeight]) -> list[dict[str, Any]]:
-    """REST entries, each pinned to a revision name (never `latestRevision`)."""
+    """REST entries, each pinned to a revision name; only a label-only entry may follow `latestRevision`."""
     out: list[dict[str, Any]] = []
     for w in weights:
-        entry: dict[str, Any] = {"revisionName": w.revision_name, "weight": int(w.weight)}
+        floating = w.latest_revision and w.label and not w.weight
+        entry: dict[str, Any] = (
+            {"latestRevision": True, "weight": 0} if floating
+            else {"revisionName": w.revision_name, "weight": int(w.weight)}
+        )
         if w.label:
             entry["label"] = w.label
         out.append(entry)
@@ -104,10 +142,12 @@ def traffic_body(weights: Sequence[TrafficWeight]) -> list[dict[str, Any]]:
 
 
 def same_routing(written: Sequence[TrafficWeight], read: Sequence[TrafficWeight]) -> bool:
-    """Whether the list read back routes like the list written (zero weights may be kept or dropped)."""
+    """Whether the list read back routes like the list written (zero weights may be kept or dropped),
+    with every label written pointing at the same revision."""
 
-    def routing(ws: Sequence[TrafficWeight]) -> dict[str, int]:
-        return {w.revision_name: w.weight for w in ws if w.weight}
+    def routing(ws: Sequence[TrafficWeight]) -> tuple[dict[str, int], dict[str, str]]:
+        return ({w.revision_name: w.weight for w in ws if w.weight},
+                {w.label: w.revision_name for w in ws if w.label})
 
     return routing(written) == routing(read)
 

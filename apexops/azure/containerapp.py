@@ -26,6 +26,7 @@ from apexops.azure._rules import (
     check_against_revisions,
     check_update,
     check_weights,
+    keep_labels,
     merged_env,
     same_routing,
     traffic_body,
@@ -179,18 +180,18 @@ class AzureContainerApp:
     ) -> list[TrafficWeight]:
         check_weights(weights)
         state = self.show()
-        keep, notes = check_against_revisions(
-            self._s, weights, self.list_revisions(), state.active_revisions_mode
-        )
-        for note in notes:
+        revisions = self.list_revisions()
+        keep, notes = check_against_revisions(self._s, weights, revisions, state.active_revisions_mode)
+        keep, dropped = keep_labels(keep, state.traffic, (r.name for r in revisions if r.active))
+        for note in [*notes, *dropped]:
             if on_progress is not None:
                 on_progress(note)
         body = {"properties": {"configuration": {"ingress": {"traffic": traffic_body(keep)}}}}
         self._patch(body, "set traffic", on_progress)
         read = self.get_traffic()
         if not same_routing(keep, read):
-            wrote = ", ".join(f"{w.revision_name}={w.weight}" for w in keep)
-            got = ", ".join(f"{w.revision_name}={w.weight}" for w in read)
+            wrote, got = (", ".join(f"{w.revision_name}={w.weight}" + (f" [{w.label}]" if w.label else "")
+                                    for w in ws) for ws in (keep, read))
             raise VerificationError(
                 f"traffic read back ({got}) differs from what was written ({wrote}).",
                 hint=f"check {azcli.ingress_traffic_show(self._s, oneline=True)} and set it again.",

@@ -81,14 +81,9 @@ class AzureDatabase:
                 return ClientCheck("database driver", False, f"{where}: ${var} is not set", hint)
             return ClientCheck("database driver", True, f"{where}: URL from ${var}")
         try:
-            import pyodbc
-        except ImportError:
-            hint = "pip install -e '.[mssql]' and install the Microsoft ODBC Driver 18 (msodbcsql18)"
-            return ClientCheck("database driver", False, f"{where}: pyodbc is not installed", hint)
-        drivers = pyodbc.drivers()
-        if db.driver not in drivers:
-            return ClientCheck("database driver", False, f"{where}: '{db.driver}' not found (have: "
-                               f"{', '.join(drivers) or 'none'})", "install msodbcsql18")
+            _require_pyodbc(db.driver)
+        except ConfigError as exc:
+            return ClientCheck("database driver", False, f"{where}: {exc.message}", exc.hint or "")
         return ClientCheck("database driver", True, f"{where}: {db.driver}, Azure AD token auth")
 
     def engine(self) -> Engine:

@@ -12,16 +12,15 @@ per-resource operations. Transport, identity and permission problems raise typed
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import replace
 from typing import Any
 
 from apexops.azure._clients import AzureClients
 from apexops.azure._convert import parse_time
 from apexops.azure._errors import arm_error, map_azure_errors
 from apexops.azure._lro import wait
-from apexops.errors import ConfigError, NotFoundError, TargetError
+from apexops.errors import ApexopsError, ConfigError, NotFoundError, TargetError
 from apexops.models import (
     DeploymentOperation,
     DeploymentResult,
@@ -33,8 +32,9 @@ from apexops.models import (
 )
 from apexops.ports import ProgressCallback
 
-__all__ = ["AzureDeployments", "arm_parameters", "what_if_result"]
+__all__ = ["AzureDeployments", "arm_parameters", "canonical", "resource_type", "what_if_result"]
 
+_ENDED_BADLY = ("Failed", "Canceled")
 RUNNING_STATES = {"Accepted", "Running", "Creating", "Updating", "Deleting", "Waiting", "Ready"}
 
 
@@ -49,12 +49,57 @@ def arm_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: canonical spellings of ARM states and change types; older API versions send some in lower case
+_CANONICAL = {w.lower(): w for w in (
+    "Succeeded", "Failed", "Canceled", "Running", "Accepted", "Creating", "Updating", "Deleting", "Waiting",
+    "Ready", "Canceling", "Unknown", "Create", "Delete", "Deploy", "Ignore", "Modify", "NoChange",
+    "Unsupported", "Array", "NoEffect", "Read", "Action",
+)}  # fmt: skip
+_CANONICAL["cancelled"] = "Canceled"
+
+
+def canonical(value: Any, default: str = "") -> str:
+    """An ARM state or change type in its canonical spelling (`succeeded` -> `Succeeded`); unknown kept."""
+    text = str(value or "").strip()
+    return _CANONICAL.get(text.lower(), text) or default
+
+
+def resource_type(resource_id: str) -> str:
+    """The full type of an ARM resource id: provider, then every type segment of the alternating
+    type/name pairs after it (`.../providers/Microsoft.Sql/servers/s/databases/d` ->
+    `Microsoft.Sql/servers/databases`). An extension resource takes the type after its last provider."""
+    low = resource_id.lower()
+    at = low.rfind("/providers/")
+    if at < 0:
+        return "Microsoft.Resources/resourceGroups" if "/resourcegroups/" in low else ""
+    provider, *rest = resource_id[at + len("/providers/"):].strip("/").split("/")
+    types = rest[0::2]
+    return "/".join([provider, *types]) if provider and types else ""
+
+
+def _error_lines(err: Mapping[str, Any]) -> list[str]:
+    """`code: message` of an ARM error and of its nested details, depth first."""
+    parts: list[str] = []
+    stack: list[Mapping[str, Any]] = [err] if err else []
+    while stack:
+        e = stack.pop(0)
+        if e.get("message") or e.get("code"):
+            parts.append(f"{e.get('code')}: {e.get('message')}" if e.get("code") else str(e.get("message")))
+        stack[:0] = [d for d in e.get("details") or [] if isinstance(d, Mapping)]
+    return parts
+
+
+def _error_text(err: Mapping[str, Any]) -> str:
+    """An ARM error on one line: its code and message, then every nested detail's."""
+    return " | ".join(_error_lines(err))
+
+
 def _flatten_delta(changes: list[Mapping[str, Any]], prefix: str = "") -> list[WhatIfPropertyChange]:
     out: list[WhatIfPropertyChange] = []
     for d in changes or []:
         path = str(d.get("path") or "")
         full = (f"{prefix}[{path}]" if path.isdigit() else f"{prefix}.{path}") if prefix else path
-        out.append(WhatIfPropertyChange(path=full, change_type=str(d.get("propertyChangeType") or ""),
+        out.append(WhatIfPropertyChange(path=full, change_type=canonical(d.get("propertyChangeType")),
                                         before=d.get("before"), after=d.get("after")))
         out.extend(_flatten_delta(d.get("children") or [], full))
     return out
@@ -68,52 +113,56 @@ def what_if_result(doc: Mapping[str, Any]) -> WhatIfResult:
         payload = c.get("after") or c.get("before") or {}
         changes.append(WhatIfChange(
             resource_id=rid,
-            resource_type=str(payload.get("type") or c.get("resourceType") or _type_from_id(rid)),
+            resource_type=str(payload.get("type") or c.get("resourceType") or resource_type(rid)),
             name=str(payload.get("name") or rid.rsplit("/", 1)[-1]),
-            change_type=str(c.get("changeType") or ""),
+            change_type=canonical(c.get("changeType")),
             delta=tuple(_flatten_delta(c.get("delta") or [])),
             before=c.get("before"),
             after=c.get("after"),
             unsupported_reason=c.get("unsupportedReason") or None,
         ))
     err = doc.get("error") or {}
-    return WhatIfResult(status=str(doc.get("status") or ""), changes=tuple(changes),
-                        error_message=(f"{err.get('code')}: {err.get('message')}" if err else None))
-
-
-def _type_from_id(rid: str) -> str:
-    parts = rid.split("/providers/", 1)[-1].split("/")
-    return "/".join([parts[0], *parts[1::2][:-1]]) if len(parts) >= 3 else ""
+    return WhatIfResult(status=canonical(doc.get("status")), changes=tuple(changes),
+                        error_message=_error_text(err) or None)
 
 
 def _operation(doc: Mapping[str, Any]) -> DeploymentOperation:
     p = doc.get("properties") or {}
     target = p.get("targetResource") or {}
     status = p.get("statusMessage") or {}
-    err = (status.get("error") if isinstance(status, Mapping) else None) or {}
-    message = f"{err.get('code')}: {err.get('message')}" if err else ""
+    if isinstance(status, Mapping):
+        message = _error_text(status.get("error") or {}) or _error_text(status)
+    else:
+        message = str(status)
     return DeploymentOperation(
         resource_name=str(target.get("resourceName") or target.get("id", "").rsplit("/", 1)[-1]),
-        resource_type=str(target.get("resourceType") or ""),
+        resource_type=str(target.get("resourceType") or resource_type(str(target.get("id") or ""))),
         operation=str(p.get("provisioningOperation") or ""),
-        provisioning_state=str(p.get("provisioningState") or ""),
+        provisioning_state=canonical(p.get("provisioningState")),
         status_message=message,
         timestamp=parse_time(p.get("timestamp")),
+        operation_id=str(doc.get("operationId") or str(doc.get("id") or "").rsplit("/", 1)[-1]),
     )
 
 
-def _result(doc: Mapping[str, Any], operations: list[DeploymentOperation] | tuple = ()) -> DeploymentResult:
+def _result(doc: Mapping[str, Any], operations: Sequence[DeploymentOperation] = (),
+            notes: Sequence[str] = ()) -> DeploymentResult:
+    """The deployment; a failed one's error names its details and its failing operations' messages."""
     p = doc.get("properties") or {}
-    err = p.get("error") or {}
+    error = _error_text(p.get("error") or {})
+    failing = [f"{o.key}: {o.status_message}" for o in operations
+               if o.provisioning_state == "Failed" and o.status_message and o.status_message not in error]
+    error = " | ".join([e for e in (error, *failing) if e])
     outputs = {k: (v.get("value") if isinstance(v, Mapping) else v)
                for k, v in (p.get("outputs") or {}).items()}
     return DeploymentResult(
         name=str(doc.get("name") or ""),
-        provisioning_state=str(p.get("provisioningState") or "Unknown"),
+        provisioning_state=canonical(p.get("provisioningState"), "Unknown"),
         outputs=outputs,
         operations=tuple(operations),
-        error_message=(f"{err.get('code')}: {err.get('message')}" if err else None),
+        error_message=error or None,
         timestamp=parse_time(p.get("timestamp")),
+        notes=tuple(notes),
     )
 
 
@@ -157,11 +206,11 @@ class AzureDeployments:
         err = doc.get("error") or props.get("error") or {}
         diagnostics = tuple(f"{d.get('level')}: {d.get('code')}: {d.get('message')}"
                             for d in props.get("diagnostics") or [])
-        state = str(props.get("provisioningState") or ("Failed" if err else "Unknown"))
+        state = canonical(props.get("provisioningState"), "Failed" if err else "Unknown")
         return DeploymentValidation(
             ok=not err and state == "Succeeded", provisioning_state=state,
             error_code=err.get("code"), error_message=err.get("message"),
-            details=tuple(f"{d.get('code')}: {d.get('message')}" for d in err.get("details") or []),
+            details=tuple(_error_lines({"details": err.get("details") or []})),
             diagnostics=diagnostics,
         )
 
@@ -203,11 +252,10 @@ class AzureDeployments:
                 return  # not listed yet, or a transient error: progress is best effort
             last[:] = [ops]
             for op in ops:
-                key = f"{op.resource_type}/{op.resource_name}"
-                if seen.get(key) != op.provisioning_state:
-                    seen[key] = op.provisioning_state
+                if seen.get(op.key) != op.provisioning_state:
+                    seen[op.key] = op.provisioning_state
                     if on_progress is not None:
-                        on_progress(f"{op.operation or 'Deploy'} {key}: {op.provisioning_state}"
+                        on_progress(f"{op.operation or 'Deploy'} {op.key}: {op.provisioning_state}"
                                     + (f" ({op.status_message})" if op.status_message else ""))
 
         with self._errors(f"create deployment {name}", name):
@@ -219,21 +267,40 @@ class AzureDeployments:
                            tick=report_operations).as_dict()  # its last tick ran after completion
             except HttpResponseError:
                 # the deployment ran and failed: its state and operations say why
-                failed = self.get(name)
-                if failed is None or failed.provisioning_state not in ("Failed", "Canceled"):
+                doc = self._doc(name) or {}
+                if canonical((doc.get("properties") or {}).get("provisioningState")) not in _ENDED_BADLY:
                     raise
-                return replace(failed, operations=tuple(self.operations(name)))
-        return _result(doc, last[0] if last else self.operations(name))
+                last.clear()
+        if last:
+            return _result(doc, last[0])
+        ops, notes = self._operations_after(name, on_progress)
+        return _result(doc, ops, notes)
 
-    def get(self, name: str = "main") -> DeploymentResult | None:
+    def _operations_after(
+        self, name: str, on_progress: ProgressCallback | None
+    ) -> tuple[list[DeploymentOperation], list[str]]:
+        """The operations of a finished deployment; failing to list them is a note, never its outcome."""
+        try:
+            return self.operations(name), []
+        except ApexopsError as exc:
+            note = f"the operations of deployment {name} could not be listed: {exc.message}"
+            if on_progress is not None:
+                on_progress(note)
+            return [], [note]
+
+    def _doc(self, name: str) -> dict[str, Any] | None:
         try:
             with self._errors(f"show deployment {name}", name):
-                doc = self._c.deployments().deployments.get(self._rg, name).as_dict()
+                doc: dict[str, Any] = self._c.deployments().deployments.get(self._rg, name).as_dict()
         except NotFoundError as exc:
             if "ResourceGroupNotFound" in exc.message:
                 raise
             return None
-        return _result(doc)
+        return doc
+
+    def get(self, name: str = "main") -> DeploymentResult | None:
+        doc = self._doc(name)
+        return None if doc is None else _result(doc)
 
     def operations(self, name: str = "main") -> list[DeploymentOperation]:
         with self._errors(f"list operations of deployment {name}", name):

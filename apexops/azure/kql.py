@@ -13,10 +13,15 @@ revision is, in this order:
   1. the custom dimension `settings.monitoring.revision_dimension` (default `revision`) — the APEX app
      should add it to every request span from $CONTAINER_APP_REVISION (with the Azure Monitor
      OpenTelemetry distro, a span processor setting the attribute `revision`);
-  2. else the role instance with its two trailing replica segments removed — this works when the role
-     instance is the replica name (OTEL_RESOURCE_ATTRIBUTES=service.instance.id=$CONTAINER_APP_REPLICA_NAME;
-     the distro's default, the host name, is the replica name on Container Apps [not verified live]);
-  3. else the role instance as it is (e.g. when the app sets it to the revision name itself).
+  2. else, when the role instance names a revision of this app (`<app>--...`), that instance with its two
+     trailing replica segments removed — this works when the role instance is the replica name
+     (OTEL_RESOURCE_ATTRIBUTES=service.instance.id=$CONTAINER_APP_REPLICA_NAME), or as it is when the app
+     sets it to the revision name itself;
+  3. else "" (unattributed): a machine or host name is never taken for a revision. Preflight (00) warns
+     when recent requests are unattributed.
+Every request and exception query keeps only the application's own records (`cloud_RoleName` /
+`AppRoleName` == the app name, which the app sets as OTEL_SERVICE_NAME): one Application Insights
+component may be shared by several services.
 """
 
 from __future__ import annotations
@@ -31,7 +36,6 @@ __all__ = [
     "WORKSPACE",
     "Schema",
     "console_logs",
-    "error_rate",
     "exceptions",
     "normalize_level",
     "request_buckets",
@@ -50,9 +54,9 @@ class Schema:
     time: str
     duration: str
     result_code: str
-    success: str
     item_count: str
     role_instance: str
+    role_name: str
     dimensions: str
     name: str
     url: str
@@ -61,10 +65,11 @@ class Schema:
     problem_id: str
 
 
-CLASSIC = Schema("requests", "exceptions", "timestamp", "duration", "resultCode", "success", "itemCount",
-                 "cloud_RoleInstance", "customDimensions", "name", "url", "type", "outerMessage", "problemId")
-WORKSPACE = Schema("AppRequests", "AppExceptions", "TimeGenerated", "DurationMs", "ResultCode", "Success",
-                   "ItemCount", "AppRoleInstance", "Properties", "Name", "Url", "ExceptionType",
+CLASSIC = Schema("requests", "exceptions", "timestamp", "duration", "resultCode", "itemCount",
+                 "cloud_RoleInstance", "cloud_RoleName", "customDimensions", "name", "url", "type",
+                 "outerMessage", "problemId")
+WORKSPACE = Schema("AppRequests", "AppExceptions", "TimeGenerated", "DurationMs", "ResultCode", "ItemCount",
+                   "AppRoleInstance", "AppRoleName", "Properties", "Name", "Url", "ExceptionType",
                    "OuterMessage", "ProblemId")
 
 
@@ -79,19 +84,29 @@ def _dt(value: datetime) -> str:
     return "datetime(" + value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") + ")"
 
 
-def _window(s: Schema, since: datetime, until: datetime) -> str:
-    return f"| where {s.time} >= {_dt(since)} and {s.time} < {_dt(until)}"
+def _window(s: Schema, since: datetime, until: datetime, app: str) -> str:
+    """The time window, of this application only: a component shared with other services mixes theirs in."""
+    return f"| where {s.time} >= {_dt(since)} and {s.time} < {_dt(until)} and {s.role_name} == {string(app)}"
 
 
-def revision_expr(s: Schema, dimension: str) -> str:
-    return (f"coalesce(tostring({s.dimensions}[{string(dimension)}]), "
-            f'extract(@"^(.+)-[^-]+-[^-]+$", 1, {s.role_instance}), {s.role_instance})')
+def revision_expr(s: Schema, dimension: str, app: str) -> str:
+    """The revision of a record, or "" when it cannot be told (see the module docstring).
+
+    The role instance counts only when it names a revision of this app (`<app>--<suffix>`, as replica
+    names do): a machine or host name is not a revision, and taking it for one reads the canary as 0.
+    """
+    ri = s.role_instance
+    by_instance = (f'iff({ri} startswith {string(app + "--")}, '
+                   f'coalesce(extract(@"^(.+)-[^-]+-[^-]+$", 1, {ri}), {ri}), "")')
+    return f"coalesce(tostring({s.dimensions}[{string(dimension)}]), {by_instance})"
 
 
-def _revisions(revisions: Sequence[str] | None) -> list[str]:
-    if not revisions:
-        return []
-    return [f"| where revision in ({', '.join(string(r) for r in revisions)})"]
+def _requests_of(s: Schema, since: datetime, until: datetime, dimension: str, app: str,
+                 revisions: Sequence[str] | None) -> list[str]:
+    """The window's requests with their revision and status code, of the named revisions only if given."""
+    only = [f"| where revision in ({', '.join(string(r) for r in revisions)})"] if revisions else []
+    return [s.requests, _window(s, since, until, app),
+            f"| extend revision = {revision_expr(s, dimension, app)}, code = toint({s.result_code})", *only]
 
 
 def _counts(s: Schema, slow_ms: float) -> str:
@@ -101,15 +116,12 @@ def _counts(s: Schema, slow_ms: float) -> str:
             f"slow = sumif({n}, {s.duration} >= {float(slow_ms)})")
 
 
-def request_stats(s: Schema, since: datetime, until: datetime, *, dimension: str,
+def request_stats(s: Schema, since: datetime, until: datetime, *, dimension: str, app: str,
                   revisions: Sequence[str] | None = None, slow_ms: float = 2000.0) -> str:
     """Per revision: requests, 5xx, slow requests and weighted p50/p95/p99 (ms) over [since, until)."""
     n, d = s.item_count, s.duration
     return "\n".join([
-        s.requests,
-        _window(s, since, until),
-        f"| extend revision = {revision_expr(s, dimension)}, code = toint({s.result_code})",
-        *_revisions(revisions),
+        *_requests_of(s, since, until, dimension, app, revisions),
         f"| summarize {_counts(s, slow_ms)},",
         f"    p50_ms = percentilew({d}, {n}, 50), p95_ms = percentilew({d}, {n}, 95), "
         f"p99_ms = percentilew({d}, {n}, 99)",
@@ -118,50 +130,38 @@ def request_stats(s: Schema, since: datetime, until: datetime, *, dimension: str
 
 
 def request_buckets(s: Schema, since: datetime, until: datetime, *, bucket_s: float, dimension: str,
-                    revisions: Sequence[str] | None = None, slow_ms: float = 2000.0) -> str:
+                    app: str, revisions: Sequence[str] | None = None, slow_ms: float = 2000.0) -> str:
     """The same counts per revision and time bucket, oldest bucket first."""
     if not bucket_s > 0:
         raise ValueError("bucket_s must be above 0")
     return "\n".join([
-        s.requests,
-        _window(s, since, until),
-        f"| extend revision = {revision_expr(s, dimension)}, code = toint({s.result_code})",
-        *_revisions(revisions),
+        *_requests_of(s, since, until, dimension, app, revisions),
         f"| summarize {_counts(s, slow_ms)}, p95_ms = percentilew({s.duration}, {s.item_count}, 95)",
         f"    by revision, start = bin({s.time}, {round(bucket_s * 1000)}ms)",
         "| order by start asc, revision asc",
     ])
 
 
-def error_rate(s: Schema, since: datetime, until: datetime) -> str:
-    """The runbook's 'error count (last hour)', counting sampled requests by their item count."""
-    n = s.item_count
-    return "\n".join([
-        s.requests,
-        _window(s, since, until),
-        f"| summarize ErrorCount = sumif({n}, {s.success} == false), TotalCount = sum({n})",
-        "| extend ErrorRate = iff(TotalCount == 0, real(null), ErrorCount * 100.0 / TotalCount)",
-    ])
-
-
-def slowest_requests(s: Schema, since: datetime, until: datetime, *, dimension: str, top: int = 10) -> str:
+def slowest_requests(s: Schema, since: datetime, until: datetime, *, dimension: str, app: str,
+                     top: int = 10) -> str:
     """The runbook's 'slowest requests (last hour)', with the revision and replica that served each."""
     return "\n".join([
         s.requests,
-        _window(s, since, until),
+        _window(s, since, until, app),
         f"| top {int(top)} by {s.duration} desc",
-        f"| project timestamp = {s.time}, revision = {revision_expr(s, dimension)}, "
+        f"| project timestamp = {s.time}, revision = {revision_expr(s, dimension, app)}, "
         f"replica = {s.role_instance}, name = {s.name}, resultCode = {s.result_code}, "
         f"duration = {s.duration}, url = {s.url}",
     ])
 
 
-def exceptions(s: Schema, since: datetime, until: datetime, *, dimension: str, limit: int = 100) -> str:
+def exceptions(s: Schema, since: datetime, until: datetime, *, dimension: str, app: str,
+               limit: int = 100) -> str:
     """The runbook's 'exceptions (last hour)', newest first."""
     return "\n".join([
         s.exceptions,
-        _window(s, since, until),
-        f"| project timestamp = {s.time}, revision = {revision_expr(s, dimension)}, "
+        _window(s, since, until, app),
+        f"| project timestamp = {s.time}, revision = {revision_expr(s, dimension, app)}, "
         f"replica = {s.role_instance}, type = {s.exception_type}, outerMessage = {s.exception_message}, "
         f"problemId = {s.problem_id}",
         "| order by timestamp desc",

@@ -46,7 +46,8 @@ class AzureRegistry:
             raise ConfigError("no repository given.", hint=f"use e.g. {self._s.app.image_repository!r}.")
         from azure.containerregistry import ArtifactTagOrder
 
-        with map_azure_errors(f"list tags of {self.server}/{repository}", self._s, service="acr"):
+        with map_azure_errors(f"list tags of {self.server}/{repository}", self._s, service="acr",
+                              subject=repository):
             tags = [self._tag(repository, p) for p in self._c.registry().list_tag_properties(
                 repository, order_by=ArtifactTagOrder.LAST_UPDATED_ON_DESCENDING)]
         epoch = parse_time("1970-01-01T00:00:00Z")
@@ -56,14 +57,15 @@ class AzureRegistry:
         if not tag:
             raise ConfigError("no image tag given.", hint="use e.g. tag='v1.2.3'.")
         try:
-            with map_azure_errors(f"show tag {self.server}/{repository}:{tag}", self._s, service="acr"):
+            with map_azure_errors(f"show tag {self.server}/{repository}:{tag}", self._s, service="acr",
+                                  subject=repository):
                 return self._tag(repository, self._c.registry().get_tag_properties(repository, tag))
         except NotFoundError as exc:
             try:
                 known = [t.tag for t in self.list_tags(repository)[:10]]
             except Exception:  # the hint is best effort; the NotFoundError is what matters
                 known = []
-            show_tags = azcli.acr_repository_show_tags(self._s, oneline=True)
+            show_tags = azcli.acr_repository_show_tags(self._s, repository=repository, oneline=True)
             hint = (f"known tags (newest first): {', '.join(known)}" if known
                     else f"push the image first; check {show_tags}")
             raise NotFoundError(f"image {self.server}/{repository}:{tag} does not exist ({exc.message}).",

@@ -8,14 +8,18 @@ attributed to a revision is documented there).
 
 A partial answer (`LogsQueryPartialResult`: the service returned some rows and an error) is never passed
 off as complete: request stats and buckets carry `partial=True`; list results (slowest requests,
-exceptions, console lines) raise a `PartialTelemetryWarning` and set `last_partial` to the reason.
+exceptions, console lines) raise a `PartialTelemetryWarning` and set `last_partial` to the reason. A
+partial traffic answer without a single row is not "no traffic": request stats of named revisions carry
+`partial=True`; otherwise (stats of every revision, buckets) it raises `TargetError`, which the callers
+treat as incomplete data.
+Every query asks the service to give up after `SERVER_TIMEOUT_S` (the service default is 3 minutes, and
+azure-core retries: a slow query could hold a canary stage for many minutes).
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,24 +27,17 @@ from apexops.azure import kql
 from apexops.azure._clients import AzureClients
 from apexops.azure._convert import parse_time
 from apexops.azure._errors import map_azure_errors
-from apexops.errors import ConfigError
+from apexops.errors import ConfigError, TargetError
 from apexops.models import ExceptionRecord, LogLine, RequestRecord, RequestStats, TelemetryBucket
 
-__all__ = ["AzureTelemetry", "ErrorRate", "PartialTelemetryWarning"]
+__all__ = ["SERVER_TIMEOUT_S", "AzureTelemetry", "PartialTelemetryWarning"]
+
+#: seconds Log Analytics may spend on one query (the `Prefer: wait=` header; service default 180, max 600)
+SERVER_TIMEOUT_S = 60
 
 
 class PartialTelemetryWarning(UserWarning):
     """Azure Monitor answered with part of the data; the rows shown are incomplete."""
-
-
-@dataclass(frozen=True)
-class ErrorRate:
-    """The runbook's 'error count (last hour)': failed (success == false) over all requests, sampled."""
-
-    failed: int
-    total: int
-    rate_percent: float | None
-    partial: bool = False
 
 
 def _int(value: Any) -> int:
@@ -106,13 +103,16 @@ class AzureTelemetry:
         return self._s.reference(self._m.log_analytics_workspace_id_env)
 
     def _query(self, what: str, query: str, *, timespan: Any, target: str = "app_insights") -> Any:
-        with map_azure_errors(what, self._s, service="logs"):
+        workspace = None if target == "app_insights" and self.schema is kql.CLASSIC else self._workspace_id()
+        subject = self._m.log_analytics_workspace_id_env if workspace else None
+        with map_azure_errors(what, self._s, service="logs", subject=subject):
             client = self._c.logs()
             if target == "app_insights" and self.schema is kql.CLASSIC:
-                return client.query_resource(self.app_insights_resource_id, query, timespan=timespan)
-            workspace = self._workspace_id()
+                return client.query_resource(self.app_insights_resource_id, query, timespan=timespan,
+                                             server_timeout=SERVER_TIMEOUT_S)
             if workspace:
-                return client.query_workspace(workspace, query, timespan=timespan)
+                return client.query_workspace(workspace, query, timespan=timespan,
+                                              server_timeout=SERVER_TIMEOUT_S)
             if target == "app_insights":
                 env = self._m.log_analytics_workspace_id_env
                 raise ConfigError(
@@ -126,10 +126,20 @@ class AzureTelemetry:
             if not env_id:
                 raise ConfigError("the app reports no managed environment to read console logs from.",
                                   hint=f"export {self._m.log_analytics_workspace_id_env}=<workspace GUID>.")
-            return client.query_resource(env_id, query, timespan=timespan)
+            return client.query_resource(env_id, query, timespan=timespan, server_timeout=SERVER_TIMEOUT_S)
+
+    def _answer(self, what: str, query: str, timespan: Any, target: str = "app_insights",
+                empty_ok: bool = False) -> tuple[list[dict[str, Any]], str | None]:
+        """Rows and the partial reason; a partial answer with no row at all is an error unless `empty_ok`."""
+        rows, partial = _rows(self._query(what, query, timespan=timespan, target=target))
+        if partial and not rows and not empty_ok:
+            raise TargetError(f"{what}: Azure Monitor returned a partial answer without any row ({partial}); "
+                              "this is incomplete data, not an absence of traffic.",
+                              hint="retry in a minute, or narrow the window.")
+        return rows, partial
 
     def _list_rows(self, what: str, query: str, timespan: Any, target: str = "app_insights") -> list[dict]:
-        rows, partial = _rows(self._query(what, query, timespan=timespan, target=target))
+        rows, partial = self._answer(what, query, timespan, target, empty_ok=True)  # an empty list warns
         self.last_partial = partial
         if partial:
             warnings.warn(f"{what}: Azure Monitor returned partial data ({partial}); the list is incomplete.",
@@ -148,8 +158,8 @@ class AzureTelemetry:
     ) -> dict[str, RequestStats]:
         _check_window(since, until)
         q = kql.request_stats(self.schema, since, until, dimension=self._m.revision_dimension,
-                              revisions=revisions, slow_ms=slow_ms)
-        rows, partial = _rows(self._query("request stats", q, timespan=(since, until)))
+                              app=self._s.app.name, revisions=revisions, slow_ms=slow_ms)
+        rows, partial = self._answer("request stats", q, (since, until), empty_ok=bool(revisions))
         out: dict[str, RequestStats] = {}
         for r in rows:
             name = str(r.get("revision") or "")
@@ -175,9 +185,9 @@ class AzureTelemetry:
         _check_window(since, until)
         if not bucket_s > 0:
             raise ConfigError(f"bucket_s is {bucket_s}; it must be above 0.", hint="use e.g. bucket_s=60.")
-        q = kql.request_buckets(self.schema, since, until, bucket_s=bucket_s,
+        q = kql.request_buckets(self.schema, since, until, bucket_s=bucket_s, app=self._s.app.name,
                                 dimension=self._m.revision_dimension, revisions=revisions, slow_ms=slow_ms)
-        rows, partial = _rows(self._query("request buckets", q, timespan=(since, until)))
+        rows, partial = self._answer("request buckets", q, (since, until))
         buckets = [
             TelemetryBucket(
                 revision=str(r.get("revision") or ""), start=parse_time(r.get("start")) or since,
@@ -188,19 +198,10 @@ class AzureTelemetry:
         ]
         return sorted(buckets, key=lambda b: (b.start, b.revision))
 
-    def error_rate(self, since: datetime, until: datetime) -> ErrorRate:
-        """The runbook's first App Insights query (Azure target only; not part of the port)."""
-        _check_window(since, until)
-        rows, partial = _rows(self._query("error rate", kql.error_rate(self.schema, since, until),
-                                          timespan=(since, until)))
-        r = rows[0] if rows else {}
-        total, failed = _int(r.get("TotalCount")), _int(r.get("ErrorCount"))
-        return ErrorRate(failed=failed, total=total, rate_percent=(failed * 100.0 / total) if total else None,
-                         partial=partial is not None)
-
     def slowest_requests(self, since: datetime, until: datetime, *, top: int = 10) -> list[RequestRecord]:
         _check_window(since, until)
-        q = kql.slowest_requests(self.schema, since, until, dimension=self._m.revision_dimension, top=top)
+        q = kql.slowest_requests(self.schema, since, until, dimension=self._m.revision_dimension,
+                                 app=self._s.app.name, top=top)
         return [
             RequestRecord(
                 timestamp=parse_time(r.get("timestamp")) or since, revision=str(r.get("revision") or ""),
@@ -213,7 +214,8 @@ class AzureTelemetry:
 
     def exceptions(self, since: datetime, until: datetime, *, limit: int = 100) -> list[ExceptionRecord]:
         _check_window(since, until)
-        q = kql.exceptions(self.schema, since, until, dimension=self._m.revision_dimension, limit=limit)
+        q = kql.exceptions(self.schema, since, until, dimension=self._m.revision_dimension,
+                           app=self._s.app.name, limit=limit)
         return [
             ExceptionRecord(
                 timestamp=parse_time(r.get("timestamp")) or since, revision=str(r.get("revision") or ""),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from apexops.environment import Environment, connect
@@ -99,14 +99,8 @@ class LoadSummary:
         )
 
     def to_record(self) -> dict[str, Any]:
-        return {
-            "rate_rps": self.rate,
-            "sent": self.sent,
-            "completed": self.completed,
-            "transport_errors": self.transport_errors,
-            "by_revision": self.by_revision,
-            "errors_5xx_by_revision": self.errors_5xx_by_revision,
-        }
+        record = asdict(self)
+        return {"rate_rps": record.pop("rate"), **record}
 
 
 @contextlib.contextmanager

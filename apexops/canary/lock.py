@@ -29,13 +29,10 @@ __all__ = ["DeploymentLock"]
 class DeploymentLock:
     """with DeploymentLock(root, env="prod", app="apex-backend-prod", run_id=...): shift traffic"""
 
-    def __init__(
-        self, root: Path, *, env: str, app: str, run_id: str = "", now: datetime | None = None
-    ) -> None:
+    def __init__(self, root: Path, *, env: str, app: str, run_id: str = "") -> None:
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{env}--{app}")
         self.path = Path(root) / f"{safe}.lock"
         self.env, self.app, self.run_id = env, app, run_id
-        self._now = now
         self._fd: int | None = None
 
     def holder(self) -> dict[str, object]:
@@ -60,7 +57,7 @@ class DeploymentLock:
                 hint="wait for it to finish (see `apexops runs list`), or stop it; its traffic is restored "
                 "to the baseline when it stops.",
             ) from None
-        since = (self._now or datetime.now(UTC)).isoformat(timespec="seconds")
+        since = datetime.now(UTC).isoformat(timespec="seconds")
         os.ftruncate(fd, 0)
         os.write(fd, json.dumps({"run_id": self.run_id, "pid": os.getpid(), "since": since}).encode())
         self._fd = fd

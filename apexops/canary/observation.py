@@ -17,9 +17,6 @@ from apexops.models import Replica, RequestStats, Revision
 
 __all__ = ["HarmState", "Observation", "RevisionSnapshot", "measure", "restarts_since"]
 
-#: the harm checks, in the order tables show them: (name, the counted attribute)
-HARM_COUNTS = (("harm_errors", "errors_5xx"), ("harm_latency", "slow"))
-
 
 @dataclass(frozen=True)
 class HarmState:

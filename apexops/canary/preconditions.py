@@ -74,6 +74,19 @@ def _revision_check(app: ContainerApp, name: str, role: str, *, need_healthy: bo
     return CheckResult(check, Status.PASS, f"{name}: {rev.health_state}, active, {rev.running_state}", values)
 
 
+def _smoke_check(canary: str, smoke_run: Mapping[str, Any] | None, override: str) -> CheckResult:
+    """A passing smoke run (procedure 40) for the canary, or a person's override reason (WARN)."""
+    name = "smoke tests"
+    if smoke_run is not None:
+        run_id = smoke_run.get("run_id")
+        reason = f"run {run_id} passed for {canary} ({smoke_run.get('ended_at', '')})"
+        return CheckResult(name, Status.PASS, reason, {"run_id": run_id})
+    if override:
+        reason = f"no passing smoke run for {canary}; override: {override}"
+        return CheckResult(name, Status.WARN, reason, {"override": override})
+    return CheckResult(name, Status.FAIL, f"no passing smoke run (procedure 40) for {canary} in the ledger")
+
+
 def check_preconditions(
     app: ContainerApp,
     *,
@@ -88,41 +101,11 @@ def check_preconditions(
         _revision_check(app, baseline, "old", need_healthy=False),
     ]
     traffic = effective(app.get_traffic())
-    if traffic == {baseline: 100}:
-        checks.append(CheckResult("traffic", Status.PASS, f"{baseline} serves 100%", {"traffic": traffic}))
-    else:
-        checks.append(
-            CheckResult(
-                "traffic", Status.FAIL, f"traffic is {traffic}, expected {baseline}=100", {"traffic": traffic}
-            )
-        )
-    if smoke_run is not None:
-        checks.append(
-            CheckResult(
-                "smoke tests",
-                Status.PASS,
-                f"run {smoke_run.get('run_id')} passed for {canary} ({smoke_run.get('ended_at', '')})",
-                {"run_id": smoke_run.get("run_id")},
-            )
-        )
-    elif override.strip():
-        checks.append(
-            CheckResult(
-                "smoke tests",
-                Status.WARN,
-                f"no passing smoke run for {canary}; override: {override.strip()}",
-                {"override": override.strip()},
-            )
-        )
-    else:
-        checks.append(
-            CheckResult(
-                "smoke tests",
-                Status.FAIL,
-                f"no passing smoke run (procedure 40) for {canary} in the ledger",
-                {},
-            )
-        )
+    at_baseline = traffic == {baseline: 100}
+    why = f"{baseline} serves 100%" if at_baseline else f"traffic is {traffic}, expected {baseline}=100"
+    status = Status.PASS if at_baseline else Status.FAIL
+    checks.append(CheckResult("traffic", status, why, {"traffic": traffic}))
+    checks.append(_smoke_check(canary, smoke_run, override.strip()))
     return tuple(checks)
 
 

@@ -5,7 +5,8 @@ Facts (the contract the release procedure builds on):
 
     canary         {revision, baseline, verdict, reason, stages: [...], traffic_final: [...], rolled_back,
                     promoted_at?, load?}
-                   verdict: promoted | rolled_back | escalated | dry_run | interrupted | error
+                   verdict: promoted | unchanged | rolled_back | escalated | dry_run | interrupted | error
+                   (unchanged: the canary already served 100% and no run of 50 promoted it: SKIPPED)
     traffic_moved  True once any weight went to the canary (recorded before the first write)
 """
 
@@ -23,7 +24,7 @@ __all__ = ["shift_verdict", "stage_rows", "traffic_rows", "verdict_for"]
 
 #: the contract's verdict word -> the run's status: anything but a promotion or a dry run fails the run
 #: (an escalation too: traffic is back at the baseline and a person must pick it up)
-_STATUS = {"promoted": Status.PASS, "dry_run": Status.SKIPPED}
+_STATUS = {"promoted": Status.PASS, "dry_run": Status.SKIPPED, "unchanged": Status.SKIPPED}
 
 _HINTS = {
     "rolled_back": "traffic is back at the baseline (read back); the evidence folder holds the decision, the "

@@ -7,10 +7,12 @@ and what the run will do about it:
 
     shift     the baseline serves 100%, the canary is another revision: run the stages
     none      the canary already serves 100% (a re-run after a promotion): nothing to shift
-    refuse    the traffic is split, or there is no baseline: a previous run did not finish cleanly
+    refuse    the traffic is split, there is no baseline, or canary and baseline are one revision
 
 Revisions may be named in full ("apex-backend-prod--v1-2-3") or by suffix ("v1-2-3"). An unknown name is
-a ConfigError naming the parameter, before anything is read twice or changed.
+a ConfigError naming the parameter, before anything is read twice or changed; so is naming the revision
+that already serves 100% while a newer active one waits at 0% (the old revision passed by mistake: the
+run would shift nothing, so it must not read as a promotion).
 """
 
 from __future__ import annotations
@@ -80,37 +82,47 @@ def resolve_shift(
         else None
     )
     serving = next(iter(weights)) if len(weights) == 1 else None
+    found: str = canary
+
+    def outcome(base: str | None, action: str, reason: str) -> Resolution:
+        return Resolution(found, base, action, reason, weights)
+
+    if baseline == canary:
+        return outcome(baseline, "refuse", f"canary and baseline are the same revision ({canary})")
     if weights == {canary: 100}:
+        _refuse_an_old_revision(revisions, canary=canary, latest=latest)
         old = baseline if baseline and baseline != canary else previous_baseline
-        return Resolution(
-            canary, old, "none", f"nothing to shift: {canary} already serves 100% of the traffic", weights
-        )
+        return outcome(old, "none", f"nothing to shift: {canary} already serves 100% of the traffic")
     if baseline is None:
         baseline = serving
     shown = ", ".join(f"{k}={v}" for k, v in sorted(weights.items())) or "(empty)"
     if baseline is None:
-        return Resolution(
-            canary,
+        return outcome(
             None,
             "refuse",
             f"traffic is split ({shown}): no single revision serves 100% to shift from; a previous run "
             "did not finish cleanly",
-            weights,
-        )
-    if baseline == canary:
-        return Resolution(
-            canary, baseline, "refuse", f"canary and baseline are the same revision ({canary})", weights
         )
     if weights != {baseline: 100}:
-        return Resolution(
-            canary,
-            baseline,
-            "refuse",
-            f"traffic is {shown}, not {baseline}=100: stages start from the baseline only",
-            weights,
+        return outcome(
+            baseline, "refuse", f"traffic is {shown}, not {baseline}=100: stages start from the baseline only"
         )
-    return Resolution(
-        canary, baseline, "shift", f"{baseline} serves 100%; {canary} gets the policy's stages", weights
+    return outcome(baseline, "shift", f"{baseline} serves 100%; {canary} gets the policy's stages")
+
+
+def _refuse_an_old_revision(revisions: Sequence[Revision], *, canary: str, latest: str | None) -> None:
+    """ConfigError when `canary` (serving 100%) is not the newest revision and the newest is active: the
+    operator named the old revision instead of the one 30 created, and the run would move nothing."""
+    if not latest or latest == canary:
+        return
+    newest = next((r for r in revisions if r.name == latest), None)
+    if newest is not None and not newest.active:
+        return  # the newest was rolled back or deactivated: nothing waits to be shifted
+    raise ConfigError(
+        f"revision {canary} already serves 100%: nothing to shift; pass the new revision from 30's facts "
+        f"(new_revision), e.g. revision={latest}.",
+        hint="the revision parameter names the canary (the new revision), not the one serving now; "
+        "nothing was changed.",
     )
 
 

@@ -19,7 +19,6 @@ the stability window is a separate, gated step, not part of a rollout.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -40,8 +39,6 @@ from apexops.models import RequestStats, TrafficWeight
 from apexops.settings import CanaryPolicy
 
 if TYPE_CHECKING:
-    from contextlib import AbstractContextManager
-
     from apexops.environment import Environment
 
 __all__ = ["PollRecord", "Rollout", "RolloutResult"]
@@ -102,17 +99,6 @@ class RolloutResult:
     def ok(self) -> bool:
         return self.outcome == "promoted"
 
-    def facts(self) -> dict[str, Any]:
-        """Key facts for `apexops.record` and the ledger."""
-        return {
-            "outcome": self.outcome,
-            "reason": self.reason,
-            "stage": self.stage_index + 1,
-            "traffic": effective(self.traffic),
-            "polls": len(self.polls),
-            "decision": self.decision.to_record()["numbers"] if self.decision else None,
-        }
-
     def raise_for_failure(self) -> None:
         if self.outcome == "rolled_back":
             raise RolloutError(
@@ -160,7 +146,6 @@ class Rollout:
         run_id: str = "",
         guard: bool = True,
         on_stage: Callable[[int, int], None] | None = None,
-        lock: DeploymentLock | None = None,
     ) -> None:
         self.app, self.telemetry = env.app, env.telemetry
         self.env_name, self.app_name = env.settings.environment, env.settings.app.name
@@ -174,8 +159,6 @@ class Rollout:
         #: caller can record "traffic may have moved" before it has (a kernel death right after the write
         #: must not leave a record saying nothing moved)
         self.on_stage = on_stage
-        #: a lock the caller already holds for this app (then run() does not take its own)
-        self.lock = lock
         self.lock_dir = Path(lock_dir) if lock_dir is not None else outputs_root() / "locks"
 
     # ------------------------------------------------------------------ the run
@@ -207,10 +190,8 @@ class Rollout:
                         guard.disarm("restored after an exception")
                     raise
 
-    def _locked(self) -> AbstractContextManager[DeploymentLock]:
-        """The deployment lock for the run: the caller's when it holds one, else our own."""
-        if self.lock is not None and self.lock.held:
-            return contextlib.nullcontext(self.lock)
+    def _locked(self) -> DeploymentLock:
+        """The deployment lock for the run (held while it writes traffic)."""
         return DeploymentLock(self.lock_dir, env=self.env_name, app=self.app_name, run_id=self.run_id)
 
     def _check_start(self) -> None:

@@ -34,7 +34,7 @@ from apexops.canary.load import LoadSummary, load_duration_s, resolve_load_rps, 
 from apexops.canary.lock import DeploymentLock
 from apexops.canary.preconditions import check_preconditions, require, smoke_run_in_ledger
 from apexops.canary.report import shift_verdict, stage_rows, traffic_rows, verdict_for
-from apexops.canary.resolve import find_promotion, resolve_shift
+from apexops.canary.resolve import find_promotion, resolve_name, resolve_shift
 from apexops.canary.rollout import PollRecord, Rollout, RolloutResult
 from apexops.canary.stability import StabilityCheck, check_stability, deactivate
 from apexops.canary.traffic import split
@@ -93,12 +93,9 @@ class TrafficShift:
         self.policy = (
             policy.model_copy(update={"on_inconclusive": on_inconclusive}) if on_inconclusive else policy
         )
-        self.load_rps = resolve_load_rps(self.settings, synthetic_load_rps, policy=self.policy)
-        self.smoke_override, self.deactivate_old, self.dry_run = (
-            smoke_override.strip(),
-            deactivate_old,
-            dry_run,
-        )
+        self.load_rps = resolve_load_rps(self.settings, synthetic_load_rps, policy=self.policy, env=self.env)
+        self.smoke_override = smoke_override.strip()
+        self.deactivate_old, self.dry_run = deactivate_old, dry_run
         self.outputs = Path(outputs) if outputs else kernel.outputs_root()
         self.lock_dir = Path(lock_dir) if lock_dir else self.outputs / "locks"
         self.guard, self.clock = guard, clock
@@ -108,11 +105,17 @@ class TrafficShift:
         entries = self._ledger()
         state = self.app.show()
         latest = state.latest_revision_name
-        canary = revision or latest or ""
-        _, previous = find_promotion(entries, env=self.env_name, revision=canary) if canary else (None, None)
+        revisions = self.app.list_revisions()
+        canary = latest or ""
+        if revision:
+            canary = resolve_name(revisions, revision, app=self.app_name, parameter="revision")
+        found = find_promotion(entries, env=self.env_name, revision=canary) if canary else (None, None)
+        #: when a procedure-50 run promoted the canary (ledger): a re-run with nothing to shift reads as
+        #: that promotion only if it happened; otherwise the run changed nothing and says so (SKIPPED)
+        self.promoted_before, previous = found
         self.resolution = resolve_shift(
             app=self.app_name,
-            revisions=self.app.list_revisions(),
+            revisions=revisions,
             traffic=state.traffic,
             latest=latest,
             revision=revision,
@@ -203,19 +206,17 @@ class TrafficShift:
     def plan_rows(self) -> list[dict[str, Any]]:
         if self.action != "shift" or self.baseline is None:
             return []
-        rows = []
-        for i, s in enumerate(self.policy.stages):
-            rows.append(
-                {
-                    "stage": i + 1,
-                    "traffic list (complete, read back)": f"{self.canary}={s.weight}, "
-                    f"{self.baseline}={100 - s.weight}",
-                    "min s": s.min_duration_s,
-                    "max s": s.max_duration_s,
-                    "judged by": "harm tests vs baseline + SLO gate" if s.weight < 100 else "SLO gate only",
-                }
-            )
-        return rows
+        return [
+            {
+                "stage": i + 1,
+                "traffic list (complete, read back)": f"{self.canary}={s.weight}, "
+                f"{self.baseline}={100 - s.weight}",
+                "min s": s.min_duration_s,
+                "max s": s.max_duration_s,
+                "judged by": "harm tests vs baseline + SLO gate" if s.weight < 100 else "SLO gate only",
+            }
+            for i, s in enumerate(self.policy.stages)
+        ]
 
     def plan_message(self) -> tuple[str, Status]:
         slo = self.policy.slo
@@ -300,7 +301,10 @@ class TrafficShift:
         gen = None
         try:
             with synthetic_load(
-                self.settings, self.load_rps, load_duration_s(self.policy, from_stage=from_stage)
+                self.settings,
+                self.load_rps,
+                load_duration_s(self.policy, from_stage=from_stage),
+                env=self.env,
             ) as gen:
                 result = rollout.run(from_stage=from_stage, state=state)
         except BaseException as exc:
@@ -374,11 +378,10 @@ class TrafficShift:
     def load_rows(self) -> list[dict[str, Any]]:
         if self.load is None:
             return []
-        rows = [
+        return [
             {"revision": r, "requests": n, "5xx": self.load.errors_5xx_by_revision.get(r, 0)}
             for r, n in self.load.by_revision.items()
         ]
-        return rows
 
     # ------------------------------------------------------------------ step 6: escalation
 
@@ -428,16 +431,14 @@ class TrafficShift:
     def stability(self) -> StabilityCheck:
         promoted_at = self.promoted_at
         if promoted_at is None and self.action == "none":
-            promoted_at, _ = find_promotion(self._ledger(), env=self.env_name, revision=self.canary)
-        promoted = self.action == "none" or (self.result is not None and self.result.outcome == "promoted")
+            promoted_at = self.promoted_before
+        promoted = promoted_at is not None or (self.result is not None and self.result.outcome == "promoted")
         if not promoted:
+            why = "the canary was not promoted in this run"
+            if self.action == "none":
+                why = f"no procedure-50 run promoted {self.canary}: there is no old revision to deactivate"
             self.stability_check = StabilityCheck(
-                self.canary,
-                self.baseline,
-                self.policy.stability_window_s,
-                None,
-                Status.SKIPPED,
-                "the canary was not promoted in this run",
+                self.canary, self.baseline, self.policy.stability_window_s, None, Status.SKIPPED, why
             )
         else:
             self.stability_check = check_stability(
@@ -490,7 +491,11 @@ class TrafficShift:
             return shift_verdict("dry_run", (reason, *(f"a real run would stop: {f}" for f in failed)))
         if self.action == "none" and self.result is None:
             self._record("traffic_moved", False)
-            self._record_canary("promoted", self.resolution.reason)
+            if self.promoted_before is None:
+                why = f"{self.resolution.reason}; no procedure-50 run in the ledger promoted it"
+                self._record_canary("unchanged", why)
+            else:
+                self._record_canary("promoted", self.resolution.reason)
         extra = []
         if self.stability_check is not None:
             extra.append(f"old revision: {self.stability_check.reason}")

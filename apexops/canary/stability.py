@@ -40,10 +40,6 @@ class StabilityCheck:
     def ready(self) -> bool:
         return self.status is Status.PASS
 
-    @property
-    def until(self) -> datetime | None:
-        return self.promoted_at + timedelta(seconds=self.window_s) if self.promoted_at else None
-
     def rows(self) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = [
             {"check": "old revision", "status": Status.INFO, "detail": self.old or "(unknown)"},

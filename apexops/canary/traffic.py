@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 
 from apexops.errors import TrafficError, VerificationError
 from apexops.models import TrafficWeight
-from apexops.ports import ContainerApp, ProgressCallback
+from apexops.ports import ContainerApp
 
 __all__ = ["effective", "split", "write_traffic"]
 
@@ -42,12 +42,10 @@ def _show(weights: Mapping[str, int]) -> str:
     return ", ".join(f"{name}={w}" for name, w in sorted(weights.items())) or "(empty)"
 
 
-def write_traffic(
-    app: ContainerApp, weights: Iterable[TrafficWeight], *, on_progress: ProgressCallback | None = None
-) -> list[TrafficWeight]:
+def write_traffic(app: ContainerApp, weights: Iterable[TrafficWeight]) -> list[TrafficWeight]:
     """Replace the whole traffic list, then read it back; VerificationError if it is not what was written."""
     wanted = list(weights)
-    app.set_traffic(wanted, on_progress=on_progress)
+    app.set_traffic(wanted)
     actual = app.get_traffic()
     if effective(actual) != effective(wanted):
         raise VerificationError(

@@ -37,7 +37,6 @@ class AppliedRevision:
     name: str
     image: str
     created: bool
-    previous_latest: str | None
     traffic_before: tuple[TrafficWeight, ...]
     traffic_after: tuple[TrafficWeight, ...]
 
@@ -71,9 +70,7 @@ def apply_plan(
         )
     if plan.action == "none":
         existing = app.get_revision(plan.existing or before.latest_revision_name or "")
-        return AppliedRevision(
-            existing.name, existing.image, False, before.latest_revision_name, traffic_before, traffic_before
-        )
+        return AppliedRevision(existing.name, existing.image, False, traffic_before, traffic_before)
     known = {r.name for r in app.list_revisions()}
     after = app.update(plan.update, on_progress=on_progress)
     new = after.latest_revision_name
@@ -99,6 +96,4 @@ def apply_plan(
             hint="another change may have raced this one: inspect the revisions (80-troubleshooting) "
             "before re-running 30.",
         )
-    return AppliedRevision(
-        new, revision.image, True, before.latest_revision_name, traffic_before, traffic_after
-    )
+    return AppliedRevision(new, revision.image, True, traffic_before, traffic_after)

@@ -12,22 +12,10 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from apexops.display import table_bundle
 from apexops.status import Status, style
 
 __all__ = ["LiveTable", "watch_table"]
-
-
-def _text(columns: list[str], rows: list[list[str]], title: str, caption: str) -> str:
-    widths = [min(60, max([len(c)] + [len(r[i]) for r in rows])) for i, c in enumerate(columns)]
-
-    def fmt(values: Sequence[str]) -> str:
-        return "  ".join(v[:60].ljust(w) for v, w in zip(values, widths, strict=False)).rstrip()
-
-    lines = [title] if title else []
-    lines += [fmt(columns), fmt(["-" * w for w in widths]), *(fmt(r) for r in rows)]
-    if caption:
-        lines.append(caption)
-    return "\n".join(lines)
 
 
 #: revision phases shown with the status colours they mean (failed and timed_out read as FAIL by
@@ -54,30 +42,10 @@ class LiveTable:
         self.updates = 0
 
     def bundle(self, rows: Sequence[Mapping[str, Any]], caption: str = "") -> dict[str, str]:
-        columns: list[str] = []
-        for row in rows:
-            columns += [str(k) for k in row if str(k) not in columns]
-        cells = [["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows]
-        head = "".join(f'<th style="text-align:left">{html.escape(c)}</th>' for c in columns)
-        body = "".join(
-            "<tr>"
-            + "".join(
-                f'<td style="text-align:left">{_badge(v) if c == self.status_column else html.escape(v)}</td>'
-                for c, v in zip(columns, r, strict=False)
-            )
-            + "</tr>"
-            for r in cells
+        shown = [{k: "" if v is None else str(v) for k, v in row.items()} for row in rows]
+        return table_bundle(
+            shown, status_column=self.status_column, title=self.title, caption=caption, badge=_badge
         )
-        cap = (
-            f"<caption style='text-align:left;font-weight:600'>{html.escape(self.title)}</caption>"
-            if self.title
-            else ""
-        )
-        foot = f"<div style='color:#555'>{html.escape(caption)}</div>" if caption else ""
-        return {
-            "text/html": f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{foot}",
-            "text/plain": _text(columns, cells, self.title, caption),
-        }
 
     def update(self, rows: Sequence[Mapping[str, Any]], *, caption: str = "") -> None:
         """Draw the table (the first call displays it, later calls replace that display)."""

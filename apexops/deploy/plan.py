@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -35,6 +35,7 @@ __all__ = [
 ]
 
 _REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
+_TEMPLATE_FIELDS = ("image", "cpu", "memory", "min_replicas", "max_replicas")
 
 
 def resolve_env(env: Mapping[str, str], environ: Mapping[str, str]) -> dict[str, str]:
@@ -78,16 +79,9 @@ def revision_suffix_for(tag: str, now: datetime) -> str:
 
 
 def _merged(current: AppTemplate, update: AppUpdate) -> AppTemplate:
-    env = dict(current.env)
-    env.update(update.env or {})
-    return AppTemplate(
-        image=update.image if update.image is not None else current.image,
-        env=env,
-        cpu=update.cpu if update.cpu is not None else current.cpu,
-        memory=update.memory if update.memory is not None else current.memory,
-        min_replicas=update.min_replicas if update.min_replicas is not None else current.min_replicas,
-        max_replicas=update.max_replicas if update.max_replicas is not None else current.max_replicas,
-    )
+    """The template after `update`: None keeps the current value; env is merged into the current one."""
+    given = {f: v for f in _TEMPLATE_FIELDS if (v := getattr(update, f)) is not None}
+    return AppTemplate(**{**asdict(current), **given, "env": {**current.env, **(update.env or {})}})
 
 
 def _same(a: AppTemplate, b: AppTemplate) -> bool:
@@ -111,12 +105,7 @@ class PlanRow:
     change: Literal["unchanged", "changed", "added"]
 
     def row(self) -> dict[str, Any]:
-        return {
-            "setting": self.setting,
-            "current": self.current,
-            "requested": self.requested,
-            "change": self.change,
-        }
+        return asdict(self)
 
 
 def _shown(name: str, value: Any) -> str:
@@ -181,12 +170,16 @@ class DeployPlan:
         return Status.WARN if self.action == "create" else Status.SKIPPED
 
 
+def _activity(rev: Revision) -> str:
+    return "active" if rev.active else "inactive"
+
+
 def _describe(rev: Revision) -> str:
     state = rev.health_state if rev.health_state not in ("", "None") else rev.provisioning_state
     return (
         f"revision {rev.name} already runs image {rev.image.rsplit(':', 1)[-1]} "
         f"({state}, {rev.traffic_weight}% traffic, {rev.replicas} replica(s), "
-        f"{'active' if rev.active else 'inactive'})"
+        f"{_activity(rev)})"
     )
 
 
@@ -247,13 +240,8 @@ def plan_deploy(
             n = sum(1 for r in rows if r.change != "unchanged")
             reason = f"{n} setting(s) change: a new revision will be created from {update.image}."
         if earlier:
-            reason += (
-                " Earlier revision(s) with this image: "
-                + "; ".join(
-                    f"{r.name} ({r.health_state}, {'active' if r.active else 'inactive'})" for r in earlier
-                )
-                + "."
-            )
+            shown = "; ".join(f"{r.name} ({r.health_state}, {_activity(r)})" for r in earlier)
+            reason += f" Earlier revision(s) with this image: {shown}."
         reason += " It gets no traffic here (traffic is procedure 50's job)."
     shown_env = {k: (HIDDEN if looks_secret(k) else v) for k, v in (update.env or {}).items()}
     command = azcli.containerapp_update(settings, replace(update, env=shown_env))

@@ -78,10 +78,6 @@ class Deployment:
         self.checks: list[CheckResult] = []
         self.troubleshooting: Troubleshooting | None = None
 
-    @property
-    def min_replicas(self) -> int:
-        return self.settings.app.min_replicas
-
     # ------------------------------------------------------------------ steps
 
     def check_image(self) -> ImageCheck:
@@ -135,7 +131,7 @@ class Deployment:
         self.watch = watch_revision(
             self.env.app,
             self.applied.name,
-            min_replicas=self.min_replicas,
+            min_replicas=self.settings.app.min_replicas,
             timeout_s=self.health_timeout_s,
             poll_s=self.poll_s,
             crash_restarts=self.crash_restarts,
@@ -150,7 +146,7 @@ class Deployment:
         if self.applied is None:
             return []
         revision = self.env.app.get_revision(self.applied.name)
-        checks = check_revision_state(revision, min_replicas=self.min_replicas)
+        checks = check_revision_state(revision, min_replicas=self.settings.app.min_replicas)
         if revision.url and revision.active:
             checks += probe_revision_url(revision, timeout_s=self.settings.smoke.request_timeout_s)
         else:

@@ -8,35 +8,14 @@ but a value under a secret-looking name is never printed, whatever its origin.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
-from apexops.redact import looks_secret_name
-from apexops.tokens import known_secret_values
+# HIDDEN, looks_secret and scrub_text live in apexops.redact (shared with apexops.troubleshoot); re-exported
+# here for the deployment modules that import them from this module
+from apexops.redact import HIDDEN, looks_secret, scrub_text
 
 __all__ = ["HIDDEN", "looks_secret", "redact_mapping", "scrub_text"]
-
-HIDDEN = "<hidden>"
-
-_SECRET_NAME = re.compile(
-    r"(passw(or)?d|passwd|secret|token|api_?key|access_?key|account_?key|private_?key|(^|_)sas(_|$)|"
-    r"conn(ection)?_?str(ing)?|credential|signing_?key|client_?secret|(^|_)key$)",
-    re.I,
-)
-#: keys that hold references to secrets, not secrets (ACA: secretRef, passwordSecretRef, keyVaultUrl)
-_REFERENCE = re.compile(r"(secret_?ref|_env$|key_?vault_?url)", re.I)
-
-
-def looks_secret(name: str) -> bool:
-    """True when a key or variable name suggests its value is a secret (references excepted).
-
-    Deliberately the union of this module's patterns and the run-wide redactor's
-    (`apexops.redact.looks_secret_name`): hiding a harmless value costs little, printing a key a lot.
-    """
-    if _REFERENCE.search(name):
-        return False
-    return bool(_SECRET_NAME.search(name)) or looks_secret_name(name)
 
 
 def redact_mapping(data: Any) -> Any:
@@ -66,11 +45,3 @@ def _redact(data: Any, *, in_secrets: bool) -> Any:
     if isinstance(data, str):
         return scrub_text(data)
     return data
-
-
-def scrub_text(text: str) -> str:
-    """Replace every token value this process has seen with HIDDEN."""
-    for value in known_secret_values():
-        if value in text:
-            text = text.replace(value, HIDDEN)
-    return text

@@ -37,22 +37,20 @@ def traffic_rows(traffic: Sequence[TrafficWeight]) -> list[dict[str, Any]]:
 
 def revision_rows(revisions: Sequence[Revision], *, highlight: str | None = None) -> list[dict[str, Any]]:
     """The runbook's revision table: name, active, health, replicas, traffic, image, created."""
-    rows = []
-    for r in revisions:
-        rows.append(
-            {
-                "revision": r.name + ("  ◀ new" if highlight and r.name == highlight else ""),
-                "active": r.active,
-                "provisioning": r.provisioning_state,
-                "health": r.health_state,
-                "running": r.running_state,
-                "replicas": r.replicas,
-                "traffic": r.traffic_weight,
-                "image": r.image,
-                "created": r.created_time.isoformat(timespec="seconds") if r.created_time else "",
-            }
-        )
-    return rows
+    return [
+        {
+            "revision": r.name + ("  ◀ new" if highlight and r.name == highlight else ""),
+            "active": r.active,
+            "provisioning": r.provisioning_state,
+            "health": r.health_state,
+            "running": r.running_state,
+            "replicas": r.replicas,
+            "traffic": r.traffic_weight,
+            "image": r.image,
+            "created": r.created_time.isoformat(timespec="seconds") if r.created_time else "",
+        }
+        for r in revisions
+    ]
 
 
 def _revision_json(r: Revision) -> dict[str, Any]:

@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from apexops.deploy.secrets import HIDDEN, looks_secret, scrub_text
+from apexops.redact import HIDDEN, looks_secret, scrub_text
+from apexops.troubleshoot.logs import log_rows
 
 if TYPE_CHECKING:
     from apexops.models import AppState, LogLine, Replica, Revision
@@ -51,14 +52,6 @@ def registry_rows(registries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
 _READINESS = re.compile(r"GET /health/ready (5\d\d)")
 
 
-def _log_rows(lines: Sequence[LogLine]) -> list[dict[str, Any]]:
-    """Log lines as rows, the same folding and scrubbing as procedure 80 (one place decides what shows)."""
-    # lazy: apexops.troubleshoot imports apexops.deploy.secrets, so a top-level import here is a cycle
-    from apexops.troubleshoot.logs import log_rows
-
-    return log_rows(lines)
-
-
 @dataclass(frozen=True)
 class Troubleshooting:
     """Everything gathered about a failed revision, ready for tables, plus findings and the next step."""
@@ -73,10 +66,10 @@ class Troubleshooting:
     unavailable: tuple[str, ...] = field(default_factory=tuple)
 
     def log_rows(self) -> list[dict[str, Any]]:
-        return _log_rows(self.logs)
+        return log_rows(self.logs)
 
     def error_rows(self) -> list[dict[str, Any]]:
-        return _log_rows(self.errors)
+        return log_rows(self.errors)
 
     def tables(self) -> list[tuple[str, list[dict[str, Any]]]]:
         """(title, rows) for every table the notebook shows, in reading order."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from apexops.errors import ApexopsError
@@ -58,17 +58,7 @@ class RevisionStatus:
 
     def same_state(self, other: RevisionStatus) -> bool:
         """Equal in everything but time: the live table adds a row only when something changed."""
-        keys = (
-            "phase",
-            "provisioning_state",
-            "running_state",
-            "health_state",
-            "replicas",
-            "restarts",
-            "ready",
-            "note",
-        )
-        return all(getattr(self, k) == getattr(other, k) for k in keys)
+        return replace(self, elapsed_s=other.elapsed_s) == other
 
 
 def phase_of(
@@ -106,9 +96,6 @@ class WatchResult:
     @property
     def ok(self) -> bool:
         return self.outcome == "healthy"
-
-    def rows(self) -> list[dict[str, Any]]:
-        return [s.row() for s in self.history]
 
 
 def watch_revision(

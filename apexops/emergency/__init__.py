@@ -8,20 +8,6 @@ storage access) as diagnostics first, then one explicit, gated recovery with rea
 
 from __future__ import annotations
 
-from apexops.emergency.diagnose import SCENARIOS, Diagnostics, Summary, last_good_candidates, summarize
 from apexops.emergency.procedure import EmergencyProcedure
-from apexops.emergency.recovery import RECOVERIES, RecoveryPlan, RecoveryResult, apply_recovery, plan_recovery
 
-__all__ = [
-    "RECOVERIES",
-    "SCENARIOS",
-    "Diagnostics",
-    "EmergencyProcedure",
-    "RecoveryPlan",
-    "RecoveryResult",
-    "Summary",
-    "apply_recovery",
-    "last_good_candidates",
-    "plan_recovery",
-    "summarize",
-]
+__all__ = ["EmergencyProcedure"]

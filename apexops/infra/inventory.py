@@ -17,14 +17,7 @@ from urllib.parse import urlparse
 from apexops.models import ResourceInfo
 from apexops.status import Status, worst
 
-__all__ = [
-    "OUTPUT_LABELS",
-    "Inventory",
-    "OutputsCheck",
-    "check_outputs",
-    "compare_inventory",
-    "resource_key",
-]
+__all__ = ["OUTPUT_LABELS", "Inventory", "OutputsCheck", "check_outputs", "compare_inventory", "resource_key"]
 
 _OK_STATES = {"succeeded"}
 _BAD_STATES = {"failed", "canceled"}

@@ -350,9 +350,7 @@ class InfraProcedure:
 
     def outputs(self) -> OutputsCheck | None:
         """The deployment's outputs checked against the parameters file; the last run's in a dry run."""
-        source = self.result
-        if source is None:
-            source = self.env.deployments.get(self.name)
+        source = self.result or self.env.deployments.get(self.name)
         if source is None or source.provisioning_state != "Succeeded":
             return None
         sql = next(

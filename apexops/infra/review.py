@@ -69,14 +69,12 @@ class ReviewRule:
         ):
             return False
         if self.property_paths:
-            paths = [
-                leaf[0].lower()
+            leaves = [
+                leaf[0]
                 for d in change.delta
-                for leaf in [
-                    (d.path, "", None, None),
-                    *leaf_changes(d.path, d.change_type, d.before, d.after),
-                ]
+                for leaf in leaf_changes(d.path, d.change_type, d.before, d.after)
             ]
+            paths = [path.lower() for path in (*(d.path for d in change.delta), *leaves)]
             return any(p in path for p in self.property_paths for path in paths)
         return True
 

@@ -121,11 +121,7 @@ def _parameters(settings: Settings, app: AppTemplate | Mapping[str, Any]) -> dic
 
 
 def parameters_for(
-    settings: Settings,
-    app: AppTemplate,
-    *,
-    image: str | None = None,
-    sql_admin_group_object_id: str = "",
+    settings: Settings, app: AppTemplate, *, image: str | None = None, sql_admin_group_object_id: str = ""
 ) -> dict[str, Any]:
     """The deployment parameters (the .bicepparam file's values) for an environment.
 

@@ -8,63 +8,35 @@
 
 Every function takes an SQLAlchemy Engine (the Database port's `engine()`) and the Alembic script
 directory (default `apexops.schema.MIGRATIONS_DIR`, overridable for fixture histories). Results are frozen
-dataclasses with statuses (`apexops.status.Status`) and reasons, and `rows()` for notebook tables.
+dataclasses with statuses (`apexops.status.Status`) and reasons, and `rows()` for notebook tables (their
+types live in the submodules: `migrations.plan.MigrationPlan`, `migrations.execute.ExecutionResult` ...).
 sqlalchemy and alembic are imported inside the functions that use them throughout the package
 (heavy libraries: importing a result type, as troubleshooting and the release planner do, stays cheap).
 """
 
 from __future__ import annotations
 
-from apexops.migrations.connectivity import ConnectivityResult, check_from_app
+from apexops.migrations.connectivity import check_from_app
 from apexops.migrations.diagnostics import (
-    Diagnostic,
-    KillResult,
     blocking_sessions,
     database_size,
     kill_session,
     long_running_queries,
 )
-from apexops.migrations.execute import ExecutionResult, StampResult, StepResult, apply, stamp
-from apexops.migrations.lint import LintOptions, LintReport, lint, parse_acknowledgements, rule_table
-from apexops.migrations.plan import (
-    DataAtRisk,
-    MigrationPlan,
-    Preconditions,
-    check_preconditions,
-    plan_downgrade,
-    plan_upgrade,
-)
-from apexops.migrations.preview import (
-    Preview,
-    preview_downgrade,
-    preview_upgrade,
-    render_downgrade,
-    render_upgrade,
-)
+from apexops.migrations.execute import apply, stamp
+from apexops.migrations.lint import LintOptions, lint, parse_acknowledgements
+from apexops.migrations.plan import check_preconditions, plan_downgrade, plan_upgrade
+from apexops.migrations.preview import preview_sql, render
 from apexops.migrations.procedure import MigrationProcedure
-from apexops.migrations.rules import RULES, Finding, Severity
-from apexops.migrations.state import MigrationState, read_state
-from apexops.migrations.verify import Verification, verify
+from apexops.migrations.rules import RULES, Severity
+from apexops.migrations.state import read_state
+from apexops.migrations.verify import verify
 
 __all__ = [
     "RULES",
-    "ConnectivityResult",
-    "DataAtRisk",
-    "Diagnostic",
-    "ExecutionResult",
-    "Finding",
-    "KillResult",
     "LintOptions",
-    "LintReport",
-    "MigrationPlan",
     "MigrationProcedure",
-    "MigrationState",
-    "Preconditions",
-    "Preview",
     "Severity",
-    "StampResult",
-    "StepResult",
-    "Verification",
     "apply",
     "blocking_sessions",
     "check_from_app",
@@ -76,12 +48,9 @@ __all__ = [
     "parse_acknowledgements",
     "plan_downgrade",
     "plan_upgrade",
-    "preview_downgrade",
-    "preview_upgrade",
+    "preview_sql",
     "read_state",
-    "render_downgrade",
-    "render_upgrade",
-    "rule_table",
+    "render",
     "stamp",
     "verify",
 ]

@@ -30,7 +30,6 @@ __all__ = [
     "RevisionInfo",
     "RunningStep",
     "capture_running",
-    "default_script_dir",
     "fingerprint",
     "lineage",
     "make_config",
@@ -38,10 +37,6 @@ __all__ = [
     "run_command",
     "script_directory",
 ]
-
-
-def default_script_dir() -> Path:
-    return MIGRATIONS_DIR
 
 
 def make_config(
@@ -56,7 +51,7 @@ def make_config(
 ) -> Config:
     from alembic.config import Config
 
-    folder = Path(script_dir or default_script_dir())
+    folder = Path(script_dir or MIGRATIONS_DIR)
     cfg = Config(output_buffer=output_buffer, stdout=io.StringIO())
     cfg.set_main_option("script_location", str(folder))
     cfg.attributes.update(
@@ -84,7 +79,7 @@ def script_directory(script_dir: Path | str | None = None) -> ScriptDirectory:
     from alembic.script import ScriptDirectory
     from alembic.util import CommandError
 
-    folder = Path(script_dir or default_script_dir()).resolve()
+    folder = Path(script_dir or MIGRATIONS_DIR).resolve()
     if not (folder / "env.py").is_file():
         raise MigrationError(
             f"{folder} is not an Alembic script directory (no env.py).",
@@ -144,7 +139,6 @@ class RevisionInfo:
     doc: str
     path: str
     is_head: bool
-    is_base: bool
 
     @property
     def label(self) -> str:
@@ -159,7 +153,6 @@ def revision_info(script: Script) -> RevisionInfo:
         doc=(script.doc or "").strip(),
         path=str(script.path),
         is_head=bool(script.is_head),
-        is_base=bool(script.is_base),
     )
 
 

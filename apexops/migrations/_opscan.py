@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from apexops.migrations.dialects import ident
+
 __all__ = ["ColumnSpec", "FunctionScan", "OpCall", "RevisionScan", "scan_revision"]
 
 _RESULT_READS = {
@@ -64,6 +66,10 @@ class OpCall:
     columns: tuple[str, ...] = ()  # local columns of a foreign key / index
     kw_source: dict[str, str] = field(default_factory=dict)  # keyword -> source text (types are calls)
 
+    def obj(self, kind: str) -> str:
+        """The object a finding names: "column users.email", "index users.ix_email" ..."""
+        return f"{kind} {ident(self.table)}.{ident(self.target)}"
+
 
 @dataclass(frozen=True)
 class FunctionScan:
@@ -74,9 +80,6 @@ class FunctionScan:
     calls: tuple[OpCall, ...] = ()
     data_reads: tuple[tuple[int, str], ...] = ()
 
-    def named(self, *names: str) -> list[OpCall]:
-        return [c for c in self.calls if c.name in names]
-
 
 @dataclass(frozen=True)
 class RevisionScan:
@@ -85,7 +88,6 @@ class RevisionScan:
     upgrade: FunctionScan
     downgrade: FunctionScan
     waivers: dict[str, str] = field(default_factory=dict)
-    parse_error: str | None = None
 
     def function(self, direction: str) -> FunctionScan:
         return self.upgrade if direction == "upgrade" else self.downgrade
@@ -290,16 +292,9 @@ def scan_revision(revision: str, path: str | Path) -> RevisionScan:
     waivers = {m.group(1).upper(): m.group(2).strip() for m in _WAIVER.finditer(source)}
     try:
         tree = ast.parse(source)
-    except SyntaxError as exc:
-        empty = FunctionScan("upgrade", False, True, False)
-        return RevisionScan(
-            revision,
-            str(path),
-            empty,
-            FunctionScan("downgrade", False, True, False),
-            waivers,
-            f"SyntaxError: {exc}",
-        )
+    except SyntaxError:  # nothing to read; the preview's rendering error reports the file
+        up, down = (FunctionScan(name, False, True, False) for name in ("upgrade", "downgrade"))
+        return RevisionScan(revision, str(path), up, down, waivers)
     return RevisionScan(
         revision,
         str(path),

@@ -9,41 +9,34 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from apexops.migrations._sqlscan import Stmt
 from apexops.migrations.dialects import ident
 from apexops.migrations.rules import ACK, BLOCK, Finding, RevisionContext, ours, rule_why
 
 
 def mig001_drop_table(ctx: RevisionContext) -> Iterator[Finding]:
-    for op in ctx.ops:
-        if (
-            op.name == "drop_table"
-            and op.table
-            and not ctx.undone(f"table {ident(op.table)}")
-            and ident(op.table) not in ctx.created_here
-        ):
-            t = ident(op.table)
-            yield ctx.find(
-                "MIG-001",
-                op.source,
-                source="op",
-                obj=f"table {t}",
-                reason=rule_why("MIG-001") + ctx.rows_note(t),
-            )
-    for s in ctx.statements:
-        if (
-            s.verb == "drop table"
-            and not ours(s.table)
-            and s.table not in ctx.rebuilt_tables
-            and s.table not in ctx.created_here
-            and not ctx.undone(f"table {s.table}")
-        ):
-            yield ctx.find(
-                "MIG-001",
-                s.text,
-                source="sql",
-                obj=f"table {s.table}",
-                reason=rule_why("MIG-001") + ctx.rows_note(s.table),
-            )
+    dropped = [(op.source, "op", ident(op.table)) for op in ctx.ops if op.name == "drop_table" and op.table]
+    dropped += [
+        (s.text, "sql", s.table)
+        for s in ctx.statements
+        if s.verb == "drop table" and not ours(s.table) and s.table not in ctx.rebuilt_tables
+    ]
+    for text, source, table in dropped:
+        if table not in ctx.created_here and not ctx.undone(f"table {table}"):
+            why = rule_why("MIG-001") + ctx.rows_note(table)
+            yield ctx.find("MIG-001", text, source=source, obj=f"table {table}", reason=why)
+
+
+_DROP_COLUMN = re.compile(r"DROP COLUMN (?:IF EXISTS )?([\w\"\[\]]+)", re.I)
+
+
+def _dropped_columns(s: Stmt) -> list[str]:
+    """The columns an ALTER TABLE statement drops (not a constraint, index or default)."""
+    if s.verb != "alter table":
+        return []
+    return [
+        ident(c) for c in _DROP_COLUMN.findall(s.flat) if c.upper() not in ("CONSTRAINT", "INDEX", "DEFAULT")
+    ]
 
 
 def mig002_drop_column(ctx: RevisionContext) -> Iterator[Finding]:
@@ -52,32 +45,22 @@ def mig002_drop_column(ctx: RevisionContext) -> Iterator[Finding]:
         if ctx.dialect == "mssql"
         else ""
     )
-    for op in ctx.ops:
-        if op.name == "drop_column" and op.table and op.target:
-            obj = f"column {ident(op.table)}.{ident(op.target)}"
-            if not ctx.undone(obj) and not ctx.is_new(op.table):
-                yield ctx.find(
-                    "MIG-002",
-                    op.source,
-                    source="op",
-                    obj=obj,
-                    reason=rule_why("MIG-002") + ctx.rows_note(obj.split(" ", 1)[1]) + mssql,
-                )
-    for s in ctx.statements:
-        if s.verb != "alter table" or ours(s.table):
-            continue
-        for col in re.findall(r"DROP COLUMN (?:IF EXISTS )?([\w\"\[\]]+)", s.flat, re.I):
-            if col.upper() in ("CONSTRAINT", "INDEX", "DEFAULT"):
-                continue
-            obj = f"column {s.table}.{ident(col)}"
-            if not ctx.undone(obj) and not ctx.is_new(s.table):
-                yield ctx.find(
-                    "MIG-002",
-                    s.text,
-                    source="sql",
-                    obj=obj,
-                    reason=rule_why("MIG-002") + ctx.rows_note(obj.split(" ", 1)[1]) + mssql,
-                )
+    dropped = [
+        (op.source, "op", f"{ident(op.table)}.{ident(op.target)}")
+        for op in ctx.ops
+        if op.name == "drop_column" and op.table and op.target
+    ]
+    dropped += [
+        (s.text, "sql", f"{s.table}.{c}")
+        for s in ctx.statements
+        if not ours(s.table)
+        for c in _dropped_columns(s)
+    ]
+    for text, source, key in dropped:
+        obj = f"column {key}"
+        if not ctx.undone(obj) and not ctx.is_new(key.split(".")[0]):
+            why = rule_why("MIG-002") + ctx.rows_note(key) + mssql
+            yield ctx.find("MIG-002", text, source=source, obj=obj, reason=why)
 
 
 def mig003_drop_schema(ctx: RevisionContext) -> Iterator[Finding]:
@@ -92,13 +75,8 @@ def mig004_unbounded_delete(ctx: RevisionContext) -> Iterator[Finding]:
             continue
         if s.verb == "truncate" or (s.verb in ("delete", "update") and not re.search(r"\bWHERE\b", s.upper)):
             what = "TRUNCATE" if s.verb == "truncate" else f"{s.verb.upper()} without WHERE"
-            yield ctx.find(
-                "MIG-004",
-                s.text,
-                source="sql",
-                obj=f"table {s.table}",
-                reason=f"{what} on {s.table}: " + rule_why("MIG-004") + ctx.rows_note(s.table),
-            )
+            why = f"{what} on {s.table}: " + rule_why("MIG-004") + ctx.rows_note(s.table)
+            yield ctx.find("MIG-004", s.text, source="sql", obj=f"table {s.table}", reason=why)
 
 
 def mig005_rename_table(ctx: RevisionContext) -> Iterator[Finding]:
@@ -117,9 +95,7 @@ def mig005_rename_table(ctx: RevisionContext) -> Iterator[Finding]:
 def mig006_rename_column(ctx: RevisionContext) -> Iterator[Finding]:
     for op in ctx.ops:
         if op.name == "alter_column" and op.kwargs.get("new_column_name") and op.table and op.target:
-            yield ctx.find(
-                "MIG-006", op.source, source="op", obj=f"column {ident(op.table)}.{ident(op.target)}"
-            )
+            yield ctx.find("MIG-006", op.source, source="op", obj=op.obj("column"))
     for s in ctx.statements:
         m = re.search(r"RENAME COLUMN (\S+) TO", s.flat, re.I)
         if s.verb == "alter table" and m:
@@ -131,13 +107,10 @@ def mig006_rename_column(ctx: RevisionContext) -> Iterator[Finding]:
     dropped = {ident(o.table) for o in ctx.ops if o.name == "drop_column" and o.table}
     for op in ctx.ops:
         if op.name == "add_column" and op.table and ident(op.table) in dropped:
+            why = f"{ident(op.table)} drops a column and adds another in the same revision: if "
+            why += "this is a rename (autogenerate cannot tell), the column's data is lost"
             yield ctx.find(
-                "MIG-006",
-                op.source,
-                source="op",
-                obj=f"table {ident(op.table)} drop+add",
-                reason=f"{ident(op.table)} drops a column and adds another in the same revision: if "
-                "this is a rename (autogenerate cannot tell), the column's data is lost",
+                "MIG-006", op.source, source="op", obj=f"table {ident(op.table)} drop+add", reason=why
             )
 
 
@@ -193,56 +166,33 @@ def mig023_downgrade_destroys(ctx: RevisionContext) -> Iterator[Finding]:
         created = ctx.created_by_upgrade
         drops = [o for o in ctx.scan.downgrade.calls if o.name in ("drop_table", "drop_column") and o.table]
         lost = sorted(
-            {
-                f"table {ident(o.table)}"
-                if o.name == "drop_table"
-                else f"column {ident(o.table)}.{ident(o.target)}"
-                for o in drops
-            }
+            {f"table {ident(o.table)}" if o.name == "drop_table" else o.obj("column") for o in drops}
             & created
         )
         if lost:
-            yield ctx.find(
-                "MIG-023",
-                "downgrade(): " + ", ".join(lost),
-                source="op",
-                obj="downgrade()",
-                reason="rolling this revision back later drops "
-                + ", ".join(lost)
-                + " and the data written there after the upgrade",
-            )
+            objects = ", ".join(lost)
+            why = f"rolling this revision back later drops {objects} and the data written there"
+            why += " after the upgrade"
+            yield ctx.find("MIG-023", f"downgrade(): {objects}", source="op", obj="downgrade()", reason=why)
         return
-    for op in ctx.ops:
-        if op.name in ("drop_table", "drop_column") and op.table:
-            key = ident(op.table) if op.name == "drop_table" else f"{ident(op.table)}.{ident(op.target)}"
-            obj = f"{'table' if op.name == 'drop_table' else 'column'} {key}"
-            if ctx.undone(obj):
-                yield ctx.find(
-                    "MIG-023",
-                    op.source,
-                    source="op",
-                    obj=obj,
-                    severity=ACK,
-                    reason=f"the downgrade destroys {obj}{ctx.rows_note(key)}",
-                )
+    destroyed = [
+        (
+            op.source,
+            "op",
+            ident(op.table) if op.name == "drop_table" else f"{ident(op.table)}.{ident(op.target)}",
+        )
+        for op in ctx.ops
+        if op.name in ("drop_table", "drop_column") and op.table
+    ]
     for s in ctx.statements:
-        targets: list[tuple[str, str]] = []
         if s.verb == "drop table" and s.table not in ctx.rebuilt_tables and not ours(s.table):
-            targets.append((f"table {s.table}", s.table))
-        if s.verb == "alter table":
-            for col in re.findall(r"DROP COLUMN (?:IF EXISTS )?([\w\"\[\]]+)", s.flat, re.I):
-                if col.upper() not in ("CONSTRAINT", "INDEX", "DEFAULT"):
-                    targets.append((f"column {s.table}.{ident(col)}", f"{s.table}.{ident(col)}"))
-        for obj, key in targets:
-            if ctx.undone(obj):
-                yield ctx.find(
-                    "MIG-023",
-                    s.text,
-                    source="sql",
-                    obj=obj,
-                    severity=ACK,
-                    reason=f"the downgrade destroys {obj}{ctx.rows_note(key)}",
-                )
+            destroyed.append((s.text, "sql", s.table))
+        destroyed += [(s.text, "sql", f"{s.table}.{c}") for c in _dropped_columns(s)]
+    for text, source, key in destroyed:
+        obj = f"{'column' if '.' in key else 'table'} {key}"
+        if ctx.undone(obj):
+            why = f"the downgrade destroys {obj}{ctx.rows_note(key)}"
+            yield ctx.find("MIG-023", text, source=source, obj=obj, severity=ACK, reason=why)
 
 
 def mig026_data_read(ctx: RevisionContext) -> Iterator[Finding]:

@@ -36,9 +36,8 @@ def mig008_volatile_default(ctx: RevisionContext) -> Iterator[Finding]:
         column = f"{s.table}.{ident(m.group(1))}"
         call = re.search(volatile, spec, re.I)
         if call:
-            reason = f"{column} defaults to {call.group(1)}(), evaluated for every existing row: " + rule_why(
-                "MIG-008"
-            )
+            reason = f"{column} defaults to {call.group(1)}(), evaluated for every existing row: "
+            reason += rule_why("MIG-008")
             yield ctx.find("MIG-008", s.text, source="sql", obj=f"column {column}", reason=reason)
         elif ctx.dialect == "mssql" and re.search(r"\((MAX)\)|\b(N?TEXT|IMAGE)\b", spec, re.I):
             reason = f"{column} is a LOB column: SQL Server adds it NOT NULL with a default as a "
@@ -56,9 +55,7 @@ def mig009_set_not_null(ctx: RevisionContext) -> Iterator[Finding]:
             and op.kwargs.get("existing_nullable") is not False
             and not ctx.is_new(op.table)
         ):
-            yield ctx.find(
-                "MIG-009", op.source, source="op", obj=f"column {ident(op.table)}.{ident(op.target)}"
-            )
+            yield ctx.find("MIG-009", op.source, source="op", obj=op.obj("column"))
     for s in ctx.statements:
         m = re.search(r"ALTER COLUMN (\S+) SET NOT NULL", s.flat, re.I)
         if s.verb == "alter table" and m and not ctx.is_new(s.table):
@@ -69,7 +66,7 @@ def mig010_drop_not_null(ctx: RevisionContext) -> Iterator[Finding]:
     for op in ctx.ops:
         if op.name != "alter_column" or not op.table or not op.target or ctx.is_new(op.table):
             continue
-        obj = f"column {ident(op.table)}.{ident(op.target)}"
+        obj = op.obj("column")
         if op.kwargs.get("nullable") is True and op.kwargs.get("existing_nullable") is not True:
             yield ctx.find("MIG-010", op.source, source="op", obj=obj)
         elif (
@@ -78,14 +75,9 @@ def mig010_drop_not_null(ctx: RevisionContext) -> Iterator[Finding]:
             and "nullable" not in op.kwargs
             and "existing_nullable" not in op.kwargs
         ):
-            yield ctx.find(
-                "MIG-010",
-                op.source,
-                source="op",
-                obj=obj,
-                reason=f"SQL Server's ALTER COLUMN restates the whole column: without existing_nullable, "
-                f"{ident(op.table)}.{ident(op.target)} becomes nullable if it was NOT NULL",
-            )
+            why = "SQL Server's ALTER COLUMN restates the whole column: without existing_nullable, "
+            why += f"{ident(op.table)}.{ident(op.target)} becomes nullable if it was NOT NULL"
+            yield ctx.find("MIG-010", op.source, source="op", obj=obj, reason=why)
     for s in ctx.statements:
         m = re.search(r"ALTER COLUMN (\S+) DROP NOT NULL", s.flat, re.I)
         if s.verb == "alter table" and m and not ctx.is_new(s.table):
@@ -150,20 +142,15 @@ def mig011_type_change(ctx: RevisionContext) -> Iterator[Finding]:
         for o in ctx.ops
         if o.name == "alter_column" and o.table and o.target and "existing_type" in o.kw_source
     }
-    for op in ctx.ops:
-        if op.name == "alter_column" and "type_" in op.kw_source and op.table and op.target:
-            sev, why = verdict(
-                ident(op.table), ident(op.target), op.kw_source["type_"], op.kw_source.get("existing_type")
-            )
-            if not ctx.is_new(op.table):
-                yield ctx.find(
-                    "MIG-011",
-                    op.source,
-                    source="op",
-                    severity=sev,
-                    reason=why,
-                    obj=f"column {ident(op.table)}.{ident(op.target)}",
-                )
+    changed = [
+        (op.source, "op", op.table, op.target, op.kw_source["type_"], op.kw_source.get("existing_type"))
+        for op in ctx.ops
+        if op.name == "alter_column"
+        and "type_" in op.kw_source
+        and op.table
+        and op.target
+        and not ctx.is_new(op.table)
+    ]
     for s in ctx.statements:
         if s.verb != "alter table" or ctx.is_new(s.table):
             continue
@@ -175,12 +162,14 @@ def mig011_type_change(ctx: RevisionContext) -> Iterator[Finding]:
             old = declared.get((s.table, column)) or (
                 ctx.history.type_before(ctx.revision, s.table, column) if ctx.history else None
             )
-            if old and type_shape(old) == type_shape(new):
-                continue  # SQL Server restates the type on nullability changes
-            sev, why = verdict(s.table, column, new, old)
-            yield ctx.find(
-                "MIG-011", s.text, source="sql", severity=sev, reason=why, obj=f"column {s.table}.{column}"
-            )
+            if not old or type_shape(old) != type_shape(new):  # SQL Server restates it on nullability changes
+                changed.append((s.text, "sql", s.table, column, new, old))
+    for text, source, name, col, new, old in changed:
+        table, column = ident(name), ident(col)  # idempotent: the SQL's names are already bare
+        sev, why = verdict(table, column, new, old)
+        yield ctx.find(
+            "MIG-011", text, source=source, severity=sev, reason=why, obj=f"column {table}.{column}"
+        )
 
 
 def mig012_index_offline(ctx: RevisionContext) -> Iterator[Finding]:
@@ -205,9 +194,7 @@ def mig012_index_offline(ctx: RevisionContext) -> Iterator[Finding]:
                 and not ctx.is_new(op.table)
                 and not op.kwargs.get("postgresql_concurrently")
             ):
-                yield ctx.find(
-                    "MIG-012", op.source, source="op", obj=f"index {ident(op.table)}.{ident(op.target)}"
-                )
+                yield ctx.find("MIG-012", op.source, source="op", obj=op.obj("index"))
 
 
 def mig013_drop_index_offline(ctx: RevisionContext) -> Iterator[Finding]:
@@ -243,13 +230,9 @@ def mig014_unique_on_existing(ctx: RevisionContext) -> Iterator[Finding]:
         if not op.table or ctx.is_new(op.table):
             continue
         if op.name in ("create_unique_constraint", "create_primary_key"):
-            yield ctx.find(
-                "MIG-014", op.source, source="op", obj=f"constraint {ident(op.table)}.{ident(op.target)}"
-            )
+            yield ctx.find("MIG-014", op.source, source="op", obj=op.obj("constraint"))
         if op.name == "create_index" and op.kwargs.get("unique"):
-            yield ctx.find(
-                "MIG-014", op.source, source="op", obj=f"index {ident(op.table)}.{ident(op.target)}"
-            )
+            yield ctx.find("MIG-014", op.source, source="op", obj=op.obj("index"))
 
 
 def mig015_validating_constraint(ctx: RevisionContext) -> Iterator[Finding]:
@@ -265,43 +248,26 @@ def mig015_validating_constraint(ctx: RevisionContext) -> Iterator[Finding]:
             )
         return ACK, f"{table}: " + rule_why("MIG-015")
 
+    deferred = r"\bNOT VALID\b" if ctx.dialect == "postgresql" else r"\bWITH NOCHECK\b"
+    found = []
     for s in ctx.statements:
         m = re.search(r"\bADD (?:CONSTRAINT (\S+) )?(FOREIGN KEY\s*\(([^)]*)\)|CHECK\b)", s.flat, re.I)
         if s.verb != "alter table" or not m or ours(s.table) or ctx.is_new(s.table):
             continue
-        deferred = (
-            re.search(r"\bNOT VALID\b", s.upper)
-            if ctx.dialect == "postgresql"
-            else re.search(r"\bWITH NOCHECK\b", s.upper)
-        )
-        if deferred:
-            continue
-        sev, why = severity(s.table, [c.strip() for c in (m.group(3) or "").split(",") if c.strip()])
-        yield ctx.find(
-            "MIG-015",
-            s.text,
-            source="sql",
-            severity=sev,
-            reason=why,
-            obj=f"constraint {s.table}.{ident(m.group(1) or '?')}",
-        )
-    for op in ctx.ops:
-        if (
-            op.name in ("create_foreign_key", "create_check_constraint")
-            and op.table
-            and not ctx.is_new(op.table)
-        ):
-            if op.kwargs.get("postgresql_not_valid"):
-                continue
-            sev, why = severity(ident(op.table), list(op.columns))
-            yield ctx.find(
-                "MIG-015",
-                op.source,
-                source="op",
-                severity=sev,
-                reason=why,
-                obj=f"constraint {ident(op.table)}.{ident(op.target)}",
-            )
+        if not re.search(deferred, s.upper):
+            cols = [c.strip() for c in (m.group(3) or "").split(",") if c.strip()]
+            found.append((s.text, "sql", s.table, cols, f"constraint {s.table}.{ident(m.group(1) or '?')}"))
+    found += [
+        (op.source, "op", ident(op.table), list(op.columns), op.obj("constraint"))
+        for op in ctx.ops
+        if op.name in ("create_foreign_key", "create_check_constraint")
+        and op.table
+        and not ctx.is_new(op.table)
+        and not op.kwargs.get("postgresql_not_valid")
+    ]
+    for text, source, table, cols, obj in found:
+        sev, why = severity(table, cols)
+        yield ctx.find("MIG-015", text, source=source, severity=sev, reason=why, obj=obj)
 
 
 def mig016_drop_constraint(ctx: RevisionContext) -> Iterator[Finding]:
@@ -310,9 +276,7 @@ def mig016_drop_constraint(ctx: RevisionContext) -> Iterator[Finding]:
 
     for op in ctx.ops:
         if op.name == "drop_constraint" and op.table and op.target and not reverting(ident(op.target)):
-            yield ctx.find(
-                "MIG-016", op.source, source="op", obj=f"constraint {ident(op.table)}.{ident(op.target)}"
-            )
+            yield ctx.find("MIG-016", op.source, source="op", obj=op.obj("constraint"))
     for s in ctx.statements:
         m = re.search(r"\bDROP CONSTRAINT (?:IF EXISTS )?(\S+)", s.flat, re.I)
         if s.verb == "alter table" and m and not ours(s.table) and not reverting(ident(m.group(1))):
@@ -342,13 +306,8 @@ def mig019_timeout_disabled(ctx: RevisionContext) -> Iterator[Finding]:
         if re.match(
             r"SET (lock_timeout\s*(=|TO)\s*'?0(ms|s)?'?|LOCK_TIMEOUT\s+-1)\s*$", s.flat, re.I
         ) or re.match(r"PRAGMA busy_timeout\s*=\s*0\s*$", s.flat, re.I):
-            yield ctx.find(
-                "MIG-019",
-                s.text,
-                source="sql",
-                obj="lock timeout",
-                reason="the migration switches the lock timeout off: " + rule_why("MIG-019"),
-            )
+            why = "the migration switches the lock timeout off: " + rule_why("MIG-019")
+            yield ctx.find("MIG-019", s.text, source="sql", obj="lock timeout", reason=why)
 
 
 _NO_TXN = {
@@ -378,6 +337,15 @@ def mig021_transaction_control(ctx: RevisionContext) -> Iterator[Finding]:
             yield ctx.find("MIG-021", op.raw_sql, source="op", obj=f"line {op.lineno}")
 
 
+#: constraints SQL Server names itself when the DDL does not (DF__, UQ__, CK__, FK__ + a random suffix)
+_UNNAMED = {
+    "DEFAULT": r"\bDEFAULT\b",
+    "UNIQUE": r"\bUNIQUE\b",
+    "CHECK": r"\bCHECK\s*\(",
+    "FOREIGN KEY": r"\bFOREIGN KEY\b",
+}
+
+
 def mig025_server_named(ctx: RevisionContext) -> Iterator[Finding]:
     if ctx.dialect != "mssql":
         return
@@ -388,35 +356,18 @@ def mig025_server_named(ctx: RevisionContext) -> Iterator[Finding]:
         rest = re.sub(
             r"\bCONSTRAINT \S+ (PRIMARY KEY|UNIQUE|CHECK|FOREIGN KEY|DEFAULT)\b", " ", s.flat, flags=re.I
         )
-        kinds = [
-            k
-            for k, p in (
-                ("DEFAULT", r"\bDEFAULT\b"),
-                ("UNIQUE", r"\bUNIQUE\b"),
-                ("CHECK", r"\bCHECK\s*\("),
-                ("FOREIGN KEY", r"\bFOREIGN KEY\b"),
-            )
-            if re.search(p, rest, re.I)
-        ]
+        kinds = [k for k, p in _UNNAMED.items() if re.search(p, rest, re.I)]
         if kinds:
+            why = f"{s.table}: unnamed {', '.join(kinds)} constraint; " + rule_why("MIG-025")
             yield ctx.find(
-                "MIG-025",
-                s.text,
-                source="sql",
-                obj=f"table {s.table} {'/'.join(kinds)}",
-                reason=f"{s.table}: unnamed {', '.join(kinds)} constraint; " + rule_why("MIG-025"),
+                "MIG-025", s.text, source="sql", obj=f"table {s.table} {'/'.join(kinds)}", reason=why
             )
         if re.search(r"\bPRIMARY KEY\b", rest, re.I):
             unnamed_pk.append(s.table)
     if unnamed_pk:
-        yield ctx.find(
-            "MIG-025",
-            "PRIMARY KEY without a name on " + ", ".join(unnamed_pk),
-            source="sql",
-            obj="primary keys",
-            severity=INFO,
-            reason="primary keys get server-generated names (PK__...); harmless until one is dropped",
-        )
+        pks = "PRIMARY KEY without a name on " + ", ".join(unnamed_pk)
+        why = "primary keys get server-generated names (PK__...); harmless until one is dropped"
+        yield ctx.find("MIG-025", pks, source="sql", obj="primary keys", severity=INFO, reason=why)
 
 
 #: the longest name each server keeps whole (PostgreSQL counts bytes, NAMEDATALEN - 1)
@@ -436,22 +387,13 @@ def mig028_identifier_too_long(ctx: RevisionContext) -> Iterator[Finding]:
             size = len(name.encode()) if ctx.dialect == "postgresql" else len(name)
             if size > limit and name not in seen:
                 seen.add(name)
-                yield ctx.find(
-                    "MIG-028",
-                    s.text,
-                    source="sql",
-                    obj=f"name {name[:40]}…",
-                    reason=f"{name} is {size} {'bytes' if ctx.dialect == 'postgresql' else 'characters'}, "
-                    f"over {ctx.dialect}'s {limit}: " + rule_why("MIG-028"),
-                )
+                unit = "bytes" if ctx.dialect == "postgresql" else "characters"
+                why = f"{name} is {size} {unit}, over {ctx.dialect}'s {limit}: " + rule_why("MIG-028")
+                yield ctx.find("MIG-028", s.text, source="sql", obj=f"name {name[:40]}…", reason=why)
 
 
 def mig030_table_rebuild(ctx: RevisionContext) -> Iterator[Finding]:
     for table in sorted(ctx.rebuilt_tables):
-        yield ctx.find(
-            "MIG-030",
-            f"CREATE TABLE _alembic_tmp_{table} ... ALTER TABLE _alembic_tmp_{table} RENAME TO {table}",
-            source="sql",
-            obj=f"table {table}",
-            reason=f"{table} is rebuilt by copy{ctx.rows_note(table)}: " + rule_why("MIG-030"),
-        )
+        sql = f"CREATE TABLE _alembic_tmp_{table} ... ALTER TABLE _alembic_tmp_{table} RENAME TO {table}"
+        why = f"{table} is rebuilt by copy{ctx.rows_note(table)}: " + rule_why("MIG-030")
+        yield ctx.find("MIG-030", sql, source="sql", obj=f"table {table}", reason=why)

@@ -49,10 +49,6 @@ class Diagnostic:
     query: str = ""
 
     @property
-    def session_ids(self) -> tuple[int, ...]:
-        return tuple(int(r["session_id"]) for r in self.records if r.get("session_id") is not None)
-
-    @property
     def blockers(self) -> tuple[int, ...]:
         return tuple(
             dict.fromkeys(
@@ -145,7 +141,9 @@ def blocking_sessions(engine: Engine, *, tables: Sequence[str] = ()) -> Diagnost
     read, query = _BLOCKING[dialect]
     names = sorted({t.lower() for t in tables})
     records = read(engine, names)
-    return Diagnostic(name, dialect, True, tuple(records), _note(records, names), query.strip())
+    on = f" and no other session holds a lock on {', '.join(names)}" if names else ""
+    note = "" if records else f"no session is blocked{on}"
+    return Diagnostic(name, dialect, True, tuple(records), note, query.strip())
 
 
 def _pg_blocking(engine: Engine, names: list[str]) -> list[dict[str, Any]]:
@@ -183,13 +181,6 @@ _BLOCKING: dict[str, tuple[Callable[[Engine, list[str]], list[dict[str, Any]]], 
     "postgresql": (_pg_blocking, _PG_BLOCKED),
     "mssql": (_ms_blocking, _MS_BLOCKED),
 }
-
-
-def _note(records: list[dict[str, Any]], tables: list[str]) -> str:
-    if records:
-        return ""
-    on = f" and no other session holds a lock on {', '.join(tables)}" if tables else ""
-    return f"no session is blocked{on}"
 
 
 _PG_LONG = """

@@ -9,16 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = [
-    "DIALECTS",
-    "ident",
-    "is_lock_timeout",
-    "reset_statements",
-    "session_statements",
-]
-
-#: the dialects apexops migrates: Azure SQL in staging/prod, PostgreSQL and SQLite for the sandbox
-DIALECTS = ("mssql", "postgresql", "sqlite")
+__all__ = ["ident", "is_lock_timeout", "reset_statements", "session_statements"]
 
 #: pysqlite's own busy timeout (sqlite3.connect(timeout=5.0)), restored after a migration on SQLite
 SQLITE_DEFAULT_BUSY_MS = 5000

@@ -24,13 +24,12 @@ from apexops.errors import MigrationError
 from apexops.migrations._alembic import (
     RunningStep,
     capture_running,
-    lineage,
     make_config,
     run_command,
     script_directory,
 )
 from apexops.migrations.dialects import is_lock_timeout, reset_statements
-from apexops.migrations.state import MigrationState, read_version_rows
+from apexops.migrations.state import MigrationState, in_effect, read_version_rows
 from apexops.status import Status
 
 if TYPE_CHECKING:
@@ -144,11 +143,6 @@ class ExecutionResult:
             )
         return "see verify: reconcile the partly applied revision (runbook: partially applied)."
 
-    def raise_for_failure(self) -> None:
-        """After the result is shown: stop the procedure with the next step in the hint."""
-        if not self.ok:
-            raise MigrationError(f"{self.direction} failed: " + "; ".join(self.reasons()), hint=self.hint)
-
 
 def _one_line(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None)
@@ -190,7 +184,7 @@ def apply(
     error = _run(engine, plan, progress, script_dir, lock_timeout_ms, transaction_per_migration)
     after = _version_rows(engine)
     failed = progress.running[-1] if error is not None and progress.running else None
-    effective = _effective(script_dir, after)
+    effective = in_effect(script_directory(script_dir), after)
     steps = tuple(_step(plan, rev, effective, progress, failed) for rev in plan.revision_ids)
     return ExecutionResult(
         plan.direction,
@@ -303,18 +297,6 @@ def _step(
     return StepResult(rev, label, info.doc, status, progress.duration(rev, failed))
 
 
-def _effective(script_dir: Path | str | None, version: tuple[str, ...]) -> set[str]:
-    """Every revision in effect according to the version rows (each current revision and its ancestors)."""
-    sd = script_directory(script_dir)
-    out: set[str] = set()
-    for rev in version:
-        try:
-            out |= {r.revision for r in lineage(sd, rev)}
-        except MigrationError:
-            out.add(rev)
-    return out
-
-
 @dataclass(frozen=True)
 class StampResult:
     revision: str
@@ -353,8 +335,7 @@ def stamp(
             hint="stamp only the revision the schema matches (see the state step); "
             "reconcile by hand otherwise.",
         )
-    with engine.connect() as conn:
-        _, before = read_version_rows(conn)
+    before = _version_rows(engine)
     if before != state.version_rows:
         raise MigrationError(
             "alembic_version changed since the state was read; nothing was stamped.",
@@ -364,6 +345,4 @@ def stamp(
 
     with engine.begin() as conn:
         command.stamp(make_config(script_dir, connection=conn), revision)
-    with engine.connect() as conn:
-        _, after = read_version_rows(conn)
-    return StampResult(revision, before, after)
+    return StampResult(revision, before, _version_rows(engine))

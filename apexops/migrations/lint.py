@@ -29,7 +29,7 @@ from apexops.migrations.rules import ACK, BLOCK, INFO, RULES, Finding, RevisionC
 from apexops.migrations.schema_map import SchemaHistory
 from apexops.status import Status
 
-__all__ = ["BLOCKED", "LintOptions", "LintReport", "lint", "parse_acknowledgements", "rule_table"]
+__all__ = ["BLOCKED", "LintOptions", "LintReport", "lint", "parse_acknowledgements"]
 
 _ACK = re.compile(r"^(MIG-\d{3})@([\w.\-]+)$", re.I)
 
@@ -148,21 +148,6 @@ class LintReport:
             "waived": sorted({f.key for f in self.findings if f.waiver is not None}),
             "blocking": sorted({f.key for f in self.blocking}),
         }
-
-
-def rule_table() -> list[dict[str, str]]:
-    """Every rule with its severity, reason and safer alternative (for docs and the notebook)."""
-    return [
-        {
-            "rule": r.id,
-            "severity": r.severity,
-            "title": r.title,
-            "why": r.why,
-            "safer alternative": r.alternative,
-            "anchors": r.anchors,
-        }
-        for r in RULES.values()
-    ]
 
 
 def lint(revisions: Sequence[RevisionInfo], preview: Preview | None, options: LintOptions) -> LintReport:

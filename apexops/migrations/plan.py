@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from apexops.errors import ConfigError, SecretInParameterError
 from apexops.migrations._alembic import RevisionInfo, lineage, script_directory
 from apexops.migrations.lint import LintOptions, LintReport, lint
-from apexops.migrations.preview import Preview, preview_downgrade, preview_upgrade
+from apexops.migrations.preview import Preview, preview_sql
 from apexops.migrations.schema_map import replay_history
 from apexops.migrations.state import MigrationState, read_state
 from apexops.status import Status
@@ -117,6 +117,33 @@ def _database_name(engine: Engine, name: str | None) -> str:
     return Path(db).stem if engine.dialect.name == "sqlite" else db
 
 
+def _review(
+    engine: Engine,
+    direction: str,
+    state: MigrationState,
+    target: str,
+    revisions: tuple[RevisionInfo, ...],
+    script_dir: Path | str | None,
+    lock_timeout_ms: int | None,
+) -> tuple[Preview | None, LintOptions]:
+    """The SQL the revisions would run (None when there are none), and what the lint needs besides."""
+    preview = None
+    if revisions:
+        preview = preview_sql(
+            engine,
+            direction,
+            start=state.current,
+            target=target,
+            script_dir=script_dir,
+            lock_timeout_ms=lock_timeout_ms,
+        )
+    history = replay_history(script_dir)
+    options = LintOptions(
+        engine.dialect.name, direction=direction, heads=state.heads, target=target, history=history
+    )
+    return preview, options
+
+
 def plan_upgrade(
     engine: Engine,
     *,
@@ -129,28 +156,14 @@ def plan_upgrade(
 ) -> MigrationPlan:
     """State, preview of `current:target` in the database's dialect, and lint of the pending revisions."""
     state = state or read_state(engine, script_dir, target=target)
-    history = replay_history(script_dir)
     revisions = state.pending
     # a blocking state (no version table on an existing schema, partial application, several heads ...) is
     # resolved first: SQL that cannot run as previewed would only distract from the guidance
     reviewable = () if state.blocking else revisions
-    preview = None
-    if reviewable:
-        preview = preview_upgrade(
-            engine,
-            start=state.current,
-            target=state.target,
-            script_dir=script_dir,
-            lock_timeout_ms=lock_timeout_ms,
-        )
-    options = LintOptions(
-        engine.dialect.name,
-        heads=state.heads,
-        target=state.target,
-        acknowledge=acknowledge,
-        history=history,
-        start_is_empty=state.condition == "empty_database",
+    preview, options = _review(
+        engine, "upgrade", state, state.target, reviewable, script_dir, lock_timeout_ms
     )
+    options = replace(options, acknowledge=acknowledge, start_is_empty=state.condition == "empty_database")
     report = lint(reviewable, preview, options)
     return MigrationPlan(
         "upgrade",
@@ -189,7 +202,6 @@ def resolve_downgrade_target(state: MigrationState, to: str, script_dir: Path | 
         return chain[-steps - 1] if steps < len(chain) else "base"
     if value == "base":
         return "base"
-    script = None
     try:
         script = sd.get_revision(value)
     except Exception:  # alembic raises several types for unknown/ambiguous ids
@@ -229,25 +241,10 @@ def plan_downgrade(
 ) -> MigrationPlan:
     """Preview and lint of a downgrade; what it destroys is counted on the live database and called out."""
     state = state or read_state(engine, script_dir)
-    history = replay_history(script_dir)
     target = resolve_downgrade_target(state, to, script_dir)
-    sd = script_directory(script_dir)
-    undone = tuple(reversed(lineage(sd, state.current[0], target)))
-    preview = (
-        preview_downgrade(
-            engine, start=state.current, target=target, script_dir=script_dir, lock_timeout_ms=lock_timeout_ms
-        )
-        if undone
-        else None
-    )
-    options = LintOptions(
-        engine.dialect.name,
-        direction="downgrade",
-        heads=state.heads,
-        target=target,
-        acknowledge=acknowledge,
-        history=history,
-    )
+    undone = tuple(reversed(lineage(script_directory(script_dir), state.current[0], target)))
+    preview, options = _review(engine, "downgrade", state, target, undone, script_dir, lock_timeout_ms)
+    options = replace(options, acknowledge=acknowledge)
     first = lint(undone, preview, options)
     destroyed = sorted(
         {

@@ -30,25 +30,20 @@ from apexops.migrations.rehearsal import rehearse
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-__all__ = [
-    "Preview",
-    "RevisionSQL",
-    "is_transaction_control",
-    "preview_downgrade",
-    "preview_upgrade",
-    "render_downgrade",
-    "render_upgrade",
-]
+__all__ = ["Preview", "RevisionSQL", "is_transaction_control", "preview_sql", "render"]
 
 
-def _offline(
+def render(
     dialect: str,
-    direction: str,
-    start: Sequence[str],
-    target: str,
-    script_dir: Path | str | None,
-    lock_timeout_ms: int | None,
+    direction: str = "upgrade",
+    *,
+    start: Sequence[str] = (),
+    target: str = "head",
+    script_dir: Path | str | None = None,
+    lock_timeout_ms: int | None = None,
 ) -> Preview:
+    """Offline T-SQL / PostgreSQL / SQLite rendering of `start:target` (a downgrade's target may be 'base'),
+    with no server (pure)."""
     start = tuple(start)
     if len(start) > 1:
         raise MigrationError(
@@ -81,61 +76,24 @@ def _offline(
     return replace(preview, warnings=notes) if notes else preview
 
 
-def _preview(
+def preview_sql(
     engine: Engine,
-    direction: str,
+    direction: str = "upgrade",
+    *,
     start: Sequence[str],
-    target: str,
-    script_dir: Path | str | None,
-    lock_timeout_ms: int | None,
+    target: str = "head",
+    script_dir: Path | str | None = None,
+    lock_timeout_ms: int | None = None,
 ) -> Preview:
+    """The SQL an upgrade or downgrade of this database would run: offline for servers, a rehearsal for
+    SQLite."""
     if engine.dialect.name == "sqlite":
         return rehearse(engine, direction, tuple(start), target, script_dir, lock_timeout_ms)
-    return _offline(engine.dialect.name, direction, start, target, script_dir, lock_timeout_ms)
-
-
-def render_upgrade(
-    dialect: str,
-    *,
-    start: Sequence[str] = (),
-    target: str = "head",
-    script_dir: Path | str | None = None,
-    lock_timeout_ms: int | None = None,
-) -> Preview:
-    """Offline T-SQL / PostgreSQL / SQLite rendering of `start:target`, with no server (pure)."""
-    return _offline(dialect, "upgrade", start, target, script_dir, lock_timeout_ms)
-
-
-def render_downgrade(
-    dialect: str,
-    *,
-    start: Sequence[str],
-    target: str,
-    script_dir: Path | str | None = None,
-    lock_timeout_ms: int | None = None,
-) -> Preview:
-    """Offline rendering of a downgrade from `start` to `target` (a revision or 'base')."""
-    return _offline(dialect, "downgrade", start, target, script_dir, lock_timeout_ms)
-
-
-def preview_upgrade(
-    engine: Engine,
-    *,
-    start: Sequence[str],
-    target: str = "head",
-    script_dir: Path | str | None = None,
-    lock_timeout_ms: int | None = None,
-) -> Preview:
-    """The SQL an upgrade of this database would run: offline for servers, a rehearsal for SQLite."""
-    return _preview(engine, "upgrade", start, target, script_dir, lock_timeout_ms)
-
-
-def preview_downgrade(
-    engine: Engine,
-    *,
-    start: Sequence[str],
-    target: str,
-    script_dir: Path | str | None = None,
-    lock_timeout_ms: int | None = None,
-) -> Preview:
-    return _preview(engine, "downgrade", start, target, script_dir, lock_timeout_ms)
+    return render(
+        engine.dialect.name,
+        direction,
+        start=start,
+        target=target,
+        script_dir=script_dir,
+        lock_timeout_ms=lock_timeout_ms,
+    )

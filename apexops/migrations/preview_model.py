@@ -117,27 +117,19 @@ class Preview:
         return path
 
     def rows(self) -> list[dict[str, Any]]:
-        out = [
-            {
-                "revision": r.revision,
-                "step": r.label,
-                "description": r.doc,
-                "statements": len(r.schema_statements),
-                "alembic_version": " ".join(s.rstrip(";") for s in r.version_statements),
-            }
+        rendered = [
+            (
+                r.revision,
+                r.label,
+                r.doc,
+                len(r.schema_statements),
+                " ".join(s.rstrip(";") for s in r.version_statements),
+            )
             for r in self.revisions
         ]
-        out += [
-            {
-                "revision": rev,
-                "step": "(not rendered)",
-                "description": self.error or "",
-                "statements": 0,
-                "alembic_version": "",
-            }
-            for rev in self.not_rendered
-        ]
-        return out
+        missing = [(rev, "(not rendered)", self.error or "", 0, "") for rev in self.not_rendered]
+        keys = ("revision", "step", "description", "statements", "alembic_version")
+        return [dict(zip(keys, row, strict=True)) for row in rendered + missing]
 
 
 def _parse(

@@ -10,7 +10,9 @@ One run makes at most ONE change, chosen by parameters and named by the approval
 
 Nothing here raises for a blocked plan or a failed migration: they are results, shown in the notebook,
 and the verdict at the end fails the run, so the evidence (preview, findings, alembic_version, blockers)
-is in the notebook before it stops. Bad parameters raise at once, before anything changes.
+is in the notebook before it stops. Bad parameters raise at once, before anything changes; so does a
+`target` the history does not know. A `target` behind the database's revision is a downgrade in disguise:
+`plan()` (and the approval phrase) raise the failed verdict, so the gate never asks for its approval.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from apexops.errors import ConfigError, MigrationError
 from apexops.migrations._alembic import script_directory
@@ -44,25 +46,16 @@ from apexops.migrations.plan import (
     plan_upgrade,
 )
 from apexops.migrations.schema_map import replay_history
-from apexops.migrations.state import MigrationState, read_state
+from apexops.migrations.state import MigrationState, read_state, resolve_target
 from apexops.migrations.verify import Verification, verify
 from apexops.status import Status, Verdict
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from alembic.script import ScriptDirectory
 
     from apexops.environment import Environment
 
-__all__ = ["ChangeResult", "MigrationProcedure", "Refusal"]
-
-
-class ChangeResult(Protocol):
-    """What the one change of a run returns (applied, stamped, session ended, or refused)."""
-
-    @property
-    def ok(self) -> bool: ...
-
-    def rows(self) -> list[dict[str, Any]]: ...
+__all__ = ["MigrationProcedure", "Refusal"]
 
 
 @dataclass(frozen=True)
@@ -79,6 +72,17 @@ class Refusal:
         return [
             {"verdict": Status.FAIL, "status": "BLOCKED: nothing was run", "reason": r} for r in self.reasons
         ]
+
+
+def _check_target(sd: ScriptDirectory, target: str) -> None:
+    """A target the history does not know, or `base`, is refused from the parameters alone."""
+    if target == "base":
+        raise ConfigError(
+            "target base is not an upgrade: going back to base is a downgrade.",
+            hint="run with downgrade_to=base instead of target (its own preview, lint, backup reference "
+            "and approval).",
+        )
+    resolve_target(sd, target)
 
 
 class Failure(NamedTuple):
@@ -129,15 +133,12 @@ class MigrationProcedure:
                 "kill_session must be a positive session id (0 = none).",
                 hint="use a session_id from the diagnostics table.",
             )
-        chosen = [
-            n
-            for n, v in (
-                ("downgrade_to", self.downgrade_to),
-                ("allow_stamp", self.allow_stamp),
-                ("kill_session", self.kill_session),
-            )
-            if v
-        ]
+        changes = {
+            "downgrade_to": self.downgrade_to,
+            "allow_stamp": self.allow_stamp,
+            "kill_session": self.kill_session,
+        }
+        chosen = [name for name, value in changes.items() if value]
         if len(chosen) > 1 or (chosen and self.target != "head"):
             both = ", ".join(chosen + (["target"] if self.target != "head" else []))
             raise ConfigError(
@@ -152,7 +153,7 @@ class MigrationProcedure:
         self.lock_timeout_ms = int(lock_timeout_ms or 0) or self.settings.database.lock_timeout_ms
         self.script_dir = Path(migrations_dir) if migrations_dir else None
         try:
-            script_directory(self.script_dir)
+            _check_target(script_directory(self.script_dir), self.target)
         except MigrationError as exc:
             raise ConfigError(f"migrations_dir: {exc.message}", hint=exc.hint) from None
         self.database_name = self.settings.database.name
@@ -178,10 +179,6 @@ class MigrationProcedure:
         if self.allow_stamp:
             return "stamp"
         return "upgrade"
-
-    @property
-    def engine(self) -> Engine:
-        return self._engine
 
     def summary_rows(self) -> list[dict[str, Any]]:
         info = self.env.database.info()
@@ -226,7 +223,14 @@ class MigrationProcedure:
                     database_name=self.database_name,
                     state=self.state(),
                 )
+        self._refuse_behind(self._plan)
         return self._plan
+
+    def _refuse_behind(self, plan: MigrationPlan | None) -> None:
+        """An upgrade to a revision behind the database's is refused here, before the approval gate: it
+        would change nothing and report success (going back is `downgrade_to`, with its own lint)."""
+        if plan is not None and plan.direction == "upgrade" and plan.state.condition == "ahead_of_target":
+            self._verdict(Status.FAIL, plan.state.reasons, plan.state.guidance).raise_for_failure()
 
     def preview_skip_reason(self) -> str | None:
         """Why there is no SQL to show (None when there is)."""
@@ -304,10 +308,9 @@ class MigrationProcedure:
 
     def result_status(self) -> Status:
         """PASS when the change was made, FAIL when it was refused or failed, SKIPPED when not attempted."""
-        done: ChangeResult | None = self.result  # every result says whether it did what it was asked
-        if done is None:
+        if self.result is None:
             return Status.SKIPPED
-        return Status.PASS if done.ok else Status.FAIL
+        return Status.PASS if self.result.ok else Status.FAIL  # every result says whether it did its change
 
     def result_lines(self) -> list[str]:
         """What happened, in words: applied / not applied / alembic_version now (or why nothing ran)."""

@@ -401,12 +401,10 @@ class RevisionContext:
 
     @property
     def rebuilt_tables(self) -> set[str]:
-        out = set()
-        for s in self.statements:
-            m = re.match(r"ALTER TABLE _alembic_tmp_(\w+) RENAME TO (\w+)", s.flat, re.I)
-            if m:
-                out.add(ident(m.group(2)))
-        return out
+        renames = (
+            re.match(r"ALTER TABLE _alembic_tmp_(\w+) RENAME TO (\w+)", s.flat, re.I) for s in self.statements
+        )
+        return {ident(m.group(2)) for m in renames if m}
 
     @property
     def created_here(self) -> set[str]:

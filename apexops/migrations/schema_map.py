@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from apexops.migrations._alembic import (
-    default_script_dir,
     fingerprint,
     lineage,
     make_config,
@@ -25,6 +24,7 @@ from apexops.migrations._alembic import (
     script_directory,
 )
 from apexops.migrations.dialects import ident
+from apexops.schema import MIGRATIONS_DIR
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -167,7 +167,7 @@ def replay_history(script_dir: Path | str | None = None) -> SchemaHistory:
     """Replay every revision on in-memory SQLite and record the schema after each (cached per history)."""
     import sqlalchemy as sa
 
-    folder = Path(script_dir or default_script_dir()).resolve()
+    folder = Path(script_dir or MIGRATIONS_DIR).resolve()
     key = fingerprint(folder)
     if key in _CACHE:
         return _CACHE[key]

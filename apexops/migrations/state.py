@@ -8,6 +8,8 @@ the runbook leaves to the reader:
   right when the schema really is at head, so the live schema is compared with what each revision creates,
   and the revision it matches is offered as a gated stamp (never applied blindly);
 - several heads in the history block (an `upgrade head` would fail, and the order is ambiguous);
+- a target older than the database's revision blocks: going back is a downgrade (`downgrade_to`), with its
+  own preview, lint and backup reference, never an "upgrade" that changes nothing and reports it as done;
 - a version the history does not know, or a schema that disagrees with the version (a partly applied
   migration), blocks with the reason and the next step.
 """
@@ -53,11 +55,8 @@ class HistoryEntry:
 
     @property
     def markers(self) -> str:
-        return " ".join(
-            m
-            for m in ("(head)" if self.is_head else "", "(current)" if self.status == "current" else "")
-            if m
-        )
+        marks = (("(head)", self.is_head), ("(current)", self.status == "current"))
+        return " ".join(m for m, on in marks if on)
 
 
 @dataclass(frozen=True)
@@ -150,9 +149,7 @@ def resolve_target(sd: ScriptDirectory, target: str) -> str:
     name = (target or "head").strip()
     heads = tuple(sd.get_heads())
     if name in ("head", "heads"):
-        if len(heads) != 1:
-            return "heads"
-        return heads[0]
+        return heads[0] if len(heads) == 1 else "heads"
     try:
         script = sd.get_revision(name)
     except CommandError:
@@ -160,16 +157,26 @@ def resolve_target(sd: ScriptDirectory, target: str) -> str:
     if script is None:
         known = ", ".join(s.revision for s in reversed(list(sd.walk_revisions())))
         raise ConfigError(
-            f"target {name!r} is not a revision of the migration history.",
+            f"target {name!r} is not a revision of this migration history "
+            f"(heads: {', '.join(heads) or 'none'}).",
             hint=f"set target to head or one of: {known}.",
         )
     return script.revision
 
 
+def in_effect(sd: ScriptDirectory, version: tuple[str, ...]) -> set[str]:
+    """Every revision in effect according to the version rows (each current revision and its ancestors)."""
+    out: set[str] = set()
+    for rev in version:
+        try:
+            out |= {r.revision for r in lineage(sd, rev)}
+        except MigrationError:  # a revision the history does not know: only itself
+            out.add(rev)
+    return out
+
+
 def _history(sd: ScriptDirectory, current: tuple[str, ...], pending: set[str]) -> tuple[HistoryEntry, ...]:
-    applied: set[str] = set()
-    for rev in current:
-        applied |= {r.revision for r in lineage(sd, rev)}
+    applied = in_effect(sd, current)
     out = []
     for script in sd.walk_revisions():
         rev = script.revision
@@ -205,16 +212,15 @@ def read_state(
         describe_database(engine),
         has_table,
         rows,
+        current=rows,
         heads=heads,
         target=resolved,
     )
+    blocked = partial(seen, pending=(), blocking=True)
     if len(heads) > 1:
-        return seen(
-            current=rows,
-            pending=(),
+        return blocked(
             history=_history(sd, tuple(r for r in rows if r in known), set()),
             condition="multiple_heads",
-            blocking=True,
             reasons=(
                 f"the history has {len(heads)} heads ({', '.join(heads)}): `upgrade head` is ambiguous",
             ),
@@ -222,12 +228,9 @@ def read_state(
         )
     unknown = [r for r in rows if r not in known]
     if unknown:
-        return seen(
-            current=rows,
-            pending=(),
+        return blocked(
             history=_history(sd, (), set()),
             condition="unknown_revision",
-            blocking=True,
             reasons=(
                 f"alembic_version holds {', '.join(unknown)}, which this migration history does not know",
             ),
@@ -253,7 +256,6 @@ def read_state(
             "the schema matches, and re-run."
         )
         return judged(
-            current=rows,
             pending=pending,
             condition="partially_applied",
             blocking=True,
@@ -261,12 +263,15 @@ def read_state(
             guidance=f"the live schema disagrees with alembic_version ({', '.join(rows)}): {fix}",
             stamp_candidate=candidate,
         )
-    at = partial(judged, current=rows, pending=(), blocking=False)
-    if ahead:
-        return at(
+    at = partial(judged, pending=(), blocking=False)
+    if ahead:  # an upgrade "to" an older revision would change nothing, and report it as done
+        return judged(
+            pending=(),
             condition="ahead_of_target",
-            reasons=(*notes, f"the database ({', '.join(rows)}) is past the target {resolved}"),
-            guidance=f"nothing to upgrade; to go back to {resolved} plan a downgrade (downgrade_to).",
+            blocking=True,
+            reasons=(*notes, _behind(sd, resolved, rows)),
+            guidance=f"nothing was planned: re-run with downgrade_to={resolved} instead of target, "
+            "or with target=head.",
         )
     if not pending:
         return at(
@@ -275,13 +280,23 @@ def read_state(
             guidance="nothing to do.",
         )
     return judged(
-        current=rows,
         pending=pending,
         condition="pending",
         blocking=False,
         reasons=(*notes, f"{len(pending)} revision(s) pending: {', '.join(p.revision for p in pending)}"),
         guidance="review the preview and the findings, then upgrade.",
     )
+
+
+def _behind(sd: ScriptDirectory, target: str, rows: tuple[str, ...]) -> str:
+    """Why an upgrade cannot reach `target` from `rows`: it is older (a downgrade), or on another branch."""
+    current = ", ".join(rows)
+    if target in in_effect(sd, rows):
+        return (
+            f"target {target} is older than the database's current revision {current}: a downgrade is "
+            f"downgrade_to={target} (with its own lint and backup reference)"
+        )
+    return f"target {target} cannot be reached by an upgrade from the database's current revision {current}"
 
 
 def _unversioned(

@@ -40,7 +40,6 @@ class Verification:
     target: str
     current: tuple[str, ...]
     checks: tuple[VerifyCheck, ...]
-    missing_tables: tuple[str, ...]
     comparison: SchemaComparison
 
     @property
@@ -85,7 +84,7 @@ def verify(
         compare(history, live, current),
     )
     checks = tuple(check for rule in CHECKS if (check := rule(seen)) is not None)
-    return Verification(resolved, current, checks, seen.missing, seen.comparison)
+    return Verification(resolved, current, checks, seen.comparison)
 
 
 @dataclass(frozen=True)

@@ -17,33 +17,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from apexops.release.chain import ReleaseOutcome
-    from apexops.release.orchestrator import Release, ReleaseEvent, ReleaseResult
-    from apexops.release.plan import Approvals, ReleaseInputs, ReleasePlan, plan_release
-    from apexops.release.timeline import ChildRecord
+    from apexops.release.orchestrator import Release
+    from apexops.release.plan import ReleaseInputs, plan_release
 
-__all__ = [
-    "Approvals",
-    "ChildRecord",
-    "Release",
-    "ReleaseEvent",
-    "ReleaseInputs",
-    "ReleaseOutcome",
-    "ReleasePlan",
-    "ReleaseResult",
-    "plan_release",
-]
+__all__ = ["Release", "ReleaseInputs", "plan_release"]
 
 _LAZY = {
-    "Approvals": "apexops.release.plan",
     "ReleaseInputs": "apexops.release.plan",
-    "ReleasePlan": "apexops.release.plan",
     "plan_release": "apexops.release.plan",
-    "ReleaseOutcome": "apexops.release.chain",
     "Release": "apexops.release.orchestrator",
-    "ReleaseEvent": "apexops.release.orchestrator",
-    "ReleaseResult": "apexops.release.orchestrator",
-    "ChildRecord": "apexops.release.timeline",
 }
 
 

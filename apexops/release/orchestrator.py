@@ -85,7 +85,6 @@ class ReleaseResult:
     verdict: Verdict
     #: effective weights read after the last child (None when unreadable)
     traffic: Mapping[str, int] | None
-    run_id: str | None = None
 
     @property
     def outcome(self) -> str:
@@ -292,7 +291,7 @@ class Release:
         verdict = release_verdict(
             self.plan, self.records, stop=stop, interrupted=interrupted, traffic=traffic
         )
-        result = ReleaseResult(self.plan, tuple(self.records), verdict, traffic, run_id=self.parent_run_id)
+        result = ReleaseResult(self.plan, tuple(self.records), verdict, traffic)
         for key, value in result.facts().items():
             with contextlib.suppress(Exception):
                 self._record(key, value)

@@ -35,7 +35,6 @@ __all__ = [
     "Step",
     "check_procedures",
     "plan_release",
-    "release_phrase",
 ]
 
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
@@ -65,10 +64,6 @@ CHAIN: tuple[tuple[str, str, str], ...] = (
     ("shift", "50-traffic-shifting", "canary stages to 100%"),
 )
 ROLLBACK_STEP = ("rollback", "60-rollback", "roll back (only after a failure once traffic moved)")
-
-
-def release_phrase(image_tag: str, env: str) -> str:
-    return f"RELEASE {image_tag} TO {env}"
 
 
 @dataclass(frozen=True)
@@ -159,7 +154,7 @@ class ReleasePlan:
 
     @property
     def approval_phrase(self) -> str:
-        return release_phrase(self.inputs.image_tag, self.inputs.env)
+        return f"RELEASE {self.inputs.image_tag} TO {self.inputs.env}"
 
     @property
     def dry_run(self) -> bool:
@@ -324,10 +319,7 @@ def plan_release(settings: Any, inputs: ReleaseInputs, *, resolve_migration: Any
     later = "needs the revision 30 creates; a dry run creates none"
     steps = (
         Step(
-            *CHAIN[0],
-            parameters=migrate_params,
-            runs=i.migrate,
-            why_not="" if i.migrate else "migrate=False",
+            *CHAIN[0], parameters=migrate_params, runs=i.migrate, why_not="" if i.migrate else "migrate=False"
         ),
         Step(*CHAIN[1], parameters={"env": i.env, "dry_run": dry, "image_tag": i.image_tag}),
         Step(*CHAIN[2], parameters={"env": i.env}, needs=("revision",), runs=not dry, why_not=later),

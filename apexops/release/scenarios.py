@@ -29,14 +29,7 @@ from apexops.release.timeline import NotRun
 from apexops.schema import MIGRATIONS_DIR
 from apexops.status import Outcome
 
-__all__ = [
-    "REHEARSAL_MIGRATIONS",
-    "SCENARIOS",
-    "Scenario",
-    "apex_revision",
-    "check_expectation",
-    "scenario",
-]
+__all__ = ["REHEARSAL_MIGRATIONS", "SCENARIOS", "Scenario", "apex_revision", "check_expectation", "scenario"]
 
 #: the Alembic history with the blocking revision (APEX 0001-0002 + r003)
 REHEARSAL_MIGRATIONS = Path(__file__).resolve().parent / "rehearsal_migrations"
@@ -148,11 +141,7 @@ def check_expectation(expected: Scenario, release: Mapping[str, Any]) -> list[tu
     want = list(expected.expect_children)
     verdict = str((release.get("release") or {}).get("verdict") or release.get("release_verdict"))
     checks = [
-        (
-            "children",
-            children == want,
-            " → ".join(f"{p[:2]} {o}" for p, o in children) or "none ran",
-        ),
+        ("children", children == want, " → ".join(f"{p[:2]} {o}" for p, o in children) or "none ran"),
         (
             "release verdict",
             verdict == expected.expect_verdict,

@@ -22,7 +22,6 @@ __all__ = [
     "ChildOutcome",
     "ChildRecord",
     "NotRun",
-    "child_outcome",
     "child_status",
     "compact_traffic",
     "key_facts",
@@ -41,14 +40,6 @@ class NotRun(StrEnum):
 
 #: how a child ended: a run's outcome, or why it has none
 ChildOutcome = Outcome | NotRun
-
-
-def child_outcome(word: str) -> ChildOutcome:
-    """The outcome a runner result or a ledger line names, as a member."""
-    try:
-        return Outcome(word)
-    except ValueError:
-        return NotRun(word)
 
 
 def child_status(outcome: ChildOutcome | str) -> Status:
@@ -163,7 +154,10 @@ class ChildRecord:
     note: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "outcome", child_outcome(str(self.outcome)))
+        """The outcome a runner result or a ledger line names, as a member."""
+        word = str(self.outcome)
+        outcome = Outcome(word) if word in Outcome._value2member_map_ else NotRun(word)
+        object.__setattr__(self, "outcome", outcome)
 
     @property
     def ran(self) -> bool:

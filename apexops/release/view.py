@@ -161,9 +161,9 @@ def show_timeline(result: ReleaseResult, *, outputs: Path | None = None, run_dir
         title = f"Release {result.plan.inputs.image_tag} to {result.plan.inputs.env}"
         display.show_chart(timeline_figure(result.records, title=title))
     rows = timeline_rows(result.records)
-    text = display._text_table(
+    display.show_text_table(
         ["procedure", "outcome", "run", "at s", "duration s", "key facts"],
         [[r["procedure"], r["outcome"], r["run"], r["at s"], r["duration s"], r["key facts"]] for r in rows],
-        "Timeline",
+        html_table=timeline_html(result.records, root),
+        title="Timeline",
     )
-    display._display({"text/html": timeline_html(result.records, root), "text/plain": text})

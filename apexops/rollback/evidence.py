@@ -33,14 +33,10 @@ __all__ = [
 ]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class RollbackLog:
     """Timestamped lines, kept in memory and appended to `rollback-log.txt` as soon as a folder is set."""
 
-    def __init__(self, clock: Callable[[], datetime] = _now) -> None:
+    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.clock = clock
         self.lines: list[str] = []
         self.path: Path | None = None

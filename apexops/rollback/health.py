@@ -48,12 +48,7 @@ def check_health(
                 problems.append(f"HTTP {r.status_code}")
             if served is not None and served != expected_revision:
                 problems.append(f"served by {served}, not {expected_revision}")
-            detail = f"HTTP {r.status_code} from {served or 'the app'}: {r.text[:80]}"
-            rows.append(
-                {
-                    "request": i + 1,
-                    "status": Status.FAIL if problems else Status.PASS,
-                    "detail": "; ".join(problems) or detail,
-                }
-            )
+            detail = "; ".join(problems) or f"HTTP {r.status_code} from {served or 'the app'}: {r.text[:80]}"
+            status = Status.FAIL if problems else Status.PASS
+            rows.append({"request": i + 1, "status": status, "detail": detail})
     return HealthResult(all(row["status"] is Status.PASS for row in rows), tuple(rows))

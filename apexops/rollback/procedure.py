@@ -58,10 +58,6 @@ __all__ = ["RollbackProcedure"]
 _DONE = {"Succeeded", "Failed", "Canceled", "Cancelled"}
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class RollbackProcedure:
     """One run of procedure 60 (see the module docstring)."""
 
@@ -80,7 +76,7 @@ class RollbackProcedure:
         dry_run: bool = True,
         outputs: Path | None = None,
         lock_dir: Path | None = None,
-        clock: Callable[[], datetime] = _now,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         sleep: Callable[[float], None] = time.sleep,
         record: Callable[[str, Any], None] | None = None,
         evidence_dir: Path | None = None,
@@ -277,12 +273,8 @@ class RollbackProcedure:
             return []
         rows = []
         if self.infra_running:
-            rows.append(
-                {
-                    "step": "stop deployments",
-                    "change": "cancel deployment main" if self.cancel_infra else "none",
-                }
-            )
+            change = "cancel deployment main" if self.cancel_infra else "none"
+            rows.append({"step": "stop deployments", "change": change})
         if not self.revisions[self.to].active:
             rows.append({"step": "activate", "change": f"activate {self.to} and wait until healthy"})
         listed = ", ".join(f"{w.revision_name}={w.weight}" for w in self.planned_traffic())
@@ -302,10 +294,8 @@ class RollbackProcedure:
     def plan_message(self) -> tuple[str, Status]:
         """What this run will do, in one line (written to the rollback log the first time)."""
         if self.action == "rollback":
-            text, status = (
-                f"roll back {self.target.reason}; reason: {self.reason or '(none given)'}",
-                Status.INFO,
-            )
+            text = f"roll back {self.target.reason}; reason: {self.reason or '(none given)'}"
+            status = Status.INFO
         elif self.action == "none":
             text, status = self.target.reason, Status.SKIPPED
         else:
@@ -357,17 +347,10 @@ class RollbackProcedure:
         with DeploymentLock(self.lock_dir, env=self.env_name, app=self.app_name, run_id=self.run_id):
             if self.infra_running and self.cancel_infra:
                 cancelled = self.env.deployments.cancel("main")
-                say(
-                    self.log.write(
-                        f"deployment main: {'cancelled' if cancelled else 'was no longer running'}"
-                    )
-                )
-                rows.append(
-                    {
-                        "action": "cancel deployment main",
-                        "result": "cancelled" if cancelled else "not running",
-                    }
-                )
+                said = "cancelled" if cancelled else "was no longer running"
+                say(self.log.write(f"deployment main: {said}"))
+                result = "cancelled" if cancelled else "not running"
+                rows.append({"action": "cancel deployment main", "result": result})
                 self.facts["infra_cancelled"] = cancelled
             if not self.app.get_revision(self.to).active:
                 self._activate(self.to, say)
@@ -418,10 +401,6 @@ class RollbackProcedure:
 
     def downgrade_preview(self) -> DowngradePreview | None:
         return self.aftercare.downgrade_preview()
-
-    @property
-    def downgrade_phrase(self) -> str:
-        return self.aftercare.downgrade_phrase
 
     @property
     def downgrade_skip_reason(self) -> str:

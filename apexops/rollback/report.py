@@ -12,9 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from apexops import display
-
-__all__ = ["CONTACT", "communication_draft", "rca_template", "show_markdown", "timeline"]
+__all__ = ["CONTACT", "communication_draft", "rca_template", "timeline"]
 
 #: the runbook's contact line
 CONTACT = "ops-team@company.com"
@@ -124,8 +122,3 @@ def rca_template(
         "| 4 | Update the deployment procedures to prevent recurrence | <owner> | <date> | open |",
     ]
     return "\n".join(lines)
-
-
-def show_markdown(text: str) -> None:
-    """A document in the notebook: rendered markdown, with the same text as its plain rendering."""
-    display._display({"text/markdown": text, "text/plain": text})

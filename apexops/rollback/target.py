@@ -106,28 +106,19 @@ def resolve_rollback(
             ]
             if older:
                 to, source = max(older, key=_created).name, "revisions (newest healthy older revision)"
+
+    def decide(action: str, reason: str) -> RollbackTarget:
+        return RollbackTarget(failed, to, source, action, reason, weights)
+
     if failed is None:
-        return RollbackTarget(None, to, source, "refuse", f"{app} has no revision to roll back", weights)
+        return decide("refuse", f"{app} has no revision to roll back")
     if to is None:
-        return RollbackTarget(
-            failed,
-            None,
-            source,
+        return decide(
             "refuse",
             f"no revision to roll back to: nothing older than {failed} in the ledger or the revisions",
-            weights,
         )
     if to == failed:
-        return RollbackTarget(
-            failed, to, source, "refuse", f"failed_revision and rollback_to are the same ({failed})", weights
-        )
+        return decide("refuse", f"failed_revision and rollback_to are the same ({failed})")
     if weights == {to: 100} and not by_name[failed].active:
-        return RollbackTarget(
-            failed,
-            to,
-            source,
-            "none",
-            f"already rolled back: {to} serves 100% and {failed} is inactive",
-            weights,
-        )
-    return RollbackTarget(failed, to, source, "rollback", f"{failed} → {to} (from {source})", weights)
+        return decide("none", f"already rolled back: {to} serves 100% and {failed} is inactive")
+    return decide("rollback", f"{failed} → {to} (from {source})")

@@ -13,6 +13,7 @@ import importlib.util
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,6 @@ from apexops.errors import ConfigError, NotFoundError, TargetUnavailableError
 from apexops.models import (
     AppState,
     AppUpdate,
-    BlobContainerInfo,
     DatabaseInfo,
     DeploymentOperation,
     DeploymentResult,
@@ -31,7 +31,6 @@ from apexops.models import (
     ExecResult,
     ImageTag,
     LogLine,
-    Principal,
     Replica,
     RequestRecord,
     RequestStats,
@@ -51,6 +50,8 @@ from apexops.sandbox.client import (
     NOT_RUNNING_HINT,
     ControlClient,
     app_from_dict,
+    iso_time,
+    model_from_dict,
     replica_from_dict,
     revision_from_dict,
     traffic_from_dicts,
@@ -65,14 +66,10 @@ from apexops.settings import Settings
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from apexops.tokens import AccessToken
-
 __all__ = [
-    "SandboxBlobStore",
     "SandboxContainerApp",
     "SandboxDatabase",
     "SandboxDeployments",
-    "SandboxIdentityAdapter",
     "SandboxRegistry",
     "SandboxTelemetry",
     "build_environment",
@@ -87,10 +84,6 @@ def _ts(value: datetime) -> float:
 
 def _dt(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
-
-
-def _when(iso: str | None) -> datetime | None:
-    return datetime.fromisoformat(iso) if iso else None
 
 
 class SandboxContainerApp:
@@ -171,15 +164,12 @@ class SandboxTelemetry:
     def __init__(self, paths: SandboxPaths) -> None:
         self._paths = paths
         self._reader = TelemetryReader(paths.telemetry_db)
-        self._checked = False
 
-    def _db(self) -> Any:
-        if not self._checked:
-            if not self._paths.telemetry_db.exists():
-                raise TargetUnavailableError(
-                    f"the sandbox has no telemetry store in {self._paths.home}.", hint=NOT_RUNNING_HINT
-                )
-            self._checked = True
+    def _db(self) -> TelemetryReader:
+        if not self._paths.telemetry_db.exists():
+            raise TargetUnavailableError(
+                f"the sandbox has no telemetry store in {self._paths.home}.", hint=NOT_RUNNING_HINT
+            )
         return self._reader
 
     def request_stats(
@@ -226,18 +216,8 @@ class SandboxTelemetry:
         ]  # fmt: skip
 
     def slowest_requests(self, since: datetime, until: datetime, *, top: int = 10) -> list[RequestRecord]:
-        return [
-            RequestRecord(
-                timestamp=_dt(r.ts),
-                revision=r.revision,
-                replica=r.replica,
-                route=r.route,
-                status=r.status,
-                duration_ms=r.duration_ms,
-                url=r.path,
-            )
-            for r in self._db().slowest(_ts(since), _ts(until), top)
-        ]
+        rows = self._db().slowest(_ts(since), _ts(until), top)
+        return [model_from_dict(RequestRecord, asdict(r), timestamp=_dt(r.ts), url=r.path) for r in rows]
 
     def exceptions(self, since: datetime, until: datetime, *, limit: int = 100) -> list[ExceptionRecord]:
         return [
@@ -262,7 +242,7 @@ class SandboxRegistry:
     """`az acr repository ...` over the sandbox image catalogue."""
 
     def __init__(self, settings: Settings, home: Path) -> None:
-        self._settings, self._home = settings, home
+        self._settings = settings
         self._catalogue = ImageCatalogue(home, settings.registry.server, settings.app.image_repository)
 
     @property
@@ -282,33 +262,6 @@ class SandboxRegistry:
 
     def get_tag(self, repository: str, tag: str) -> ImageTag:
         return self._repo(repository).get(tag).as_tag()
-
-
-class SandboxIdentityAdapter:
-    """The sandbox identity (stands in for Azure AD / AzureCliCredential)."""
-
-    def __init__(self, home: Path) -> None:
-        self._identity = SandboxIdentity(home)
-
-    def whoami(self) -> Principal:
-        return self._identity.whoami()
-
-    def api_token(self, audience: str) -> AccessToken:
-        return self._identity.mint(audience)
-
-    def rehearsal_token(self, audience: str, issued_at: datetime) -> AccessToken:
-        return self._identity.mint(audience, ttl_s=3600, now=issued_at)
-
-
-class SandboxBlobStore:
-    def __init__(self, root: Path) -> None:
-        self._store = FolderBlobStore(root)
-
-    def list_containers(self) -> list[BlobContainerInfo]:
-        return self._store.list_containers()
-
-    def blob_exists(self, container: str, path: str) -> bool:
-        return self._store.exists(container, path)
 
 
 class SandboxDatabase:
@@ -399,19 +352,13 @@ class SandboxDeployments:
 
     @staticmethod
     def _result(r: dict[str, Any]) -> DeploymentResult:
-        return DeploymentResult(
-            name=r["name"],
-            provisioning_state=r["provisioning_state"],
-            outputs=dict(r.get("outputs") or {}),
-            operations=tuple(SandboxDeployments._op(o) for o in r.get("operations", [])),
-            error_message=r.get("error_message"),
-            timestamp=_when(r.get("timestamp")),
-        )
+        operations = tuple(SandboxDeployments._op(o) for o in r.get("operations", []))
+        outputs, when = dict(r.get("outputs") or {}), iso_time(r.get("timestamp"))
+        return model_from_dict(DeploymentResult, r, outputs=outputs, operations=operations, timestamp=when)
 
     @staticmethod
     def _op(o: dict[str, Any]) -> DeploymentOperation:
-        head = (o[k] for k in ("resource_name", "resource_type", "operation", "provisioning_state"))
-        return DeploymentOperation(*head, o.get("status_message", ""), _when(o.get("timestamp")))
+        return model_from_dict(DeploymentOperation, o, timestamp=iso_time(o.get("timestamp")))
 
     def create_or_update(
         self,
@@ -468,8 +415,8 @@ def build_environment(settings: Settings) -> Environment:
         app=SandboxContainerApp(client),
         telemetry=SandboxTelemetry(paths),
         registry=SandboxRegistry(settings, home),
-        identity=SandboxIdentityAdapter(home),
-        blobs=SandboxBlobStore(paths.blobs),
+        identity=SandboxIdentity(home),
+        blobs=FolderBlobStore(paths.blobs),
         database=SandboxDatabase(settings),
         deployments=SandboxDeployments(client),
         traits=Traits(

@@ -82,9 +82,6 @@ class FolderBlobStore:
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
-    def container_exists(self, container: str) -> bool:
-        return self._container_dir(container).is_dir()
-
     def list_containers(self) -> list[BlobContainerInfo]:
         if not self.root.is_dir():
             return []
@@ -112,7 +109,7 @@ class FolderBlobStore:
     def put(self, container: str, path: str, data: bytes) -> str:
         """Write a blob (replacing one of the same name); returns its blob path `<container>/<path>`."""
         target = self._blob_file(container, path)
-        if not self.container_exists(container):
+        if not self._container_dir(container).is_dir():
             raise NotFoundError(
                 f"container {container!r} does not exist in {self.root}.",
                 hint="create it first (ensure_container) or check the storage account.",

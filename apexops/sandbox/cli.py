@@ -29,6 +29,7 @@ app = typer.Typer(
 #: the revision fields `status --json` shows (besides its traffic weight)
 _JSON_FIELDS = ("name", "active", "replicas", "provisioning_state", "health_state", "running_state",
                 "image", "url")  # fmt: skip
+_COLUMNS = ("active", "weight", "replicas", "provisioning", "health", "running", "restarts", "image", "url")
 EnvOption = typer.Option("local", "--env", "-e", help="parameters file to use (parameters/<env>.yaml)")
 
 
@@ -65,17 +66,7 @@ def render_status(st: Any) -> None:
         )
     table = Table(title="revisions")
     table.add_column("revision", no_wrap=True)
-    for col in (
-        "active",
-        "weight",
-        "replicas",
-        "provisioning",
-        "health",
-        "running",
-        "restarts",
-        "image",
-        "url",
-    ):
+    for col in _COLUMNS:
         table.add_column(col, justify="right" if col in ("weight", "replicas", "restarts") else "left")
     colour = {"Healthy": "green", "Unhealthy": "red", "Failed": "red", "Provisioned": "green"}
     for r in st.revisions:
@@ -98,6 +89,8 @@ def render_status(st: Any) -> None:
         console.print(f"[red]{r.name}[/]: {r.provisioning_error}")
     if not st.running:
         console.print(f"{st.detail}. Start it with `apexops sandbox up`.")
+    if st.warning:  # plain, so that it stays one line (rich would wrap it and read its brackets)
+        typer.echo(f"warning: {st.warning}")
 
 
 @app.command()
@@ -121,6 +114,7 @@ def status(env: str = EnvOption, as_json: bool = typer.Option(False, "--json", h
                 "url": st.url,
                 "home": str(st.home),
                 "pid": st.pid,
+                "warning": st.warning,
                 "revisions": [
                     {"weight": r.traffic_weight, **{k: getattr(r, k) for k in _JSON_FIELDS}}
                     for r in st.revisions

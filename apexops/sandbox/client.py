@@ -12,9 +12,10 @@ from __future__ import annotations
 import http.client
 import json
 import threading
+from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from apexops import errors
 from apexops.models import AppState, AppTemplate, Replica, Revision, TrafficWeight
@@ -23,6 +24,8 @@ from apexops.sandbox.state import SandboxPaths, read_json
 __all__ = [
     "ControlClient",
     "app_from_dict",
+    "iso_time",
+    "model_from_dict",
     "replica_from_dict",
     "revision_from_dict",
     "template_from_dict",
@@ -31,9 +34,10 @@ __all__ = [
 ]
 
 NOT_RUNNING_HINT = "run `apexops sandbox up`"
+T = TypeVar("T")
 
 
-def _dt(value: str | None) -> datetime | None:
+def iso_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
@@ -100,33 +104,19 @@ class ControlClient:
 
 
 # ------------------------------------------------------------------------------------ conversions
+def model_from_dict(cls: type[T], d: dict[str, Any], **computed: Any) -> T:
+    """A model from the daemon's dict: its fields of the same name, then the ones that need converting."""
+    same = {f.name: d[f.name] for f in fields(cls) if f.name in d}  # type: ignore[arg-type]
+    return cls(**{**same, **computed})
+
+
 def template_from_dict(d: dict[str, Any]) -> AppTemplate:
-    return AppTemplate(
-        image=d["image"],
-        env=dict(d.get("env") or {}),
-        cpu=float(d["cpu"]),
-        memory=d["memory"],
-        min_replicas=int(d["min_replicas"]),
-        max_replicas=int(d["max_replicas"]),
-        revision_suffix=d.get("revision_suffix"),
-    )
+    return model_from_dict(AppTemplate, d, env=dict(d.get("env") or {}), cpu=float(d["cpu"]))
 
 
 def revision_from_dict(d: dict[str, Any]) -> Revision:
-    return Revision(
-        name=d["name"],
-        active=d["active"],
-        traffic_weight=d["traffic_weight"],
-        replicas=d["replicas"],
-        provisioning_state=d["provisioning_state"],
-        health_state=d["health_state"],
-        running_state=d["running_state"],
-        created_time=_dt(d.get("created_time")),
-        fqdn=d["fqdn"],
-        url=d["url"],
-        image=d["image"],
-        template=template_from_dict(d["template"]),
-        provisioning_error=d.get("provisioning_error"),
+    return model_from_dict(
+        Revision, d, created_time=iso_time(d.get("created_time")), template=template_from_dict(d["template"])
     )
 
 
@@ -201,28 +191,9 @@ def app_from_dict(d: dict[str, Any]) -> AppState:
             },
         },
     }
-    return AppState(
-        name=d["name"],
-        resource_group=d["resource_group"],
-        url=d["url"],
-        active_revisions_mode=d["active_revisions_mode"],
-        provisioning_state=d["provisioning_state"],
-        running_status=d["running_status"],
-        latest_revision_name=d["latest_revision_name"],
-        latest_ready_revision_name=d["latest_ready_revision_name"],
-        template=template_from_dict(d["template"]),
-        traffic=tuple(traffic_from_dicts(d["traffic"])),
-        registries=(),
-        raw=raw,
-    )
+    traffic = tuple(traffic_from_dicts(d["traffic"]))
+    return model_from_dict(AppState, d, template=template_from_dict(d["template"]), traffic=traffic, raw=raw)
 
 
 def replica_from_dict(d: dict[str, Any]) -> Replica:
-    return Replica(
-        name=d["name"],
-        revision=d["revision"],
-        running_state=d["running_state"],
-        created_time=_dt(d.get("created_time")),
-        restart_count=int(d["restart_count"]),
-        ready=bool(d["ready"]),
-    )
+    return model_from_dict(Replica, d, created_time=iso_time(d.get("created_time")))

@@ -23,7 +23,7 @@ from apexops.errors import ConflictError, InvalidRequestError, NotFoundError, Tr
 from apexops.sandbox.state import read_json, write_json
 from apexops.sandbox.validation import validate_template, validate_traffic
 
-__all__ = ["ControlPlane", "LiveStatus", "RevisionRecord", "Runtime", "new_template", "validate_template"]
+__all__ = ["ControlPlane", "LiveStatus", "RevisionRecord", "Runtime"]
 
 _SUFFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 #: what an update may change (apexops.models.AppUpdate)
@@ -82,6 +82,11 @@ class RevisionRecord:
         return str(self.template["image"])
 
 
+def _url(port: int) -> str:
+    """A revision listener's URL (its revision-specific FQDN)."""
+    return f"http://127.0.0.1:{port}"
+
+
 def _iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, tz=UTC).isoformat() if ts is not None else None
 
@@ -97,14 +102,12 @@ class ControlPlane:
         resource_group: str,
         resolve_image: Callable[[str], str],
         runtime: Runtime | None = None,
-        url_for_port: Callable[[int], str] = lambda port: f"http://127.0.0.1:{port}",
         ingress_url: str = "",
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._file = state_file
         self._resolve_image = resolve_image  # full image ref -> canonical ref; NotFoundError if unknown
         self.runtime = runtime
-        self._url_for_port = url_for_port
         self.ingress_url = ingress_url
         self._clock = clock
         self.generation = 0
@@ -195,7 +198,7 @@ class ControlPlane:
         weights = self.effective_weights() if weights is None else weights
         live = self._live(rev.name)
         health, running = self.health_of(rev)
-        url = self._url_for_port(rev.port) if rev.port else ""
+        url = _url(rev.port) if rev.port else ""
         return {
             "name": rev.name,
             "active": rev.active,
@@ -246,9 +249,7 @@ class ControlPlane:
             "running_status": running,
             "latest_revision_name": latest.name,
             "latest_ready_revision_name": ready.name if ready else None,
-            "latest_revision_fqdn": self._url_for_port(latest.port).removeprefix("http://")
-            if latest.port
-            else "",
+            "latest_revision_fqdn": _url(latest.port).removeprefix("http://") if latest.port else "",
             "template": dict(latest.template),
             "traffic": [dict(e) for e in self.traffic],
             "created_time": _iso(self.created),
@@ -257,11 +258,11 @@ class ControlPlane:
     def get_traffic(self) -> list[dict[str, Any]]:
         return [dict(e) for e in self.traffic]
 
-    def replicas(self, name: str) -> list[dict[str, Any]]:
-        rev = self._require(name)
+    def replicas(self, revision: str) -> list[dict[str, Any]]:
+        rev = self._require(revision)
         if not rev.active or self.runtime is None:
             return []
-        return self.runtime.replicas(name)
+        return self.runtime.replicas(revision)
 
     # ------------------------------------------------------------------ writes
     def _new_name(self, suffix: str | None) -> str:
@@ -353,13 +354,9 @@ class ControlPlane:
 
     def set_traffic(self, weights: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """Replace the whole traffic list, with ACA's invariants checked first (TrafficError)."""
-        entries = self.validate_traffic(weights)
-        self.traffic = entries
+        self.traffic = validate_traffic(weights, self.revisions, self.latest_ready())
         self.save()
         return self.get_traffic()
-
-    def validate_traffic(self, weights: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        return validate_traffic(weights, self.revisions, self.latest_ready())
 
     def activate(self, name: str) -> None:
         rev = self._require(name)
@@ -429,24 +426,3 @@ class ControlPlane:
         if rev is not None and rev.port != port:
             rev.port = port
             self.save()
-
-
-def new_template(
-    image: str,
-    *,
-    env: Mapping[str, str],
-    cpu: float,
-    memory: str,
-    min_replicas: int,
-    max_replicas: int,
-    revision_suffix: str | None = None,
-) -> dict[str, Any]:
-    return {
-        "image": image,
-        "env": dict(env),
-        "cpu": cpu,
-        "memory": memory,
-        "min_replicas": min_replicas,
-        "max_replicas": max_replicas,
-        "revision_suffix": revision_suffix,
-    }

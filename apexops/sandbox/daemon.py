@@ -5,31 +5,58 @@ Started by `lifecycle.up` as `python -m apexops.sandbox.daemon --home <home>`. I
 snapshot `up` wrote (so test overrides reach it), takes an exclusive lock on the home folder (one daemon per
 sandbox), binds the ingress port (failing with one line naming the port and the fix), restores every
 revision from `state.json` (seeding the baseline release on first start), and only then writes
-`daemon.json`, which is how `up` knows it is ready. SIGTERM or the `shutdown` call stop every replica
+`daemon.json`, which is how `up` knows it is ready. SIGTERM (what `down` sends) stops every replica
 before the daemon exits; if the daemon is killed outright, its replicas die with it (see `_boot`).
+
+The control API is `POST /v1/<call>` with JSON keyword arguments and a JSON result: every mutation of
+the sandbox goes through it (the adapters, the CLI and tests call it through
+`apexops.sandbox.client.ControlClient`). Requests must carry the token from `<home>/daemon/control.token`
+(mode 0600), so only the user who started the sandbox can drive it. Errors travel as
+`{"error": {"type", "message", "hint"}}` with the `apexops.errors` class name, and the client re-raises the
+same class. A daemon bug answers 500 with a TargetError and keeps serving.
+
+Calls (keyword arguments -> result):
+    status() show() list_revisions() get_revision(name) update(change) get_traffic()
+    set_traffic(weights) activate_revision(name) deactivate_revision(name) restart_revision(name)
+    restart_app() scale_revision(name, min_replicas, max_replicas=None) list_replicas(revision)
+    kill_replica(revision, replica=None, signal_name="SIGKILL")
+    exec(revision, command, timeout_s=30, replica=None)
+    flush_telemetry() deploy_validate(template, parameters, name) deploy_what_if(..., mode)
+    deploy_start(..., mode) deploy_get(name) deploy_cancel(name) list_resources()
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import bisect
 import contextlib
 import errno
 import fcntl
+import hmac
+import inspect
+import itertools
+import json
 import os
 import random
 import signal
 import sys
 import time
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from apexops.errors import ApexopsError
+from apexops.errors import (
+    ApexopsError,
+    AuthenticationError,
+    ConflictError,
+    InvalidRequestError,
+    NotFoundError,
+    TargetError,
+)
 from apexops.processes import alive
-from apexops.sandbox.controlapi import ControlAPI
-from apexops.sandbox.controlplane import ControlPlane, RevisionRecord, new_template
+from apexops.sandbox.controlplane import ControlPlane, RevisionRecord
 from apexops.sandbox.deployments import ResourceGroup, baseline_template
 from apexops.sandbox.identity import SandboxIdentity
 from apexops.sandbox.images import ImageCatalogue
@@ -40,7 +67,35 @@ from apexops.sandbox.telemetry import TelemetryWriter
 from apexops.sandbox.zygote import Zygote
 from apexops.settings import Settings
 
-__all__ = ["DaemonOptions", "main"]
+__all__ = ["TOKEN_HEADER", "DaemonOptions", "main"]
+
+TOKEN_HEADER = b"x-sandbox-token"
+#: the largest control API request body (templates and traffic lists are a few KiB); larger is 413 unread
+MAX_BODY = 1 << 20
+_BAD_TOKEN = AuthenticationError(
+    "the control API token is missing or wrong.", hint="use the token in <home>/daemon/control.token."
+)
+_STATUS_FOR = {NotFoundError: 404, ConflictError: 409, AuthenticationError: 401}
+#: calls answered by the control plane or the resource group as they are: call -> (attribute, method)
+_DELEGATED = {
+    "show": ("control", "show"),
+    "list_revisions": ("control", "list_revisions"),
+    "get_revision": ("control", "get_revision"),
+    "get_traffic": ("control", "get_traffic"),
+    "set_traffic": ("control", "set_traffic"),
+    "activate_revision": ("control", "activate"),
+    "deactivate_revision": ("control", "deactivate"),
+    "restart_revision": ("control", "restart_revision"),
+    "restart_app": ("control", "restart_app"),
+    "scale_revision": ("control", "scale"),
+    "list_replicas": ("control", "replicas"),
+    "deploy_validate": ("resources", "validate"),
+    "deploy_what_if": ("resources", "what_if"),
+    "deploy_start": ("resources", "start"),
+    "deploy_get": ("resources", "get"),
+    "deploy_cancel": ("resources", "cancel"),
+    "list_resources": ("resources", "list_resources"),
+}
 
 
 @dataclass(frozen=True)
@@ -59,11 +114,32 @@ class DaemonOptions:
         return cls(**{k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__})
 
 
+def _refusal(status: int, exc: ApexopsError) -> tuple[int, Any]:
+    """An error answer of the control API: the client re-raises the same `apexops.errors` class."""
+    return status, {"error": {"type": type(exc).__name__, "message": exc.message, "hint": exc.hint}}
+
+
+async def _linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, limit_s: float = 1.0) -> None:
+    """Half-close after a refusal, then discard (never keep) at most MAX_BODY bytes for `limit_s`.
+
+    Closing with unread bytes in the socket makes the kernel send a reset that can overtake the answer; a
+    client that already sent its (small) body reads the 401/413 instead of "connection reset".
+    """
+    with contextlib.suppress(OSError, RuntimeError):
+        writer.write_eof()
+    deadline, left = time.monotonic() + limit_s, MAX_BODY
+    with contextlib.suppress(TimeoutError, ConnectionError):
+        while left > 0 and (chunk := await asyncio.wait_for(reader.read(65536), deadline - time.monotonic())):
+            left -= len(chunk)
+
+
 class StartupError(Exception):
     """The daemon cannot start; the message is the one line `up` shows."""
 
 
-class Daemon(ControlAPI):
+class Daemon:
+    """The sandbox's one background process: wiring, routing, and the control API's handlers."""
+
     def __init__(self, home: Path) -> None:
         self.paths = SandboxPaths(home)
         snap = read_json(self.paths.settings_snapshot)
@@ -80,7 +156,7 @@ class Daemon(ControlAPI):
         self._stop = asyncio.Event()
         self._rng = random.Random()
         self._route_gen = -1
-        self._route: tuple[list[str], list[int], int] = ([], [], 0)
+        self._route: tuple[list[str], list[int]] = ([], [])
         self._execs: set[int] = set()  # process groups of running `exec` commands
 
     # ------------------------------------------------------------------ wiring
@@ -174,9 +250,9 @@ class Daemon(ControlAPI):
         tag = s.sandbox.baseline_image_tag
         suffix = tag.lower().replace(".", "-").replace("_", "-")
         self.control.create_app(
-            new_template(
-                s.image(tag),
-                env=s.app.env,
+            dict(
+                image=s.image(tag),
+                env=dict(s.app.env),
                 cpu=s.app.cpu,
                 memory=s.app.memory,
                 min_replicas=max(1, s.app.min_replicas),
@@ -225,20 +301,13 @@ class Daemon(ControlAPI):
         return rev is not None and rev.active
 
     def _choose(self) -> str | None:
+        """The revision for one request, drawn by integer weight (recomputed when the traffic changes)."""
         if self._route_gen != self.control.generation:
-            weights = self.control.effective_weights()
-            names = [n for n, w in weights.items() if w > 0]
-            cum: list[int] = []
-            total = 0
-            for n in names:
-                total += weights[n]
-                cum.append(total)
-            self._route = (names, cum, total)
+            weights = {n: w for n, w in self.control.effective_weights().items() if w > 0}
+            self._route = (list(weights), list(itertools.accumulate(weights.values())))
             self._route_gen = self.control.generation
-        names, cum, total = self._route
-        if not total:
-            return None
-        return names[bisect.bisect_right(cum, self._rng.randrange(total))]
+        names, cum = self._route
+        return self._rng.choices(names, cum_weights=cum)[0] if names else None
 
     async def _sync_listeners(self) -> None:
         for rev in list(self.control.revisions.values()):
@@ -284,6 +353,166 @@ class Daemon(ControlAPI):
             with contextlib.suppress(FileNotFoundError):
                 self.paths.daemon_info.unlink()
 
+    # ------------------------------------------------------------------ control API
+    async def _control_conn(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Serve one keep-alive connection; a refused request is answered and the connection closed.
+
+        The token is checked on the headers, before a byte of the body is read, and the body is bounded by
+        MAX_BODY: an unauthenticated or oversized request costs the daemon no memory (its body is never read).
+        """
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")  # bounded by the reader's 64 KiB limit
+                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+                    return
+                target, headers, refusal = self._read_head(head)
+                if refusal is None:
+                    body = await reader.readexactly(int(headers[b"content-length"]))
+                    status, payload = await self._dispatch(target, body)
+                else:
+                    status, payload = refusal
+                data = json.dumps(payload, default=str).encode()
+                close = b"connection: close\r\n" if refusal else b""
+                writer.write(
+                    b"HTTP/1.1 %d X\r\ncontent-type: application/json\r\ncontent-length: %d\r\n%s\r\n"
+                    % (status, len(data), close)
+                    + data
+                )
+                await writer.drain()
+                if refusal:
+                    await _linger(reader, writer)
+                    return
+        except (ConnectionError, asyncio.IncompleteReadError):
+            return
+        finally:
+            writer.close()
+
+    def _read_head(self, head: bytes) -> tuple[str, dict[bytes, bytes], tuple[int, Any] | None]:
+        """(call path, headers, refusal): a refusal is the (status, error) answer that ends the connection."""
+        lines = head[:-4].split(b"\r\n")
+        parts = lines[0].split(b" ")
+        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(b":") for line in lines[1:])}
+        target = parts[1].decode(errors="replace") if len(parts) == 3 else ""
+        if not target:
+            return target, headers, _refusal(400, InvalidRequestError("malformed request line."))
+        if not hmac.compare_digest(headers.get(TOKEN_HEADER, b""), self.token.encode()):
+            return target, headers, _refusal(401, _BAD_TOKEN)
+        length = headers.get(b"content-length")
+        if length is None:
+            return target, headers, _refusal(411, InvalidRequestError("a content-length is required."))
+        if not length.isdigit():
+            return target, headers, _refusal(400, InvalidRequestError(f"bad content-length {length[:40]!r}."))
+        if int(length) > MAX_BODY:
+            too_big = InvalidRequestError(f"request body over {MAX_BODY} bytes.", hint="send less per call.")
+            return target, headers, _refusal(413, too_big)
+        return target, headers, None
+
+    async def _dispatch(self, target: str, body: bytes) -> tuple[int, Any]:
+        name = target.removeprefix("/v1/")
+        handler: Callable[..., Any] | None = getattr(self, f"api_{name}", None)
+        if handler is None and name in _DELEGATED:
+            owner, method = _DELEGATED[name]
+            handler = getattr(getattr(self, owner), method)
+        if handler is None:
+            return _refusal(404, InvalidRequestError(f"unknown control API call {name!r}."))
+        try:
+            kwargs = json.loads(body or b"{}")
+        except ValueError:
+            kwargs = None
+        if not isinstance(kwargs, dict):
+            return _refusal(400, InvalidRequestError(f"the body of {name} is not a JSON object."))
+        try:
+            result = handler(**kwargs)
+            return 200, {"result": await result if inspect.isawaitable(result) else result}
+        except ApexopsError as exc:
+            status = next((code for cls, code in _STATUS_FOR.items() if isinstance(exc, cls)), 400)
+            return _refusal(status, exc)
+        except TypeError as exc:
+            return _refusal(400, InvalidRequestError(f"bad arguments for {name}: {exc}."))
+        except Exception as exc:  # a daemon bug: keep serving, report it, log the traceback
+            traceback.print_exc()
+            failed = TargetError(
+                f"the sandbox daemon failed on {name}: {type(exc).__name__}: {exc}",
+                hint=f"see {self.paths.daemon_log}.",
+            )
+            return _refusal(500, failed)
+
+    async def api_status(self) -> dict[str, Any]:
+        zygote = self.supervisor.zygote
+        return {
+            "pid": os.getpid(),
+            "ingress_url": self.ingress_url,
+            "started": self.started,
+            "control_port": self.control_port,
+            "audience": self.resolved["audience"],
+            "database_url_set": bool(self.resolved["database_url"]),
+            "app": self.control.show() if self.control.exists else None,
+            "revisions": self.control.list_revisions(),
+            "replica_pids": self.supervisor.all_pids(),
+            "helper_pids": [zygote.pid] if zygote is not None and zygote.pid else [],
+        }
+
+    async def api_update(self, change: dict[str, Any]) -> dict[str, Any]:
+        self.control.update(change)
+        await self._sync_listeners()
+        return self.control.show()
+
+    def _running_replica(self, revision: str, replica: str | None, what: str, hint: str) -> dict[str, Any]:
+        """The first running replica of `revision` (or the one named); ConflictError when there is none."""
+        reps = [r for r in self.control.replicas(revision) if r["pid"] and replica in (None, r["name"])]
+        if not reps:
+            raise ConflictError(f"revision {revision} has no running replica{what}.", hint=hint)
+        return reps[0]
+
+    async def api_kill_replica(
+        self, revision: str, replica: str | None = None, signal_name: str = "SIGKILL"
+    ) -> Any:
+        """Simulate a container crash (rehearsals, tests): signal one replica's process."""
+        what = f" {replica}" if replica else ""
+        rep = self._running_replica(revision, replica, what, "check list_replicas().")
+        os.kill(rep["pid"], getattr(signal, signal_name))
+        return {"replica": rep["name"], "pid": rep["pid"]}
+
+    async def api_exec(
+        self, revision: str, command: list[str], timeout_s: float = 30.0, replica: str | None = None
+    ) -> dict[str, Any]:
+        rep = self._running_replica(  # NotFoundError first when the revision does not exist
+            revision, replica, " to exec into", "activate the revision or scale it up, then retry."
+        )
+        if not command or not all(isinstance(c, str) for c in command):
+            raise InvalidRequestError("command must be a non-empty list of strings.", hint="e.g. ['env'].")
+        result = {"revision": revision, "replica": rep["name"], "command": " ".join(command)}
+        env = self._env_for(self.control.revisions[revision], rep["name"])
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *command,
+                env=env,
+                cwd=str(self.paths.replicas_dir),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except (FileNotFoundError, PermissionError) as exc:
+            return {**result, "exit_code": 127, "output": f"exec failed: {exc.strerror}: {command[0]}"}
+        self._execs.add(proc.pid)
+        try:
+            out, _ = await asyncio.wait_for(proc.communicate(), timeout_s)
+            code = proc.returncode
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            out, _ = await proc.communicate()
+            out += f"\n[exec timed out after {timeout_s:g} s]".encode()
+            code = 124
+        finally:
+            self._execs.discard(proc.pid)
+        return {**result, "exit_code": code, "output": out[-1_000_000:].decode(errors="replace")}
+
+    async def api_flush_telemetry(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self.telemetry.flush)
+
 
 def _lock(paths: SandboxPaths) -> int:
     fd = os.open(paths.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
@@ -313,6 +542,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m apexops.sandbox.daemon")
     parser.add_argument("--home", required=True, type=Path)
     args = parser.parse_args(argv)
+    os.umask(0o077)  # every file the daemon and its replicas create (telemetry, logs, blobs) is private
     paths = SandboxPaths(args.home.resolve())
     with contextlib.suppress(FileNotFoundError):
         paths.startup_error.unlink()
@@ -322,12 +552,10 @@ def main(argv: list[str] | None = None) -> int:
         paths.startup_error.write_text(str(exc) + "\n")
         return 1
     paths.pid_file.write_text(f"{os.getpid()}\n")
-    try:
+    with contextlib.suppress(ImportError):
         import uvloop
 
         uvloop.install()
-    except ImportError:
-        pass
     try:
         code = asyncio.run(_amain(paths.home))
     except StartupError as exc:

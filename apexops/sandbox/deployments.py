@@ -75,6 +75,18 @@ def _deployment(name: str, mode: str, state: str) -> dict[str, Any]:
     }
 
 
+def _change(resource: Mapping[str, Any], before: Any, after: Any) -> dict[str, Any]:
+    """One what-if change of a resource, before its change type is known."""
+    return {
+        "resource_id": resource["id"],
+        "resource_type": resource["type"],
+        "name": resource["name"],
+        "before": before,
+        "after": after,
+        "delta": [],
+    }
+
+
 def _delta(before: Any, after: Any, path: str = "") -> list[dict[str, Any]]:
     """Property changes from `before` to `after`, for the keys the template sets (like what-if's delta)."""
     if isinstance(after, dict) and isinstance(before, dict):
@@ -245,14 +257,7 @@ class ResourceGroup:
             seen.add(r["id"].lower())
             before = self.resources.get(r["id"].lower())
             after = {k: v for k, v in r.items() if not k.startswith(("_", "x-"))}
-            change: dict[str, Any] = {
-                "resource_id": r["id"],
-                "resource_type": r["type"],
-                "name": r["name"],
-                "before": before,
-                "after": after,
-                "delta": [],
-            }
+            change = _change(r, before, after)
             if "_unsupported" in r:
                 change.update(change_type="Unsupported", unsupported_reason=r["_unsupported"], after=None)
             elif r["type"].lower() in _DEPLOY_ALWAYS:
@@ -268,17 +273,8 @@ class ResourceGroup:
             changes.append(change)
         for rid, before in self.resources.items():
             if rid not in seen:
-                changes.append(
-                    {
-                        "resource_id": before["id"],
-                        "resource_type": before["type"],
-                        "name": before["name"],
-                        "before": before,
-                        "after": None,
-                        "delta": [],
-                        "change_type": "Delete" if mode == "Complete" else "Ignore",
-                    }
-                )
+                change_type = "Delete" if mode == "Complete" else "Ignore"
+                changes.append({**_change(before, before, None), "change_type": change_type})
         return {"status": "Succeeded", "changes": changes, "error_message": None}
 
     def start(
@@ -315,7 +311,7 @@ class ResourceGroup:
 
     def _readonly_props(self, r: Mapping[str, Any]) -> dict[str, Any]:
         t, n = r["type"].lower(), str(r["name"]).split("/")[-1]
-        extra = {
+        return {
             "microsoft.sql/servers": {"fullyQualifiedDomainName": f"{n}.database.sandbox.local"},
             "microsoft.storage/storageaccounts": {
                 "primaryEndpoints": {"blob": f"https://{n}.blob.sandbox.local/"}
@@ -330,7 +326,6 @@ class ResourceGroup:
                 "latestRevisionFqdn": self.app_fqdn,
             },
         }.get(t, {})
-        return extra
 
     def _reference(self, target: str) -> Mapping[str, Any]:
         res = self.resources.get(target.lower()) or next(

@@ -27,7 +27,6 @@ __all__ = [
     "DEFAULT_TENANT_ID",
     "SandboxIdentity",
     "TokenRejectedError",
-    "issuer_for",
     "load_signing_key",
     "verify_token",
 ]
@@ -35,10 +34,6 @@ __all__ = [
 #: the sandbox's made-up tenant (a valid GUID, so tools that parse tenant ids accept it)
 DEFAULT_TENANT_ID = "5a4d1d5e-0000-4000-8000-00000000a9e7"
 _HINT = "mint a new token with the sandbox identity for the API audience (settings.api_audience)."
-
-
-def issuer_for(tenant_id: str) -> str:
-    return f"https://login.sandbox.local/{tenant_id}/v2.0"
 
 
 class TokenRejectedError(AuthenticationError):
@@ -151,7 +146,7 @@ class SandboxIdentity:
 
     @property
     def issuer(self) -> str:
-        return issuer_for(self.tenant_id)
+        return f"https://login.sandbox.local/{self.tenant_id}/v2.0"
 
     def ensure_key(self) -> Path:
         """Create the signing key if there is none yet (mode 0600; safe when several processes race)."""
@@ -215,6 +210,10 @@ class SandboxIdentity:
     def api_token(self, audience: str) -> AccessToken:
         """The Identity port's spelling of `mint`."""
         return self.mint(audience)
+
+    def rehearsal_token(self, audience: str, issued_at: datetime) -> AccessToken:
+        """A token as if minted at `issued_at` (the Identity port's capability for rehearsing expiry)."""
+        return self.mint(audience, ttl_s=3600, now=issued_at)
 
     def verify(self, raw_token: str, audience: str) -> dict[str, Any]:
         """The claims of a token this identity minted for `audience`; TokenRejectedError otherwise."""

@@ -2,17 +2,9 @@
 
 A sandbox "image" is the one reference service plus a `FaultProfile` that the replica applies to itself
 (the daemon passes it as APEX_FAULT_PROFILE). Good tags carry the empty profile; faulty tags exist so an
-engineer can rehearse a bad release and watch the procedures catch it. Their names say what is wrong:
-
-    v1.2.0 v1.2.1 v1.2.2 (baseline) v1.2.3 (the new release)     healthy
-    v1.2.4-errors10   10% of API requests answer 500 (DatabaseTimeoutError)
-    v1.2.4-errors2     2% of API requests answer 500
-    v1.2.4-slow       20% of API requests take 2.5 s longer
-    v1.2.4-crash      exits at start (missing environment variable), never binds
-    v1.2.4-notready   /health/ready reports the database unhealthy (503)
-    v1.2.4-slowstart  takes 5 s before it binds its port
-    v1.2.4-degrade    error rate ramps from 0 to 20% over the first 60 s
-    v1.2.4-crashloop  the process dies after every 25 API requests (restarts)
+engineer can rehearse a bad release and watch the procedures catch it. The built-in tags (`BUILTIN_TAGS`
+below) are the healthy v1.2.0 to v1.2.3 (v1.2.2 the baseline, v1.2.3 the new release) and v1.2.4-<fault>
+ones whose names say what is wrong (errors10, errors2, slow, crash, notready, slowstart, degrade, crashloop).
 
 Any other fault comes from a YAML file (`ImageCatalogue.add_from_file`), persisted under
 `<home>/registry/custom-tags.json` so it survives a restart of the CLI:
@@ -38,7 +30,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -234,20 +226,9 @@ class ImageSpec:
     created: datetime
     profile: FaultProfile = field(default_factory=FaultProfile)
     description: str = ""
-    builtin: bool = True
-
-    @property
-    def faulty(self) -> bool:
-        return not self.profile.is_healthy
 
     def as_tag(self) -> ImageTag:
-        return ImageTag(
-            repository=self.repository,
-            tag=self.tag,
-            digest=self.digest,
-            created=self.created,
-            image=self.image,
-        )
+        return ImageTag(**{f.name: getattr(self, f.name) for f in fields(ImageTag)})
 
 
 def _tag(tag: str, created: str, description: str, **faults: Any) -> tuple[str, datetime, str, FaultProfile]:
@@ -313,16 +294,11 @@ class ImageCatalogue:
         self.server = server
         self.repository = repository
 
-    def image_ref(self, tag: str) -> str:
-        return f"{self.server}/{self.repository}:{tag}"
-
     @property
     def custom_file(self) -> Path:
         return self.home / "registry" / "custom-tags.json"
 
-    def _spec(
-        self, tag: str, created: datetime, description: str, profile: FaultProfile, builtin: bool
-    ) -> ImageSpec:
+    def _spec(self, tag: str, created: datetime, description: str, profile: FaultProfile) -> ImageSpec:
         return ImageSpec(
             repository=self.repository,
             tag=tag,
@@ -331,7 +307,6 @@ class ImageCatalogue:
             created=created,
             profile=profile,
             description=description or "; ".join(profile.effects()) or "healthy",
-            builtin=builtin,
         )
 
     def _store(self) -> dict[str, Any]:
@@ -345,18 +320,15 @@ class ImageCatalogue:
             ) from None
         return data if isinstance(data, dict) else {}
 
-    def _custom(self) -> dict[str, dict[str, Any]]:
-        return dict(self._store().get(self.repository, {}))
-
     def specs(self) -> list[ImageSpec]:
         """Every tag, newest first (like `az acr repository show-tags --orderby time_desc`)."""
-        out = [self._spec(tag, created, text, profile, True) for tag, created, text, profile in BUILTIN_TAGS]
-        for tag, entry in self._custom().items():
+        out = [self._spec(tag, created, text, profile) for tag, created, text, profile in BUILTIN_TAGS]
+        for tag, entry in self._store().get(self.repository, {}).items():
             profile = FaultProfile.from_dict(
                 entry.get("profile", {}), source=str(self.custom_file), where=tag
             )
             created = datetime.fromisoformat(entry["created"])
-            out.append(self._spec(tag, created, entry.get("description", ""), profile, False))
+            out.append(self._spec(tag, created, entry.get("description", ""), profile))
         return sorted(out, key=lambda s: (s.created, s.tag), reverse=True)
 
     def tags(self) -> list[ImageTag]:
@@ -371,9 +343,6 @@ class ImageCatalogue:
             f"image tag {tag!r} not found in {self.server}/{self.repository}.",
             hint=f"known tags: {known}; add a custom faulty tag with ImageCatalogue.add_from_file(<yaml>).",
         )
-
-    def profile(self, tag: str) -> FaultProfile:
-        return self.get(tag).profile
 
     def resolve(self, image: str) -> ImageSpec:
         """The spec of a full image reference (by tag, or by digest `<server>/<repo>@sha256:...`);
@@ -393,9 +362,10 @@ class ImageCatalogue:
         else:
             server, repository, tag = parse_image_ref(image)
         if (server, repository) != (self.server, self.repository):
+            name = f"{self.server}/{self.repository}"
             raise NotFoundError(
                 f"image {image!r} is not in the sandbox registry {self.server}/{self.repository}.",
-                hint=f"use {self.server}/{self.repository}:<tag>, e.g. {self.image_ref('v1.2.3')}",
+                hint=f"use {name}:<tag>, e.g. {name}:v1.2.3",
             )
         return self.get(tag)
 

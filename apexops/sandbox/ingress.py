@@ -18,6 +18,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 
 from apexops.sandbox.supervisor import ReplicaSlot, Supervisor
 from apexops.sandbox.telemetry import TelemetryWriter
@@ -29,27 +30,12 @@ MAX_BODY = 256 * 1024 * 1024
 UPSTREAM_TIMEOUT_S = 240.0  # Azure Container Apps' request timeout
 POOL_IDLE_S = 4.0  # below uvicorn's 5 s keep-alive, so a pooled connection is rarely closed under us
 COLD_START_WAIT_S = 60.0
-_HOP = {
-    b"connection",
-    b"keep-alive",
-    b"proxy-connection",
-    b"te",
-    b"trailer",
-    b"transfer-encoding",
-    b"upgrade",
-    b"content-length",
-    b"expect",
-}
-_REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    404: "Not Found",
-    413: "Payload Too Large",
-    431: "Request Header Fields Too Large",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
+#: hop-by-hop headers (and the framing the proxy rewrites): never copied between client and replica
+_HOP = frozenset(
+    (
+        b"connection keep-alive proxy-connection te trailer transfer-encoding upgrade content-length expect"
+    ).split()
+)
 
 
 class _BadRequest(Exception):
@@ -391,7 +377,7 @@ class Ingress:
     ) -> None:
         body = json.dumps({"detail": detail, "source": "sandbox-ingress"}).encode()
         head = (
-            f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}\r\ncontent-type: application/json\r\n"
+            f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\ncontent-type: application/json\r\n"
             f"content-length: {len(body)}\r\nx-apex-route: unmatched\r\n"
             + (f"x-apex-revision: {revision}\r\n" if revision else "")
             + f"connection: {'close' if close else 'keep-alive'}\r\n\r\n"

@@ -21,7 +21,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from apexops.processes import alive
 from apexops.sandbox.client import ControlClient, revision_from_dict, traffic_from_dicts
 from apexops.sandbox.controlplane import ControlPlane
 from apexops.sandbox.daemon import DaemonOptions
+from apexops.sandbox.split import split_warning
 from apexops.sandbox.state import SandboxPaths, read_json, write_json
 from apexops.schema import MIGRATIONS_DIR
 from apexops.settings import Settings
@@ -69,6 +70,8 @@ class SandboxStatus:
     replicas_ready: dict[str, int] = field(default_factory=dict)
     restarts: dict[str, int] = field(default_factory=dict)
     detail: str = ""
+    #: one line when traffic is split with no run holding the deployment lock (see `split`)
+    warning: str | None = None
 
 
 def _paths(settings: Settings) -> SandboxPaths:
@@ -131,8 +134,10 @@ def _migrate_baseline(settings: Settings, url: str) -> str | None:
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy import create_engine
 
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    db = Path(url.removeprefix("sqlite:///").partition("?")[0])
+    if url.startswith("sqlite:///") and db.name != ":memory:":
+        db.parent.mkdir(parents=True, exist_ok=True)  # created private: SQLite's journals take its mode
+        os.close(os.open(db, os.O_WRONLY | os.O_CREAT, 0o600))
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
@@ -162,7 +167,8 @@ def up(
 
 @contextlib.contextmanager
 def _up_lock(paths: SandboxPaths, timeout_s: float = 120.0) -> Iterator[None]:
-    paths.daemon_dir.mkdir(parents=True, exist_ok=True)
+    for folder in (paths.home, paths.daemon_dir):  # private from the start (see SandboxPaths.ensure)
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(paths.daemon_dir / "up.lock", os.O_RDWR | os.O_CREAT, 0o600)
 
     def locked() -> bool:
@@ -217,7 +223,7 @@ def _up_locked(
         paths.startup_error.unlink()
     with contextlib.suppress(FileNotFoundError):
         paths.daemon_info.unlink()
-    log = open(paths.daemon_log, "ab")  # noqa: SIM115 - handed to the child
+    log = os.fdopen(os.open(paths.daemon_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab")
     try:
         proc = subprocess.Popen(
             [sys.executable, "-m", "apexops.sandbox.daemon", "--home", str(paths.home)],
@@ -277,9 +283,22 @@ def _wait_settled(settings: Settings, timeout_s: float) -> None:
 
 
 def status(settings: Settings) -> SandboxStatus:
+    """The daemon's view when it runs, else the state file's; with a warning for an orphaned split."""
     paths = _paths(settings)
     p = probe(settings)
-    db = _safe_db(settings.sandbox_database_url())
+    common = {
+        "home": paths.home,
+        "app_name": settings.app.name,
+        "database": _safe_db(settings.sandbox_database_url()),
+        "detail": p.detail,
+    }
+    st = _status(settings, paths, p, common)
+    return replace(st, warning=split_warning(st.revisions, env=settings.environment, app=settings.app.name))
+
+
+def _status(
+    settings: Settings, paths: SandboxPaths, p: SandboxProbe, common: dict[str, Any]
+) -> SandboxStatus:
     if p.running:
         client = ControlClient(paths.home)
         try:
@@ -289,24 +308,21 @@ def status(settings: Settings) -> SandboxStatus:
         finally:
             client.close()
         if st is not None:
-            revisions = [revision_from_dict(r) for r in st["revisions"]]
             return SandboxStatus(
                 running=True,
-                home=paths.home,
                 url=st["ingress_url"],
-                app_name=settings.app.name,
-                revisions=tuple(revisions),
+                revisions=tuple(revision_from_dict(r) for r in st["revisions"]),
                 traffic=tuple(traffic_from_dicts((st["app"] or {}).get("traffic", []))),
                 pid=st["pid"],
                 replica_pids=tuple(st["replica_pids"]),
                 helper_pids=tuple(st.get("helper_pids", [])),
                 started=datetime.fromtimestamp(st["started"], UTC),
-                database=db,
                 replicas_ready={r["name"]: r["ready_replicas"] for r in st["revisions"]},
                 restarts={r["name"]: r["restarts"] for r in st["revisions"]},
-                detail=p.detail,
+                **common,
             )
-    revisions, traffic = (), ()
+    revisions: tuple[Revision, ...] = ()
+    traffic: tuple[TrafficWeight, ...] = ()
     if paths.state.exists():
         cp = ControlPlane(
             paths.state,
@@ -316,16 +332,7 @@ def status(settings: Settings) -> SandboxStatus:
         )
         revisions = tuple(revision_from_dict({**r, "url": "", "fqdn": ""}) for r in cp.list_revisions())
         traffic = tuple(traffic_from_dicts(cp.get_traffic()))
-    return SandboxStatus(
-        running=False,
-        home=paths.home,
-        url=None,
-        app_name=settings.app.name,
-        revisions=revisions,
-        traffic=traffic,
-        database=db,
-        detail=p.detail,
-    )
+    return SandboxStatus(running=False, url=None, revisions=revisions, traffic=traffic, **common)
 
 
 def _terminate(pid: int, proc: subprocess.Popen | None, timeout_s: float = 10.0) -> None:

@@ -3,9 +3,9 @@
 A `LoadGenerator` sends authenticated requests at a fixed rate (evenly spaced or Poisson arrivals) over a
 mix of API routes, for a fixed duration, then stops by itself. It refuses any URL that is not loopback, a
 rate above 1000 req/s, or a duration above an hour, so it cannot turn into a load test of something real.
-It runs in a background thread (`start()` / `wait()` / `stop()`, or as a context manager) so a notebook or
-a canary test can poll telemetry while traffic flows; `run_load(...)` is the blocking form. The result
-counts responses per status and per revision (from `x-apex-revision`) for cross-checking telemetry.
+It runs in a background thread (`start()` / `wait()` / `stop()`) so a notebook or a canary can poll
+telemetry while traffic flows. The result counts responses per status and per revision (from
+`x-apex-revision`) for cross-checking telemetry.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from apexops.settings import Settings
     from apexops.tokens import AccessToken
 
-__all__ = ["DEFAULT_MIX", "ROUTES", "LoadGenerator", "LoadResult", "for_sandbox", "run_load"]
+__all__ = ["DEFAULT_MIX", "ROUTES", "LoadGenerator", "LoadResult", "for_sandbox"]
 
 #: route key -> (method, path); {project_id} is a project the generator creates for itself
 ROUTES: dict[str, tuple[str, str]] = {
@@ -55,17 +55,10 @@ class LoadResult:
     by_status: Counter = field(default_factory=Counter)
     by_revision: Counter = field(default_factory=Counter)
     errors_by_revision: Counter = field(default_factory=Counter)
-    latencies_ms: list[float] = field(default_factory=list)
-    started: float = 0.0
-    finished: float = 0.0
 
     @property
     def errors_5xx(self) -> int:
         return sum(n for status, n in self.by_status.items() if status >= 500)
-
-    @property
-    def duration_s(self) -> float:
-        return (self.finished or time.time()) - self.started if self.started else 0.0
 
 
 def _validate(url: str, rate: float, duration_s: float, mix: Mapping[str, float]) -> None:
@@ -122,12 +115,6 @@ class LoadGenerator:
         self._thread: threading.Thread | None = None
         self._project_id: int | None = None
 
-    def __enter__(self) -> LoadGenerator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     def start(self) -> LoadGenerator:
         self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), name="loadgen", daemon=True)
         self._thread.start()
@@ -159,7 +146,6 @@ class LoadGenerator:
             weights = [self.mix[k] for k in keys]
             sem = asyncio.Semaphore(self.concurrency)
             tasks: set[asyncio.Task] = set()
-            self.result.started = time.time()
             t0 = time.monotonic()
             next_at = 0.0
             while not self._stop.is_set():
@@ -178,7 +164,6 @@ class LoadGenerator:
                 task.add_done_callback(tasks.discard)
             if tasks:
                 await asyncio.wait(tasks, timeout=self.timeout_s)
-            self.result.finished = time.time()
             if self.setup and self._project_id is not None:
                 try:
                     await client.delete(f"/api/v1/projects/{self._project_id}")
@@ -208,7 +193,6 @@ class LoadGenerator:
         method, path = ROUTES[key]
         path = path.format(project_id=self._project_id)
         self.result.sent += 1
-        t = time.perf_counter()
         try:
             r = await client.request(method, path)
         except httpx.HTTPError:
@@ -217,21 +201,11 @@ class LoadGenerator:
         finally:
             sem.release()
         self.result.completed += 1
-        self.result.latencies_ms.append((time.perf_counter() - t) * 1000)
         self.result.by_status[r.status_code] += 1
         revision = r.headers.get("x-apex-revision", "")
         self.result.by_revision[revision] += 1
         if r.status_code >= 500:
             self.result.errors_by_revision[revision] += 1
-
-
-def run_load(
-    url: str, token: AccessToken | None, *, rate: float, duration_s: float, **kwargs: Any
-) -> LoadResult:
-    """Send traffic and block until it is done."""
-    gen = LoadGenerator(url, token, rate=rate, duration_s=duration_s, **kwargs)
-    gen.start()
-    return gen.wait(duration_s + gen.timeout_s + 10)
 
 
 def for_sandbox(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,9 +85,20 @@ class SandboxPaths:
         return self.home / "replicas"
 
     def ensure(self) -> SandboxPaths:
-        self.daemon_dir.mkdir(parents=True, exist_ok=True)
-        self.blobs.mkdir(parents=True, exist_ok=True)
-        self.replicas_dir.mkdir(parents=True, exist_ok=True)
+        """Create the folders, private to the user (0700), and make what an older sandbox left private too.
+
+        The home holds the database, telemetry (request paths, logs), the signing key and the control
+        token: nobody else on the machine may read them. New files are 0600 because the daemon runs with
+        umask 077 and `up` creates its own files with explicit modes; this also tightens a home created by
+        a version that left them 0644 (the top two levels: blobs and replica folders sit under 0700 folders).
+        """
+        for folder in (self.home, self.daemon_dir, self.blobs, self.replicas_dir):
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for entry in [self.home, *self.home.iterdir(), *self.daemon_dir.iterdir()]:
+            with contextlib.suppress(FileNotFoundError):  # a temporary file renamed meanwhile
+                mode = entry.lstat().st_mode
+                if not stat.S_ISLNK(mode) and mode & 0o077:
+                    entry.chmod(stat.S_IMODE(mode) & 0o700)  # keep the owner's bits, drop the others'
         return self
 
 

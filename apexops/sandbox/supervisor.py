@@ -16,7 +16,6 @@ import contextlib
 import logging
 import os
 import secrets
-import signal
 import socket
 import string
 import sys
@@ -29,7 +28,7 @@ from typing import Any
 
 from apexops.sandbox.controlplane import LiveStatus, RevisionRecord
 from apexops.sandbox.telemetry import TelemetryWriter
-from apexops.sandbox.zygote import Zygote
+from apexops.sandbox.zygote import Zygote, terminate
 
 __all__ = ["ReplicaSlot", "Supervisor", "free_port", "probe"]
 
@@ -141,8 +140,6 @@ class Supervisor:
         provision_timeout_s: float = 60.0,
         scale_idle_s: float = 30.0,
         workdir: Path | None = None,
-        module: str = SERVICE_MODULE,
-        python: str = sys.executable,
     ) -> None:
         self._env_for = env_for
         self._telemetry = telemetry
@@ -150,8 +147,6 @@ class Supervisor:
         self.provision_timeout_s = provision_timeout_s
         self.scale_idle_s = scale_idle_s
         self._workdir = workdir
-        self._module = module
-        self._python = python
         self._revisions: dict[str, _RevisionRuntime] = {}
         self._closing = False
         self._tasks: set[asyncio.Task] = set()
@@ -211,10 +206,6 @@ class Supervisor:
             restarts=sum(s.restart_count for s in slots),
             starting=any(not s.ever_ready for s in slots),
         )
-
-    def starting(self) -> bool:
-        """True while some replica is on its way to its first readiness."""
-        return any(not s.ever_ready and not s.stopping for rt in self._revisions.values() for s in rt.slots)
 
     def replicas(self, name: str) -> list[dict[str, Any]]:
         rt = self._revisions.get(name)
@@ -285,15 +276,15 @@ class Supervisor:
                 await asyncio.wait_for(asyncio.shield(self.zygote_starting), 30)
         if self.zygote is not None and self.zygote.alive:
             try:
-                return await self.zygote.spawn(self._module, args, env=env, cwd=cwd)
+                return await self.zygote.spawn(SERVICE_MODULE, args, env=env, cwd=cwd)
             except (OSError, TimeoutError):
                 pass  # fall back to a plain process below
         env = {**env, "APEXOPS_SUPERVISOR_PID": str(os.getpid())}
         return await asyncio.create_subprocess_exec(
-            self._python,
+            sys.executable,
             "-m",
             "apexops.sandbox._boot",
-            self._module,
+            SERVICE_MODULE,
             *args,
             env=env,
             cwd=cwd,
@@ -418,16 +409,7 @@ class Supervisor:
     async def _stop_slot(self, rt: _RevisionRuntime, slot: ReplicaSlot, grace_s: float = 3.0) -> None:
         slot.stopping, slot.ready = True, False
         slot.wake.set()
-        proc = slot.proc
-        if proc is not None and proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(proc.wait(), grace_s)
-            except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.kill()
-                await proc.wait()
+        await terminate(slot.proc, grace_s)
         if slot.task is not None:
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(slot.task, 3.0)

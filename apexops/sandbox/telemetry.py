@@ -10,6 +10,7 @@ how old the newest flush is — like App Insights' ingestion delay, data younger
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import logging
 import math
@@ -49,17 +50,15 @@ CREATE INDEX IF NOT EXISTS console_revision ON console (revision, id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value REAL NOT NULL);
 """
 
+_REQUEST_COLUMNS = "ts, revision, replica, route, method, path, status, duration_ms, via"
+#: the columns the writer fills, per table (console ids and request item counts take their defaults)
+_COLUMNS = {
+    "requests": _REQUEST_COLUMNS,
+    "exceptions": "ts, revision, replica, type, message, problem_id",
+    "console": "ts, revision, replica, stream, level, message",
+}
 _PREFIX = re.compile(r"^(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)[:\s]")
 MAX_CONSOLE_ROWS = 200_000
-
-
-def _ts(value: Any, default: float) -> float:
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            return default
-    return default
 
 
 def level_name(word: object, default: int = logging.INFO) -> str:
@@ -90,7 +89,9 @@ def parse_console_line(
         if isinstance(obj, dict):
             level = level_name(obj.get("level"))
             message = str(obj.get("message", ""))
-            ts = _ts(obj.get("ts"), now)
+            ts = now
+            with contextlib.suppress(ValueError, AttributeError):  # no or a malformed `ts`: now
+                ts = datetime.fromisoformat(obj.get("ts").replace("Z", "+00:00")).timestamp()
             exc = None
             if obj.get("kind") == "exception":
                 exc = {
@@ -132,9 +133,8 @@ class TelemetryWriter:
     def __init__(self, path: Path, *, flush_interval_s: float = 0.2) -> None:
         self.path = Path(path)
         self.flush_interval_s = flush_interval_s
-        self._requests: collections.deque[tuple] = collections.deque()
-        self._exceptions: collections.deque[tuple] = collections.deque()
-        self._console: collections.deque[tuple] = collections.deque()
+        self._queues: dict[str, collections.deque[tuple]] = {table: collections.deque() for table in _COLUMNS}
+        self._requests, self._exceptions, self._console = self._queues.values()
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._flushed = threading.Condition()
@@ -180,40 +180,16 @@ class TelemetryWriter:
         self._thread = threading.Thread(target=self._run, name="telemetry-writer", daemon=True)
         self._thread.start()
 
-    def _drain(self, q: collections.deque) -> list[tuple]:
-        out = []
-        while q:
-            out.append(q.popleft())
-        return out
-
     def _write_once(self) -> None:
-        reqs, excs, cons = (
-            self._drain(self._requests),
-            self._drain(self._exceptions),
-            self._drain(self._console),
-        )
+        batches = {table: [q.popleft() for _ in range(len(q))] for table, q in self._queues.items()}
         now = time.time()
-        if not (reqs or excs or cons) and now - self._last_meta < 1.0:
+        if not any(batches.values()) and now - self._last_meta < 1.0:
             return
         with self._conn:
-            if reqs:
-                self._conn.executemany(
-                    "INSERT INTO requests (ts, revision, replica, route, method, path, status, duration_ms,"
-                    " via) VALUES (?,?,?,?,?,?,?,?,?)",
-                    reqs,
-                )
-            if excs:
-                self._conn.executemany(
-                    "INSERT INTO exceptions (ts, revision, replica, type, message, problem_id)"
-                    " VALUES (?,?,?,?,?,?)",
-                    excs,
-                )
-            if cons:
-                self._conn.executemany(
-                    "INSERT INTO console (ts, revision, replica, stream, level, message)"
-                    " VALUES (?,?,?,?,?,?)",
-                    cons,
-                )
+            for table, rows in batches.items():
+                if rows:
+                    marks = ",".join("?" * len(_COLUMNS[table].split(",")))
+                    self._conn.executemany(f"INSERT INTO {table} ({_COLUMNS[table]}) VALUES ({marks})", rows)
             self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_flush', ?)", (now,))
             self._flushes += 1
             if self._flushes % 500 == 0:
@@ -259,9 +235,6 @@ class TelemetryWriter:
         self._conn.close()
 
 
-_REQUEST_COLUMNS = "ts, revision, replica, route, method, path, status, duration_ms, via"
-
-
 @dataclass(frozen=True)
 class RequestRow:
     ts: float
@@ -304,13 +277,8 @@ class TelemetryReader:
         names = list(revisions)
         return f" AND revision IN ({','.join('?' * len(names))})", names
 
-    def requests(
-        self, since: float, until: float, revisions: Iterable[str] | None = None, *, via: str | None = None
-    ) -> list[RequestRow]:
+    def requests(self, since: float, until: float, revisions: Iterable[str] | None) -> list[RequestRow]:
         extra, args = self._filter(revisions)
-        if via is not None:
-            extra += " AND via = ?"
-            args.append(via)
         rows = self._rows(
             f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE ts >= ? AND ts < ?{extra} ORDER BY ts",
             [since, until, *args],

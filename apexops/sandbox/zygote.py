@@ -34,7 +34,7 @@ from typing import Any
 
 from apexops.sandbox._boot import die_with_parent
 
-__all__ = ["PRELOAD", "Zygote", "ZygoteProcess"]
+__all__ = ["PRELOAD", "Zygote", "ZygoteProcess", "terminate"]
 
 #: what a replica imports on its way to serving (missing ones are skipped)
 PRELOAD = (
@@ -197,13 +197,13 @@ class Zygote:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None
 
-    async def start(self, python: str = sys.executable, timeout_s: float = 60.0) -> None:
+    async def start(self, timeout_s: float = 60.0) -> None:
         loop = asyncio.get_running_loop()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = {k: v for k, v in os.environ.items() if not k.startswith("APEX_")}
         env.update(PYTHONUNBUFFERED="1", APEXOPS_SUPERVISOR_PID=str(os.getpid()))
         self._proc = await asyncio.create_subprocess_exec(
-            python,
+            sys.executable,
             "-m",
             "apexops.sandbox.zygote",
             str(theirs.fileno()),
@@ -257,7 +257,7 @@ class Zygote:
         return reader
 
     def _lost(self) -> None:
-        """The zygote died: its children died with it (parent-death signal)."""
+        """The zygote died or is being closed: its children die with it (parent-death signal)."""
         self.alive = False
         if self._sock is not None:
             with contextlib.suppress(Exception):
@@ -304,21 +304,22 @@ class Zygote:
         return await asyncio.wait_for(fut, timeout_s)
 
     async def close(self) -> None:
-        if self._sock is not None:
-            with contextlib.suppress(Exception):
-                asyncio.get_running_loop().remove_reader(self._sock.fileno())
-            self._sock.close()
-            self._sock = None
-        self.alive = False
-        if self._proc is not None and self._proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                self._proc.terminate()
-            try:
-                await asyncio.wait_for(self._proc.wait(), 3)
-            except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    self._proc.kill()
-                await self._proc.wait()
+        self._lost()
+        await terminate(self._proc)
+
+
+async def terminate(proc: asyncio.subprocess.Process | ZygoteProcess | None, grace_s: float = 3.0) -> None:
+    """SIGTERM a running process, SIGKILL it when it is still there after `grace_s`; wait for its exit."""
+    if proc is None or proc.returncode is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        proc.terminate()
+    try:
+        await asyncio.wait_for(proc.wait(), grace_s)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
 
 
 if __name__ == "__main__":

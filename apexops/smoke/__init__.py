@@ -9,15 +9,13 @@
 
 from __future__ import annotations
 
-from apexops.smoke.results import CheckResult, CheckStatus, SmokeReport, overall_status, show_checks
+from apexops.smoke.results import CheckResult, SmokeReport, show_checks
 from apexops.smoke.suite import SmokeOptions, SmokeSession
 
 __all__ = [
     "CheckResult",
-    "CheckStatus",
     "SmokeOptions",
     "SmokeReport",
     "SmokeSession",
-    "overall_status",
     "show_checks",
 ]

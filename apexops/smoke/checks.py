@@ -5,7 +5,7 @@ ingress), checks what the runbook's "Expected:" comment says, and returns PASS/F
 hint. A 401 is explained from the token's claims (audience, expiry, issuer) and the server's
 WWW-Authenticate description. The bearer token goes only into request headers; it is never in a result.
 
-Steps 1-3 and 7 live here; 4-6 in `crud`, 8 in `cleanup`; all are re-exported from this module.
+Steps 1-3 and 7 live here; 4-6 in `crud`, 8 in `cleanup`.
 """
 
 from __future__ import annotations
@@ -26,14 +26,6 @@ from apexops.smoke.calls import (
     unexpected,
     where,
 )
-from apexops.smoke.cleanup import cleanup_document, cleanup_project
-from apexops.smoke.crud import (
-    check_document_get,
-    check_document_upload,
-    check_llm_validation,
-    check_project_create,
-    check_project_get,
-)
 from apexops.smoke.latency import latency_baseline
 from apexops.smoke.load import error_summary, run_requests
 from apexops.smoke.results import CheckResult
@@ -46,18 +38,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PROJECTS_PATH",
-    "check_document_get",
-    "check_document_upload",
     "check_latency",
     "check_live",
-    "check_llm_validation",
-    "check_project_create",
-    "check_project_get",
     "check_projects_list",
     "check_ready",
     "check_token",
-    "cleanup_document",
-    "cleanup_project",
     "make_client",
     "pagination_problems",
 ]
@@ -256,7 +241,6 @@ def check_latency(
     threshold_ms: float,
     confidence: float,
     clock: Callable[[], float] = time.perf_counter,
-    on_sample: Callable[[Any], None] | None = None,
 ) -> CheckResult:
     """The runbook's performance baseline, done with statistics: P95 < threshold with confidence.
 
@@ -267,9 +251,7 @@ def check_latency(
     timer = Timer(clock)
     headers = token.authorization_header() if token is not None else {}
     path = f"{PROJECTS_PATH}?page=1&page_size=10"
-    samples = run_requests(
-        client, path, n=requests, concurrency=concurrency, headers=headers, clock=clock, on_sample=on_sample
-    )
+    samples = run_requests(client, path, n=requests, concurrency=concurrency, headers=headers, clock=clock)
     baseline = latency_baseline(
         [s.duration_ms for s in samples], threshold_ms=threshold_ms, confidence=confidence
     )

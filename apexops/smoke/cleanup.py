@@ -49,6 +49,11 @@ def _tries(n: int) -> str:
     return f" (after {n} attempts)" if n > 1 else ""
 
 
+def _left_behind(name: str, r: httpx.Response, ms: float, n: int, hint: str) -> CheckResult:
+    """A DELETE that still failed after `n` attempts: FAIL with the manual step (test data left behind)."""
+    return CheckResult(name, Status.FAIL, ms, unexpected(name, r, ms, "204").detail + _tries(n), hint)
+
+
 def cleanup_document(
     client: httpx.Client,
     token: AccessToken | None,
@@ -70,14 +75,7 @@ def cleanup_document(
             return CheckResult(name, Status.PASS, timer.ms, f"document {document_id} deleted{_tries(n)}")
         if r.status_code == 404:
             return CheckResult(name, Status.PASS, timer.ms, f"document {document_id} already gone{_tries(n)}")
-        result = unexpected(name, r, timer.ms, "204")
-        return CheckResult(
-            name,
-            Status.FAIL,
-            result.duration_ms,
-            result.detail + _tries(n),
-            f"delete it by hand: DELETE {path} (test data left behind)",
-        )
+        return _left_behind(name, r, timer.ms, n, f"delete it by hand: DELETE {path} (test data left behind)")
 
     return guarded(name, clock, f"DELETE {path}", body)
 
@@ -100,14 +98,8 @@ def cleanup_project(
             lambda: call(client, "DELETE", path, token=token), attempts=attempts, sleep=sleep
         )
         if r.status_code not in (200, 202, 204, 404):
-            result = unexpected(name, r, timer.ms, "204")
-            return CheckResult(
-                name,
-                Status.FAIL,
-                result.duration_ms,
-                result.detail + _tries(n),
-                f"archive it by hand: DELETE {path} (test data left behind)",
-            )
+            hint = f"archive it by hand: DELETE {path} (test data left behind)"
+            return _left_behind(name, r, timer.ms, n, hint)
         back, _ = _with_retries(
             lambda: call(client, "GET", path, token=token), attempts=attempts, sleep=sleep
         )

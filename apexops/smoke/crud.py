@@ -28,6 +28,19 @@ __all__ = [
 ]
 
 
+def _new_id(name: str, r: httpx.Response, ms: float, *, what: str, step: int) -> CheckResult | str:
+    """The id a create call (steps 4 and 5) returned, or the FAIL that says why there is none."""
+    if r.status_code not in (200, 201):
+        return unexpected(name, r, ms, f"201 with the new {what}")
+    data = r.json()
+    new_id = data.get("id") if isinstance(data, dict) else None
+    if new_id in (None, ""):
+        done = "created" if step == 4 else "uploaded"
+        hint = f"the API contract changed: compare with the runbook's step {step}"
+        return CheckResult(name, Status.FAIL, ms, f"{done}, but the response has no id", hint)
+    return str(new_id)
+
+
 # --------------------------------------------------------------------------- step 4: project CRUD
 
 
@@ -51,21 +64,12 @@ def check_project_create(
 
     def body(timer: Timer) -> CheckResult:
         r = call(client, "POST", PROJECTS_PATH, token=token, json=payload)
-        if r.status_code not in (200, 201):
-            return unexpected(name, r, timer.ms, "201 with the new project")
-        data = r.json()
-        pid = data.get("id") if isinstance(data, dict) else None
-        if pid in (None, ""):
-            return CheckResult(
-                name,
-                Status.FAIL,
-                timer.ms,
-                "created, but the response has no id",
-                "the API contract changed: compare with the runbook's step 4",
-            )
-        created["id"] = str(pid)
+        pid = _new_id(name, r, timer.ms, what="project", step=4)
+        if isinstance(pid, CheckResult):
+            return pid
+        created["id"] = pid
         return CheckResult(
-            name, Status.PASS, timer.ms, f"project {pid} ({project_number})", "", {"project_id": str(pid)}
+            name, Status.PASS, timer.ms, f"project {pid} ({project_number})", "", {"project_id": pid}
         )
 
     result = guarded(name, clock, f"POST {PROJECTS_PATH}", body)
@@ -133,21 +137,12 @@ def check_document_upload(
             files={"file": ("smoke-test.pdf", pdf, "application/pdf")},
             data={"project_id": project_id, "document_type": "scope"},
         )
-        if r.status_code not in (200, 201):
-            return unexpected(name, r, timer.ms, "201 with the new document")
-        data = r.json()
-        did = data.get("id") if isinstance(data, dict) else None
-        if did in (None, ""):
-            return CheckResult(
-                name,
-                Status.FAIL,
-                timer.ms,
-                "uploaded, but the response has no id",
-                "the API contract changed: compare with the runbook's step 5",
-            )
-        created["id"] = str(did)
+        did = _new_id(name, r, timer.ms, what="document", step=5)
+        if isinstance(did, CheckResult):
+            return did
+        created["id"] = did
         return CheckResult(
-            name, Status.PASS, timer.ms, f"document {did} ({len(pdf)} bytes)", "", {"document_id": str(did)}
+            name, Status.PASS, timer.ms, f"document {did} ({len(pdf)} bytes)", "", {"document_id": did}
         )
 
     result = guarded(name, clock, "POST /api/v1/documents/upload", body)
@@ -183,10 +178,7 @@ def check_document_get(
             )
         detail = f"blob_path {blob_path}"
         if blobs is not None:
-            inner = (
-                blob_path.split(f"{container}/", 1)[1] if blob_path.startswith(f"{container}/") else blob_path
-            )
-            if not blobs.blob_exists(container, inner):
+            if not blobs.blob_exists(container, blob_path.removeprefix(f"{container}/")):
                 return CheckResult(
                     name,
                     Status.FAIL,

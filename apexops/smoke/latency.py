@@ -22,6 +22,7 @@ counts from numpy. Pure: no I/O, no clock.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -172,13 +173,8 @@ def requests_needed(n: int, slow: int, *, quantile: float = 0.95, confidence: fl
         lo, hi = hi, hi * 2
         if hi > _PROJECTION_CAP:
             return None
-    while lo < hi:  # the smallest settling total between the last unsettled and the first settled
-        mid = (lo + hi) // 2
-        if settled(mid):
-            hi = mid
-        else:
-            lo = mid + 1
-    return hi
+    # the smallest settling total between the last unsettled (lo) and the first settled (hi)
+    return lo + bisect.bisect_left(range(lo, hi), True, key=settled)
 
 
 def _latency_verdict(status: Status, reason: str, requests_needed: int | None = None) -> Verdict:
@@ -294,7 +290,6 @@ class LatencyBaseline:
 
     n: int
     threshold_ms: float
-    judged_quantile: float
     confidence: float
     slow: int
     p50: QuantileEstimate
@@ -305,7 +300,6 @@ class LatencyBaseline:
     verdict: Verdict
     min_ms: float | None
     max_ms: float | None
-    mean_ms: float | None
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per quantile (two-sided intervals), then the verdict's one-sided bounds."""
@@ -313,31 +307,22 @@ class LatencyBaseline:
         def ms(value: float | None) -> float | None:
             return None if value is None else round(value, 1)
 
-        out = [
-            {
-                "quantile": est.label,
+        def row(est: QuantileEstimate, quantile: str, interval: str) -> dict[str, Any]:
+            return {
+                "quantile": quantile,
                 "estimate_ms": ms(est.estimate_ms),
                 "lower_ms": ms(est.lower_ms),
                 "upper_ms": ms(est.upper_ms),
-                "interval": f"two-sided {self.confidence:.0%}",
+                "interval": interval,
                 "coverage": round(est.coverage, 4),
                 "n": self.n,
             }
-            for est in (self.p50, self.p95, self.p99)
+
+        two_sided = f"two-sided {self.confidence:.0%}"
+        return [
+            *(row(est, est.label, two_sided) for est in (self.p50, self.p95, self.p99)),
+            row(self.judged, f"{self.judged.label} (verdict)", f"each bound one-sided {self.confidence:.0%}"),
         ]
-        j = self.judged
-        out.append(
-            {
-                "quantile": f"{j.label} (verdict)",
-                "estimate_ms": ms(j.estimate_ms),
-                "lower_ms": ms(j.lower_ms),
-                "upper_ms": ms(j.upper_ms),
-                "interval": f"each bound one-sided {self.confidence:.0%}",
-                "coverage": round(j.coverage, 4),
-                "n": self.n,
-            }
-        )
-        return out
 
     def facts(self) -> dict[str, Any]:
         """A compact, JSON-able summary for the ledger and the check's data."""
@@ -375,7 +360,6 @@ def latency_baseline(
     return LatencyBaseline(
         n=n,
         threshold_ms=threshold_ms,
-        judged_quantile=quantile,
         confidence=confidence,
         slow=slow,
         p50=p50,
@@ -386,5 +370,4 @@ def latency_baseline(
         verdict=_verdict(judged, n, slow, threshold_ms, confidence),
         min_ms=data[0] if data else None,
         max_ms=data[-1] if data else None,
-        mean_ms=sum(data) / n if n else None,
     )

@@ -46,12 +46,10 @@ def run_requests(
     method: str = "GET",
     headers: Mapping[str, str] | None = None,
     clock: Callable[[], float] = time.perf_counter,
-    on_sample: Callable[[RequestSample], None] | None = None,
 ) -> list[RequestSample]:
     """Issue `n` requests to `path` with at most `concurrency` in flight; samples in request order.
 
-    The response body is read fully before the clock stops (curl's time_total). `on_sample` is called
-    from worker threads as results arrive (for a progress display); it must be quick and thread-safe.
+    The response body is read fully before the clock stops (curl's time_total).
     """
     import httpx  # lazy: httpx loads only when requests are sent
 
@@ -78,10 +76,7 @@ def run_requests(
                 revision = response.headers.get("x-apex-revision")
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            sample = RequestSample(i, start, (clock() - start) * 1000.0, status, error, revision)
-            samples[i] = sample
-            if on_sample is not None:
-                on_sample(sample)
+            samples[i] = RequestSample(i, start, (clock() - start) * 1000.0, status, error, revision)
 
     workers = min(concurrency, n)
     if workers:

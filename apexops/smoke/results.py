@@ -15,10 +15,9 @@ from apexops.display import show_table
 from apexops.errors import VerificationError
 from apexops.status import Status, Verdict, worst
 
-__all__ = ["CheckResult", "CheckStatus", "SmokeReport", "overall_status", "show_checks"]
+__all__ = ["CheckResult", "SmokeReport", "show_checks"]
 
-#: the statuses a smoke check can end with (the name the package has always exported)
-CheckStatus = Status
+#: the statuses a smoke check can end with
 _CHECK_STATUSES = (Status.PASS, Status.FAIL, Status.SKIPPED, Status.INCONCLUSIVE)
 
 
@@ -52,11 +51,6 @@ class CheckResult:
         }
 
 
-def overall_status(checks: Sequence[CheckResult]) -> Status:
-    """Worst wins (FAIL, then INCONCLUSIVE, then PASS); SKIPPED does not count."""
-    return worst([Status.PASS, *(c.status for c in checks)])
-
-
 @dataclass(frozen=True)
 class SmokeReport:
     """The smoke suite's outcome for one target: the checks, the cleanup, and the verdict."""
@@ -72,8 +66,8 @@ class SmokeReport:
 
     @property
     def verdict(self) -> Status:
-        """The checks decide; a failed cleanup fails the run too (test data would be left behind)."""
-        return overall_status(self.all_results)
+        """Worst wins; SKIPPED does not count; a failed cleanup fails the run too (test data left behind)."""
+        return worst([Status.PASS, *(c.status for c in self.all_results)])
 
     @property
     def reasons(self) -> list[str]:

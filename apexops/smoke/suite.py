@@ -16,13 +16,14 @@ import json
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from apexops.errors import ConfigError
-from apexops.smoke import checks
+from apexops.smoke import checks, crud
+from apexops.smoke.cleanup import cleanup_document, cleanup_project
 from apexops.smoke.pdf import minimal_pdf
 from apexops.smoke.results import CheckResult, SmokeReport
 from apexops.smoke.target import SmokeTarget, token_source
@@ -53,17 +54,8 @@ class SmokeOptions:
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> SmokeOptions:
-        s = settings.smoke
-        base = cls(
-            p95_ms=s.p95_ms,
-            latency_requests=s.latency_requests,
-            latency_concurrency=s.latency_concurrency,
-            confidence=s.confidence,
-            request_timeout_s=s.request_timeout_s,
-            run_llm_validation=s.run_llm_validation,
-        )
-        given = {k: v for k, v in overrides.items() if v is not None}
-        return replace(base, **given).validated()
+        """`settings.smoke` (every field of it is an option of the same name), then the overrides."""
+        return cls(**{**settings.smoke.model_dump(), **overrides}).validated()
 
     def validated(self) -> SmokeOptions:
         """One clear line naming the parameter, before any request is sent."""
@@ -237,12 +229,12 @@ class SmokeSession:
             return self._add(
                 self._skip("crud: create project", blocked), self._skip("crud: get project", blocked)
             )
-        created, self._project_id = checks.check_project_create(
+        created, self._project_id = crud.check_project_create(
             self._client, self._token, project_number=self._project_number, clock=self._clock
         )
         if self._project_id is None:
             return self._add(created, self._skip("crud: get project", "no project was created"))
-        got = checks.check_project_get(
+        got = crud.check_project_get(
             self._client,
             self._token,
             self._project_id,
@@ -258,7 +250,7 @@ class SmokeSession:
             return self._add(*(self._skip(n, blocked) for n in names))
         if self._project_id is None:
             return self._add(*(self._skip(n, "no test project (step 4 failed)") for n in names))
-        uploaded, self._document_id = checks.check_document_upload(
+        uploaded, self._document_id = crud.check_document_upload(
             self._client,
             self._token,
             self._project_id,
@@ -267,7 +259,7 @@ class SmokeSession:
         )
         if self._document_id is None:
             return self._add(uploaded, self._skip(names[1], "no document was uploaded"))
-        got = checks.check_document_get(
+        got = crud.check_document_get(
             self._client,
             self._token,
             self._document_id,
@@ -287,7 +279,7 @@ class SmokeSession:
         if self._document_id is None:
             return self._add(self._skip(name, "no test document (step 5 failed)"))
         return self._add(
-            checks.check_llm_validation(
+            crud.check_llm_validation(
                 self._client,
                 self._token,
                 self._document_id,
@@ -296,7 +288,7 @@ class SmokeSession:
             )
         )
 
-    def latency(self, *, on_sample: Callable[[Any], None] | None = None) -> list[CheckResult]:
+    def latency(self) -> list[CheckResult]:
         """Step 7: the latency baseline (N requests at concurrency C) judged against the P95 threshold."""
         name = "performance: latency baseline"
         if blocked := self._auth_blocked():
@@ -311,7 +303,6 @@ class SmokeSession:
                 threshold_ms=o.p95_ms,
                 confidence=o.confidence,
                 clock=self._clock,
-                on_sample=on_sample,
             )
         )
 
@@ -321,11 +312,9 @@ class SmokeSession:
             return list(self.cleanup_results)
         out: list[CheckResult] = []
         if self._document_id is not None:
-            out.append(
-                checks.cleanup_document(self._client, self._token, self._document_id, clock=self._clock)
-            )
+            out.append(cleanup_document(self._client, self._token, self._document_id, clock=self._clock))
         if self._project_id is not None:
-            out.append(checks.cleanup_project(self._client, self._token, self._project_id, clock=self._clock))
+            out.append(cleanup_project(self._client, self._token, self._project_id, clock=self._clock))
         if not out:
             out.append(self._skip("cleanup", "nothing was created"))
         self.cleanup_results = out
@@ -343,6 +332,7 @@ class SmokeSession:
 
     @property
     def created(self) -> dict[str, str | None]:
+        """The ids of the test data this session created (what its cleanup removes)."""
         return {"project_id": self._project_id, "document_id": self._document_id}
 
     def readiness_rows(self) -> list[dict[str, Any]]:
@@ -374,17 +364,10 @@ class SmokeSession:
             with paths[1].open("w", newline="") as fh:
                 writer = csv.writer(fh)
                 writer.writerow(["index", "started_s", "duration_ms", "status", "error", "revision"])
-                for x in samples:
-                    writer.writerow(
-                        [
-                            x.index,
-                            f"{x.started_s:.6f}",
-                            f"{x.duration_ms:.3f}",
-                            x.status or "",
-                            x.error or "",
-                            x.revision or "",
-                        ]
-                    )
+                writer.writerows(
+                    (x.index, f"{x.started_s:.6f}", f"{x.duration_ms:.3f}", x.status, x.error, x.revision)
+                    for x in samples
+                )
         return paths
 
     def report(self) -> SmokeReport:

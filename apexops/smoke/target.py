@@ -40,14 +40,8 @@ class SmokeTarget:
     description: str
 
     def rows(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "target": self.kind,
-                "url": self.url,
-                "revision": self.revision or "(split by traffic)",
-                "why": self.description,
-            }
-        ]
+        return [{"target": self.kind, "url": self.url, "revision": self.revision or "(split by traffic)",
+                 "why": self.description}]  # fmt: skip
 
 
 def _revision_target(app: ContainerApp, name: str, why: str) -> SmokeTarget:

@@ -9,19 +9,6 @@ procedure 70 shares.
 
 from __future__ import annotations
 
-from apexops.troubleshoot.execs import ExecOutcome, run_in_app, split_command
-from apexops.troubleshoot.logs import LOG_RULES, Analysis, LogRule, analyze, evidence_from
-from apexops.troubleshoot.procedure import Troubleshooter, TroubleshootVerdict
+from apexops.troubleshoot.procedure import Troubleshooter
 
-__all__ = [
-    "LOG_RULES",
-    "Analysis",
-    "ExecOutcome",
-    "LogRule",
-    "TroubleshootVerdict",
-    "Troubleshooter",
-    "analyze",
-    "evidence_from",
-    "run_in_app",
-    "split_command",
-]
+__all__ = ["Troubleshooter"]

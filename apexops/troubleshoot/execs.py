@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from apexops import azcli
-from apexops.deploy.secrets import HIDDEN, looks_secret, scrub_text
 from apexops.errors import ApexopsError, ConfigError, NotSupportedError
-from apexops.redact import Redactor
+from apexops.redact import HIDDEN, Redactor, looks_secret, scrub_text
 from apexops.status import Status
 
 if TYPE_CHECKING:

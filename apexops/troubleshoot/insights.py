@@ -8,7 +8,6 @@ client errors and not what an outage or a bad release is judged on).
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -41,83 +40,41 @@ def error_rate_rows(
     stats: Mapping[str, RequestStats], *, warn_pct: float = 1.0, fail_pct: float = 10.0
 ) -> list[dict[str, Any]]:
     """ErrorCount / TotalCount / ErrorRate per revision and for the whole app, judged against thresholds."""
-    rows = []
-    total = errors = 0
-    for name in sorted(stats):
-        s = stats[name]
-        total += s.requests
-        errors += s.errors_5xx
-        rate = _pct(s.errors_5xx, s.requests)
-        rows.append(
-            {
-                "status": _judge(rate, warn_pct, fail_pct),
-                "revision": name,
-                "TotalCount": s.requests,
-                "ErrorCount (5xx)": s.errors_5xx,
-                "ErrorRate %": rate,
-                "p95 ms": s.p95_ms,
-                "partial": s.partial or None,
-            }
-        )
-    rate = _pct(errors, total)
-    rows.append(
-        {
-            "status": _judge(rate, warn_pct, fail_pct),
-            "revision": "(all)",
-            "TotalCount": total,
-            "ErrorCount (5xx)": errors,
-            "ErrorRate %": rate,
-            "p95 ms": None,
-            "partial": None,
-        }
-    )
-    return rows
+
+    def row(revision: str, total: int, errors: int, p95: float | None, partial: bool) -> dict[str, Any]:
+        rate = _pct(errors, total)
+        return {"status": _judge(rate, warn_pct, fail_pct), "revision": revision, "TotalCount": total,
+                "ErrorCount (5xx)": errors, "ErrorRate %": rate, "p95 ms": p95, "partial": partial or None}
+
+    rows = [row(n, s.requests, s.errors_5xx, s.p95_ms, s.partial) for n, s in sorted(stats.items())]
+    total, errors = sum(s.requests for s in stats.values()), sum(s.errors_5xx for s in stats.values())
+    return [*rows, row("(all)", total, errors, None, False)]
 
 
 def slowest_rows(records: Sequence[RequestRecord]) -> list[dict[str, Any]]:
-    return [
-        {
-            "timestamp": r.timestamp.isoformat(timespec="seconds"),
-            "revision": r.revision,
-            "name": r.route,
-            "duration ms": round(r.duration_ms, 1),
-            "resultCode": r.status,
-            "url": scrub_text(r.url),
-        }
-        for r in records
-    ]
+    return [{"timestamp": r.timestamp.isoformat(timespec="seconds"), "revision": r.revision, "name": r.route,
+             "duration ms": round(r.duration_ms, 1), "resultCode": r.status, "url": scrub_text(r.url)}
+            for r in records]  # fmt: skip
 
 
 def exception_rows(records: Sequence[ExceptionRecord], *, limit: int = 20) -> list[dict[str, Any]]:
-    return [
-        {
-            "timestamp": e.timestamp.isoformat(timespec="seconds"),
-            "revision": e.revision,
-            "type": e.type,
-            "outerMessage": scrub_text(e.message)[:200],
-            "problemId": e.problem_id,
-        }
-        for e in records[:limit]
-    ]
+    return [{"timestamp": e.timestamp.isoformat(timespec="seconds"), "revision": e.revision, "type": e.type,
+             "outerMessage": scrub_text(e.message)[:200], "problemId": e.problem_id}
+            for e in records[:limit]]  # fmt: skip
 
 
 def exception_groups(records: Sequence[ExceptionRecord]) -> list[dict[str, Any]]:
     """Exceptions grouped by problem id (App Insights' Failures blade), most frequent first."""
-    counts = Counter((e.problem_id or e.type, e.type) for e in records)
-    latest: dict[tuple[str, str], ExceptionRecord] = {}
+    groups: dict[tuple[str, str], list[ExceptionRecord]] = {}
     for e in records:
-        key = (e.problem_id or e.type, e.type)
-        if key not in latest or e.timestamp > latest[key].timestamp:
-            latest[key] = e
+        groups.setdefault((e.problem_id or e.type, e.type), []).append(e)
     return [
         {
-            "problemId": k[0],
-            "type": k[1],
-            "count": n,
-            "revisions": ", ".join(
-                sorted({e.revision for e in records if (e.problem_id or e.type, e.type) == k})
-            ),
-            "last message": scrub_text(latest[k].message)[:160],
+            "problemId": problem,
+            "type": kind,
+            "count": len(group),
+            "revisions": ", ".join(sorted({e.revision for e in group})),
+            "last message": scrub_text(max(group, key=lambda e: e.timestamp).message)[:160],
         }
-        for k, n in counts.most_common()
+        for (problem, kind), group in sorted(groups.items(), key=lambda kv: -len(kv[1]))
     ]

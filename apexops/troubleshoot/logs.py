@@ -219,15 +219,8 @@ class Analysis:
 
     def rows(self) -> list[dict[str, Any]]:
         if not self.findings:
-            return [
-                {
-                    "status": Status.PASS,
-                    "rule": "",
-                    "finding": f"no known failure text in {self.analyzed} "
-                    "lines, exceptions and provisioning errors",
-                    "matches": 0,
-                }
-            ]
+            found = f"no known failure text in {self.analyzed} lines, exceptions and provisioning errors"
+            return [{"status": Status.PASS, "rule": "", "finding": found, "matches": 0}]
         return [f.row() for f in self.findings]
 
     def summary(self) -> str:
@@ -239,15 +232,8 @@ class Analysis:
     def facts(self) -> dict[str, Any]:
         p = self.primary
         return {
-            "log_findings": [
-                {
-                    "rule": f.rule.id,
-                    "finding": f.rule.title,
-                    "matches": f.count,
-                    "next": f.rule.next_procedure,
-                }
-                for f in self.findings
-            ],
+            "log_findings": [{"rule": f.rule.id, "finding": f.rule.title, "matches": f.count,
+                              "next": f.rule.next_procedure} for f in self.findings],
             "primary_finding": p.rule.id if p else None,
             "next_procedure": p.rule.next_procedure if p else None,
             "hint": p.rule.hint if p else None,
@@ -278,15 +264,8 @@ def log_rows(lines: Sequence[LogLine]) -> list[dict[str, Any]]:
         if rows and key == last:
             rows[-1]["repeated"] += 1
             continue
-        rows.append(
-            {
-                "time": line.timestamp.isoformat(timespec="seconds"),
-                "revision": line.revision,
-                "replica": line.replica[-16:],
-                "level": line.level,
-                "message": message,
-                "repeated": 1,
-            }
-        )
+        rows.append({"time": line.timestamp.isoformat(timespec="seconds"), "revision": line.revision,
+                     "replica": line.replica[-16:], "level": line.level, "message": message,
+                     "repeated": 1})  # fmt: skip
         last = key
     return rows

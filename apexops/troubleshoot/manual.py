@@ -28,6 +28,7 @@ __all__ = [
     "database_manual_steps",
     "outage_manual_steps",
     "recovery_commands",
+    "sql_server",
 ]
 
 #: the runbook's three Application Insights queries (last hour), with the window as a placeholder
@@ -106,40 +107,28 @@ def _pe_step(settings: Settings, short: str) -> ManualStep:
 
 
 def _nsg_step(settings: Settings, nsg: str) -> ManualStep:
-    cmd = render(
-        ["az", "network", "nsg", "rule", "list"],
-        [_opt("--nsg-name", nsg), _rg(settings), _opt("--output", "table")],
-    )
-    return ManualStep(
-        f"NSG rules of {nsg}", "no new Deny rule above the Allow rules", cmd, "network security groups"
-    )
+    opts = [_opt("--nsg-name", nsg), _rg(settings), _opt("--output", "table")]
+    cmd = render(["az", "network", "nsg", "rule", "list"], opts)
+    expected = "no new Deny rule above the Allow rules"
+    return ManualStep(f"NSG rules of {nsg}", expected, cmd, "network security groups")
 
 
 def _dns_step(settings: Settings, host: str) -> ManualStep:
     cmd = azcli.containerapp_exec(settings, f"nslookup {host}")
-    return ManualStep(
-        f"DNS of {host} from the container", "a private IP (10.0.x.x)", cmd, "private DNS zones"
-    )
+    return ManualStep(f"DNS of {host} from the container", "a private IP (10.0.x.x)", cmd,
+                      "private DNS zones")
 
 
 def _role_step(settings: Settings, provider: str, role: str) -> ManualStep:
-    cmd = render(
-        ["az", "role", "assignment", "list"],
-        [
-            _opt("--assignee", _principal(settings)),
-            _opt("--scope", _scope(settings, provider)),
-            _opt("--query", "[].roleDefinitionName"),
-        ],
-    )
-    return ManualStep(
-        f"role assignments of the app's managed identity on {provider.rsplit('/', 1)[-1]}",
-        f'"{role}"',
-        cmd,
-        "Azure RBAC",
-    )
+    opts = [_opt("--assignee", _principal(settings)), _opt("--scope", _scope(settings, provider)),
+            _opt("--query", "[].roleDefinitionName")]  # fmt: skip
+    cmd = render(["az", "role", "assignment", "list"], opts)
+    what = f"role assignments of the app's managed identity on {provider.rsplit('/', 1)[-1]}"
+    return ManualStep(what, f'"{role}"', cmd, "Azure RBAC")
 
 
-def _sql_server(settings: Settings) -> str:
+def sql_server(settings: Settings) -> str:
+    """The Azure SQL server's name: the expected resource's, else the first label of the database host."""
     return next(
         (r.name for r in settings.expected_resources if r.type == "Microsoft.Sql/servers"),
         settings.database.server.split(".")[0],
@@ -156,7 +145,7 @@ def outage_manual_steps(settings: Settings) -> list[ManualStep]:
 
 def database_manual_steps(settings: Settings) -> list[ManualStep]:
     """Database connection failures: server state, private endpoint, DNS, the identity's role."""
-    sql = _sql_server(settings)
+    sql = sql_server(settings)
     host = settings.database.server if "." in settings.database.server else f"{sql}.database.windows.net"
     state = render(
         ["az", "sql", "server", "show"], [_opt("--name", sql), _rg(settings), _opt("--query", "state")]
@@ -188,41 +177,28 @@ def blob_manual_steps(settings: Settings) -> list[ManualStep]:
 def recovery_commands(settings: Settings, scenario: str) -> str:
     """The runbook's manual recovery actions for the dependency scenarios (shown, never run)."""
     if scenario == "database":
-        sql = _sql_server(settings)
-        return "\n".join(
-            [
-                "# if the private endpoint is disconnected",
-                render(
-                    ["az", "network", "private-endpoint", "connection", "approve"],
-                    [_opt("--id", "<connection-id>"), _opt("--description", "Emergency reconnection")],
-                ),
-                "# if the managed identity lost its role",
-                render(
-                    ["az", "role", "assignment", "create"],
-                    [
-                        _opt("--assignee", _principal(settings)),
-                        _opt("--role", "SQL DB Contributor"),
-                        _opt("--scope", _scope(settings, f"Microsoft.Sql/servers/{sql}")),
-                    ],
-                ),
-            ]
+        sql = sql_server(settings)
+        approve = render(
+            ["az", "network", "private-endpoint", "connection", "approve"],
+            [_opt("--id", "<connection-id>"), _opt("--description", "Emergency reconnection")],
         )
+        return "\n".join([
+            "# if the private endpoint is disconnected", approve, "# if the managed identity lost its role",
+            _role_create(settings, "SQL DB Contributor", f"Microsoft.Sql/servers/{sql}"),
+        ])  # fmt: skip
     if scenario == "blob":
-        acct = settings.storage.account
-        return "\n".join(
-            [
-                "# re-assign Storage Blob Data Contributor to the app's managed identity",
-                render(
-                    ["az", "role", "assignment", "create"],
-                    [
-                        _opt("--assignee", _principal(settings)),
-                        _opt("--role", "Storage Blob Data Contributor"),
-                        _opt("--scope", _scope(settings, f"Microsoft.Storage/storageAccounts/{acct}")),
-                    ],
-                ),
-            ]
-        )
+        provider = f"Microsoft.Storage/storageAccounts/{settings.storage.account}"
+        return "\n".join([
+            "# re-assign Storage Blob Data Contributor to the app's managed identity",
+            _role_create(settings, "Storage Blob Data Contributor", provider),
+        ])  # fmt: skip
     return ""
+
+
+def _role_create(settings: Settings, role: str, provider: str) -> str:
+    opts = [_opt("--assignee", _principal(settings)), _opt("--role", role),
+            _opt("--scope", _scope(settings, provider))]  # fmt: skip
+    return render(["az", "role", "assignment", "create"], opts)
 
 
 def app_insights_query(settings: Settings, name: str, *, window: str = "1h") -> str:

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from apexops import azcli
 from apexops.status import Status
 from apexops.troubleshoot.execs import MANUAL, ExecOutcome, run_in_app
+from apexops.troubleshoot.manual import sql_server
 
 if TYPE_CHECKING:
     from apexops.ports import ContainerApp
@@ -143,62 +144,46 @@ print("APEXOPS-NETWORK " + json.dumps(out))
 """.strip()
 
 
+def _script_in_app(
+    app: ContainerApp, settings: Settings, script: str, check: str, marker: str, revision: str | None,
+    timeout_s: float,
+) -> ExecOutcome:
+    """Run one probe script in a replica; it succeeded when its output carries `marker`."""
+    return run_in_app(app, settings, ["python3", "-c", script], check=check, revision=revision,
+                      success=lambda out: marker in out, timeout_s=timeout_s)  # fmt: skip
+
+
 def database_from_app(
     app: ContainerApp, settings: Settings, *, revision: str | None = None, timeout_s: float = 30.0
 ) -> ExecOutcome:
     """The runbook's `python3 -c '... engine.connect()'` in a replica (SELECT 1)."""
     from apexops.migrations.connectivity import CHECK_SCRIPT, SUCCESS  # migrations loads sqlalchemy
 
-    return run_in_app(
-        app,
-        settings,
-        ["python3", "-c", CHECK_SCRIPT],
-        check="database: SELECT 1 from the app",
-        revision=revision,
-        success=lambda out: SUCCESS in out,
-        timeout_s=timeout_s,
-    )
+    check = "database: SELECT 1 from the app"
+    return _script_in_app(app, settings, CHECK_SCRIPT, check, SUCCESS, revision, timeout_s)
 
 
 def blob_from_app(
     app: ContainerApp, settings: Settings, *, revision: str | None = None, timeout_s: float = 30.0
 ) -> ExecOutcome:
     """The runbook's container listing from the app, plus a write probe (written and deleted)."""
-    return run_in_app(
-        app,
-        settings,
-        ["python3", "-c", BLOB_SCRIPT],
-        check="blob: list + write probe from the app",
-        revision=revision,
-        success=lambda out: "Accessible containers:" in out,
-        timeout_s=timeout_s,
-    )
+    check = "blob: list + write probe from the app"
+    return _script_in_app(app, settings, BLOB_SCRIPT, check, "Accessible containers:", revision, timeout_s)
 
 
 def network_from_app(
     app: ContainerApp, settings: Settings, *, revision: str | None = None, timeout_s: float = 30.0
 ) -> ExecOutcome:
-    return run_in_app(
-        app,
-        settings,
-        ["python3", "-c", NETWORK_SCRIPT],
-        check="network from the app",
-        revision=revision,
-        success=lambda out: "APEXOPS-NETWORK" in out,
-        timeout_s=timeout_s,
-    )
+    check = "network from the app"
+    return _script_in_app(app, settings, NETWORK_SCRIPT, check, "APEXOPS-NETWORK", revision, timeout_s)
 
 
 def nc_commands(settings: Settings) -> list[tuple[str, str]]:
     """The runbook's `nc -zv` tests from the container app to SQL, storage and OpenAI (Azure names)."""
-    server = next(
-        (r.name for r in settings.expected_resources if r.type == "Microsoft.Sql/servers"),
-        settings.database.server.split(".")[0],
-    )
     sql = (
         settings.database.server
         if settings.database.server.endswith(".windows.net")
-        else f"{server}.database.windows.net"
+        else f"{sql_server(settings)}.database.windows.net"
     )
     host = urlsplit(settings.openai.endpoint).hostname or ""
     openai = host if host.endswith(".azure.com") else f"{settings.openai.name}.openai.azure.com"
@@ -220,27 +205,13 @@ def network_rows(outcome: ExecOutcome, settings: Settings) -> list[dict[str, Any
         ]  # fmt: skip
     marker = "APEXOPS-NETWORK "
     line = next((x for x in outcome.output.splitlines() if x.startswith(marker)), None)
+    failed = {"status": Status.FAIL, "endpoint": "(probe)", "target": outcome.revision}
     if line is None:
-        return [
-            {
-                "status": Status.FAIL,
-                "endpoint": "(probe)",
-                "target": outcome.revision,
-                "detail": outcome.output.strip()[-300:] or "no output",
-                "hint": outcome.hint,
-            }
-        ]
+        return [{**failed, "detail": outcome.output.strip()[-300:] or "no output", "hint": outcome.hint}]
     try:
         results = json.loads(line[len(marker) :])
     except ValueError:
-        return [
-            {
-                "status": Status.FAIL,
-                "endpoint": "(probe)",
-                "target": outcome.revision,
-                "detail": "unreadable probe output",
-            }
-        ]
+        return [{**failed, "detail": "unreadable probe output"}]
     return [
         {"status": _PROBE_STATUS[r["ok"]], **{k: r[k] for k in ("endpoint", "target", "detail")}}
         for r in results

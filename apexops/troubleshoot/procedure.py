@@ -27,14 +27,10 @@ if TYPE_CHECKING:
     from apexops.migrations.diagnostics import Diagnostic
     from apexops.models import ExceptionRecord
 
-__all__ = ["VERDICT_RULES", "TroubleshootVerdict", "Troubleshooter"]
+__all__ = ["VERDICT_RULES", "Troubleshooter"]
 
 MAX_TAIL = 5000
 T = TypeVar("T")
-
-
-#: the verdict type of procedure 80 (the one `apexops.status.Verdict`; the name stays for callers)
-TroubleshootVerdict = Verdict
 
 
 def _error_row(check: str, error: ApexopsError | str, hint: str = "") -> dict[str, Any]:
@@ -157,14 +153,8 @@ class Troubleshooter:
     def exec_plan(self) -> list[dict[str, Any]]:
         if not self.command:
             return []
-        return [
-            {
-                "command": self.command,
-                "argv": " | ".join(self.argv),
-                "revision": self.exec_revision,
-                "approval phrase": self.exec_phrase,
-            }
-        ]
+        return [{"command": self.command, "argv": " | ".join(self.argv), "revision": self.exec_revision,
+                 "approval phrase": self.exec_phrase}]  # fmt: skip
 
     def exec_command_text(self) -> str:
         return azcli.containerapp_exec(
@@ -175,14 +165,8 @@ class Troubleshooter:
         """Run the command in one replica (after the gate); None when no command was given."""
         if not self.argv:
             return None
-        self.exec_outcome = run_in_app(
-            self.env.app,
-            self.settings,
-            self.argv,
-            check=self.command,
-            revision=self.exec_revision or None,
-            timeout_s=self.exec_timeout_s,
-        )
+        self.exec_outcome = run_in_app(self.env.app, self.settings, self.argv, check=self.command,
+                                       revision=self.exec_revision or None, timeout_s=self.exec_timeout_s)
         return self.exec_outcome
 
     # ------------------------------------------------------------------ 4. App Insights queries
@@ -223,10 +207,8 @@ class Troubleshooter:
         return self.network
 
     def network_commands(self) -> str:
-        head = (
-            "# the runbook's checks on Azure (the rows above ran in the replica)"
-            if self.env.traits.exec_is_local
-            else "# the runbook's checks"
+        head = "# the runbook's checks" + (
+            " on Azure (the rows above ran in the replica)" if self.env.traits.exec_is_local else ""
         )
         return "\n".join([head, *(cmd for _, cmd in nc_commands(self.settings))])
 
@@ -242,11 +224,8 @@ class Troubleshooter:
             self.problems.append(f"database: {exc.message}")
             return [("Database", [_error_row("connect", exc)])]
         out = []
-        steps = (
-            ("Long-running queries", d.long_running_queries),
-            ("Blocking sessions", d.blocking_sessions),
-            ("Database size", d.database_size),
-        )
+        steps = (("Long-running queries", d.long_running_queries), ("Blocking sessions", d.blocking_sessions),
+                 ("Database size", d.database_size))  # fmt: skip
         for name, fn in steps:
             try:
                 diag = fn(engine)
@@ -255,9 +234,8 @@ class Troubleshooter:
             except Exception as exc:  # a driver error is a finding of this step, not the end of the run
                 message = str(getattr(exc, "message", exc)).splitlines()[0][:300]
                 self.problems.append(f"{name.lower()}: {message}")
-                out.append(
-                    (name, [_error_row(name, message, "check the database from 20-database-migration")])
-                )
+                hint = "check the database from 20-database-migration"
+                out.append((name, [_error_row(name, message, hint)]))
         return out
 
     # ------------------------------------------------------------------ outcome

@@ -227,22 +227,6 @@ def test_a_partial_list_warns_and_says_why(telemetry, fake):
     assert telemetry.last_partial and "PartialError" in telemetry.last_partial
 
 
-def test_error_rate_is_the_runbooks_first_query(telemetry, fake):
-    fake.on(
-        "POST",
-        COMPONENT,
-        ok(
-            table(
-                [("ErrorCount", "long"), ("TotalCount", "long"), ("ErrorRate", "real")],
-                [["12", "480", "2.5"]],
-            )
-        ),
-    )
-    rate = telemetry.error_rate(T0, T1)
-    assert (rate.failed, rate.total, rate.rate_percent, rate.partial) == (12, 480, 2.5, False)
-    assert "sumif(itemCount, success == false)" in fake.requests[0].json()["query"]
-
-
 def test_console_logs_from_the_workspace_with_tail_and_level(telemetry, fake, monkeypatch):
     monkeypatch.setenv("APEX_LOG_ANALYTICS_WORKSPACE_ID", WORKSPACE_ID)
     fake.on(

@@ -12,7 +12,7 @@ import pytest
 from apexops.smoke.auth import diagnose_token, parse_www_authenticate, token_summary
 from apexops.smoke.checks import pagination_problems
 from apexops.smoke.pdf import minimal_pdf
-from apexops.smoke.results import CheckResult, SmokeReport, overall_status
+from apexops.smoke.results import CheckResult, SmokeReport
 from apexops.tokens import AccessToken
 
 NOW = datetime(2024, 3, 19, 12, 0, tzinfo=UTC)
@@ -159,9 +159,9 @@ def test_verdict_any_fail_fails_and_skips_do_not_count():
     skip = CheckResult("b", "SKIPPED", 0.0, "not requested")
     inconclusive = CheckResult("c", "INCONCLUSIVE", 1.0, "too few")
     fail = CheckResult("d", "FAIL", 1.0, "HTTP 500", "look at the logs")
-    assert overall_status([ok, skip]) == "PASS"
-    assert overall_status([ok, inconclusive]) == "INCONCLUSIVE"
-    assert overall_status([ok, inconclusive, fail]) == "FAIL"
+    assert SmokeReport("http://x", "rev", (ok, skip)).verdict == "PASS"
+    assert SmokeReport("http://x", "rev", (ok, inconclusive)).verdict == "INCONCLUSIVE"
+    assert SmokeReport("http://x", "rev", (ok, inconclusive, fail)).verdict == "FAIL"
     report = SmokeReport("http://x", "rev", (ok, fail), (CheckResult("cleanup", "PASS", 1.0, "done"),))
     assert report.verdict == "FAIL"
     assert report.reasons == ["d: FAIL — HTTP 500 HINT: look at the logs"]

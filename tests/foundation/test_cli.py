@@ -15,7 +15,8 @@ import pytest
 from foundation_helpers import FIXTURES, kernels_of
 from typer.testing import CliRunner
 
-from apexops.cli import app
+from apexops.cli import app, main, writable_outputs
+from apexops.errors import ConfigError
 from apexops.ledger import Ledger
 
 pytestmark = pytest.mark.notebook
@@ -171,3 +172,104 @@ def test_the_cli_does_not_import_papermill_for_help():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           env={**os.environ, "COLUMNS": "120"})  # fmt: skip
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+# ------------------------------------------- bad input: one line, exit 2, nothing written (issue 14, 13-14)
+
+
+def one_error_line(result) -> str:
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 2, result.output
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+@pytest.mark.parametrize("seconds", ["0", "-5", "nan", "inf"])
+def test_a_cell_timeout_that_is_not_positive_is_refused_before_the_run(tmp_path, seconds):
+    """`--cell-timeout 0` silently became the notebook's timeout; nan/inf were recorded as failed runs."""
+    out = tmp_path / "out"
+    args = ["run", "01", f"--cell-timeout={seconds}", "--outputs", str(out), "--notebooks", str(FIXTURES)]
+    line = one_error_line(cli.invoke(app, args))
+    assert "--cell-timeout must be a positive number of seconds" in line and "HINT" in line
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("procedure", "pair", "expect"),
+    [
+        ("80", "tail=-5", "'tail' of 80-troubleshooting must be in [1, 5000] (got -5)"),
+        ("70", "window_minutes=nan", "'window_minutes' of 70-emergency must be in (0, 1440] (got nan)"),
+        ("30", "health_timeout_s=-1", "'health_timeout_s' of 30-application-deployment must be in [0, inf)"),
+    ],
+)
+def test_out_of_range_parameters_exit_2_and_write_nothing(tmp_path, procedure, pair, expect):
+    """These were found inside the notebook: exit 1, a run folder and a ledger line."""
+    out = tmp_path / "out"
+    line = one_error_line(cli.invoke(app, ["run", procedure, "-p", pair, "--outputs", str(out)]))
+    assert expect in line
+    assert not out.exists()
+
+
+def test_outputs_naming_a_file_is_one_line(tmp_path):
+    target = tmp_path / "a-file"
+    target.write_text("not a folder")
+    line = one_error_line(
+        cli.invoke(app, ["run", "01", "--outputs", str(target), "--notebooks", str(FIXTURES)])
+    )
+    assert f"outputs folder {target} is a file" in line
+    (tmp_path / "out" / "runs").parent.mkdir()
+    (tmp_path / "out" / "runs").write_text("")  # the runs folder itself a file
+    line = one_error_line(
+        cli.invoke(app, ["run", "01", "--outputs", str(tmp_path / "out"), "--notebooks", str(FIXTURES)])
+    )
+    assert "runs is a file" in line
+    assert target.read_text() == "not a folder"
+
+
+def test_a_read_only_outputs_folder_is_refused_before_the_run(tmp_path):
+    """Tests run as root, which ignores permission bits, so the access check is injected here; on a
+    read-only mount os.access answers False for root too (EROFS)."""
+    asked = []
+
+    def read_only(path: Path, mode: int) -> bool:
+        asked.append((path, mode))
+        return False
+
+    with pytest.raises(ConfigError, match="is not writable") as err:
+        writable_outputs(tmp_path / "out", access=read_only)
+    assert asked == [(tmp_path, os.W_OK | os.X_OK)]  # the nearest folder that exists
+    assert "\n" not in str(err.value) and "HINT: pass --outputs" in str(err.value)
+    assert writable_outputs(tmp_path / "out") == tmp_path / "out"  # writable: fine, nothing created
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores permission bits (covered by the injected check)")
+def test_a_read_only_outputs_folder_is_refused_for_real(tmp_path):
+    tmp_path.chmod(0o555)
+    try:
+        args = ["run", "01", "--outputs", str(tmp_path / "out"), "--notebooks", str(FIXTURES)]
+        line = one_error_line(cli.invoke(app, args))
+    finally:
+        tmp_path.chmod(0o755)
+    assert "is not writable" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "expect"),
+    [
+        (["run", "01", "--bogus"], "No such option: --bogus"),
+        (["run", "01", "--cell-timeout", "abc"], "Invalid value for '--cell-timeout'"),
+        (["run"], "Missing argument 'procedure'"),
+        (["runs", "list", "--limit", "x"], "Invalid value for '--limit'"),
+    ],
+)
+def test_wrong_options_are_one_line_from_the_entry_point(capsys, args, expect):
+    """The console entry point (`main`), not typer's boxed usage text: one line, exit 2."""
+    with pytest.raises(SystemExit) as stop:
+        main(args)
+    captured = capsys.readouterr()
+    lines = [line for line in (captured.out + captured.err).splitlines() if line.strip()]
+    assert stop.value.code == 2
+    assert len(lines) == 1 and lines[0].startswith("error: ") and expect in lines[0]
+    assert "HINT: see `apexops" in lines[0]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from apexops.display import verdict_parts
 from apexops.index import render_index
 from apexops.ledger import Ledger
-from apexops.status import Status, badge_html, style
+from apexops.status import Status, Verdict, badge_html, style
 
 
 def _entry(run_id: str, outcome: str, facts: dict, error: str = "") -> dict:
@@ -53,8 +51,8 @@ def test_the_verdict_is_the_headline_and_other_facts_fold_away(tmp_path):
     assert style("failed").fg == style("ROLLBACK").fg == style(Status.FAIL).fg
 
 
-def test_verdict_parts_reads_strings_and_verdict_objects_alike():
+def test_verdict_parts_reads_strings_and_verdicts_alike():
     assert verdict_parts("PASS", ["fine"]) == ("PASS", ["fine"])
-    obj = SimpleNamespace(status="ROLLED_BACK", reasons=("errors 12% > 10%",))
-    assert verdict_parts(obj) == ("ROLLED_BACK", ["errors 12% > 10%"])
-    assert verdict_parts(SimpleNamespace(decision="promote")) == ("promote", [])
+    assert verdict_parts("ROLLED_BACK") == ("ROLLED_BACK", [])
+    verdict = Verdict(Status.FAIL, ("errors 12% > 10%",))
+    assert verdict_parts(verdict) == ("FAIL", ["errors 12% > 10%"])

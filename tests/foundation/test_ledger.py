@@ -79,18 +79,25 @@ def test_a_deleted_middle_line_is_named(ledger):
     del rows[1]
     write(ledger, rows)
     problems = ledger.verify().problems
-    assert [(p.kind, p.subject) for p in problems] == [("line-missing", "line 2")]
+    assert [(p.kind, p.subject) for p in problems] == [
+        ("line-missing", "line 2"),
+        ("run-unrecorded", "runs/2026-01-01/run2"),  # its folder is left without a line
+    ]
     assert "after run r1" in problems[0].detail and "run r3" in problems[0].detail
 
 
 def test_deleted_last_lines_are_named(ledger):
     write(ledger, lines(ledger)[:3])
-    assert kinds(ledger) == [("line-missing", "lines 4-5")]
+    assert kinds(ledger) == [
+        ("line-missing", "lines 4-5"),
+        ("run-unrecorded", "runs/2026-01-01/run4"),
+        ("run-unrecorded", "runs/2026-01-01/run5"),
+    ]
 
 
 def test_a_deleted_first_line_is_named(ledger):
     write(ledger, lines(ledger)[1:])
-    assert kinds(ledger) == [("line-missing", "line 1")]
+    assert kinds(ledger) == [("line-missing", "line 1"), ("run-unrecorded", "runs/2026-01-01/run1")]
 
 
 def test_reordered_lines_are_named(ledger):
@@ -168,3 +175,78 @@ def test_parallel_appends_from_several_processes_keep_one_chain(tmp_path):
     led = Ledger(out)
     assert len(led.entries()) == 40
     assert led.verify().ok
+
+
+# --------------------------------------------------------------------------- issue 14: torn lines, false OK
+
+
+def test_a_torn_last_line_is_closed_by_the_next_append_and_named_as_torn(ledger):
+    with ledger.path.open("a") as fh:
+        fh.write('{"run_id":"r6","outcome":"succ')  # a crash mid-write: no newline
+    assert kinds(ledger) == [("line-torn", "line 6")]
+    ledger.append(make_run(ledger.outputs, 7))
+    rows = lines(ledger)
+    assert len(rows) == 7 and rows[5].endswith('"succ') and json.loads(rows[6])["run_id"] == "r7"
+    assert ledger.find("r7")["seq"] == 6  # `runs show` finds the run appended after the torn line
+    assert json.loads(rows[6])["prev"] == line_digest(rows[4])  # linked past the torn line
+    assert kinds(ledger) == [("line-torn", "line 6")]
+    ledger.append(make_run(ledger.outputs, 8))
+    assert kinds(ledger) == [("line-torn", "line 6")]  # the head keeps remembering it
+
+
+def test_a_truncated_line_in_the_middle_is_not_ok(ledger):
+    rows = lines(ledger)
+    rows[2] = rows[2][:40]
+    write(ledger, rows)
+    assert ("line-invalid", "line 3") in kinds(ledger)
+
+
+def test_a_failed_append_leaves_the_ledger_and_head_as_they_were(ledger, monkeypatch):
+    import errno
+
+    from apexops import atomic
+
+    before, head = ledger.path.read_bytes(), ledger.head_path.read_bytes()
+    for target in (ledger.path, ledger.head_path):
+        previous = atomic.set_fault_hook(atomic.fail_with(errno.ENOSPC, lambda p, t=target: p == t))
+        try:
+            with pytest.raises(OSError):
+                ledger.append(make_run(ledger.outputs, 10 + len(str(target))))
+        finally:
+            atomic.set_fault_hook(previous)
+        assert ledger.path.read_bytes() == before and ledger.head_path.read_bytes() == head
+
+
+def test_a_short_write_is_cut_back(ledger, monkeypatch):
+    import os as os_module
+
+    before = ledger.path.read_bytes()
+    real_write = os_module.write
+    monkeypatch.setattr("apexops.ledger.os.write", lambda fd, data: real_write(fd, data[:10]))
+    with pytest.raises(OSError):
+        ledger.append(make_run(ledger.outputs, 6))
+    monkeypatch.undo()
+    assert ledger.path.read_bytes() == before
+    assert ledger.verify().problems == [] or kinds(ledger) == [("run-unrecorded", "runs/2026-01-01/run6")]
+
+
+def test_verify_is_not_ok_for_an_outputs_folder_that_does_not_exist(tmp_path):
+    report = Ledger(tmp_path / "nope").verify()
+    assert not report.ok and report.problems[0].kind == "outputs-missing"
+
+
+def test_verify_names_a_run_folder_added_by_hand(ledger):
+    rel = "runs/2026-01-02/20260102-000000_00-preflight_local_succeeded_abc"
+    (ledger.outputs / rel).mkdir(parents=True)
+    assert kinds(ledger) == [("run-unrecorded", rel)]
+
+
+def test_verify_leaves_a_run_in_progress_alone(ledger):
+    import os
+
+    folder = ledger.outputs / "runs/2026-01-02/20260102-000000_00-preflight_local_running_abc"
+    folder.mkdir(parents=True)
+    (folder / ".owner.json").write_text(json.dumps({"pid": os.getpid()}))
+    assert kinds(ledger) == []
+    (folder / ".owner.json").write_text(json.dumps({"pid": 2**22 + 1}))  # its owner is gone
+    assert kinds(ledger) == [("run-unrecorded", folder.relative_to(ledger.outputs).as_posix())]

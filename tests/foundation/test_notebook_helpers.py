@@ -127,9 +127,11 @@ def test_verdicts_and_skips_read_as_text(shown):
 
 
 def test_live_chart_updates_one_display_in_place(shown):
-    chart = display.LiveChart(title="canary")
+    import plotly.graph_objects as go
+
+    chart = display.LiveChart(go.Figure(go.Scatter(name="errors", x=[], y=[]), layout={"title": "canary"}))
     for i in range(3):
-        chart.add_point("errors", i, i * 2)
+        chart.update(lambda f, i=i: f.update_traces(x=[*f.data[0].x, i], y=[*f.data[0].y, i * 2]))
     first, *updates = shown
     assert "update" not in first and all(u.get("update") for u in updates) and len(updates) == 2
     final = updates[-1]["application/vnd.plotly.v1+json"]

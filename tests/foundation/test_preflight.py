@@ -32,7 +32,7 @@ def test_preflight_on_local_without_a_running_sandbox_warns_but_succeeds(tmp_pat
 def test_require_sandbox_turns_a_stopped_sandbox_into_a_failed_run(tmp_path):
     r = run_procedure("00", env="local", parameters={"require_sandbox": True}, outputs=tmp_path / "out")
     assert r.outcome == "failed"
-    # the notebook stops with the procedure's own error, naming the failed check (raise_if_failed or finish)
+    # the notebook stops with the procedure's own error, naming the failed check (finish)
     assert r.error.startswith("PreflightFailed: 1 required check(s) failed") and "sandbox" in r.error
     assert "apexops sandbox up" in r.error
     assert statuses(r)["sandbox"] == "FAIL"
@@ -74,7 +74,7 @@ def test_azure_prerequisites_fail_with_the_fix(monkeypatch):
     verdict = checks.verdict()
     assert verdict.status == "FAIL" and verdict.reasons[0] == "1 required check(s) failed"
     with pytest.raises(PreflightFailed) as err:
-        checks.raise_if_failed()
+        verdict.raise_for_failure()
     assert "subscription" in str(err.value) and "\n" not in str(err.value)
 
 
@@ -117,3 +117,49 @@ def test_the_verdict_and_facts_speak_the_vocabulary(monkeypatch):
     facts = json.loads(json.dumps(checks.facts()))
     assert facts["preflight"]["verdict"] == "FAIL" and facts["preflight"]["checks"]["subscription"] == "FAIL"
     assert facts["preflight"]["checks"]["az CLI"] == "WARN"
+
+
+def _azure_env(stats_of_last_hour):
+    """An always-on target whose telemetry answers the given per-revision request counts."""
+    from types import SimpleNamespace
+
+    from apexops.models import RequestStats
+    from apexops.ports import Traits
+
+    calls: list[tuple] = []
+
+    def request_stats(since, until, **kw):
+        calls.append((since, until, kw))
+        return {rev: RequestStats(rev, n, 0, 0, None, None, None) for rev, n in stats_of_last_hour.items()}
+
+    env = SimpleNamespace(
+        traits=Traits("azure", True, True, False),
+        deployments=SimpleNamespace(list_resources=lambda: []),
+        telemetry=SimpleNamespace(request_stats=request_stats),
+    )
+    return env, calls
+
+
+@pytest.mark.parametrize(
+    ("stats", "status", "in_detail"),
+    [
+        ({"apex-backend-staging--r1": 120}, "PASS", "attributed to 1 revision(s): apex-backend-staging--r1"),
+        ({"apex-backend-staging--r1": 90, "": 10}, "WARN", "10 of 100 request(s)"),
+        ({"": 50}, "FAIL", "50 of 50 request(s)"),
+        ({}, "WARN", "cannot be checked"),
+    ],
+)
+def test_preflight_on_azure_checks_that_recent_requests_carry_their_revision(
+    monkeypatch, stats, status, in_detail
+):
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "00000000-1111-2222-3333-444444444444")
+    env, calls = _azure_env(stats)
+    checks = Preflight(load_settings("staging"), environment=env)
+    subscription, group, revisions = checks.target()
+    assert subscription.status == "PASS" and group.name == "resource group"
+    (since, until, kw) = calls[0]
+    assert until - since == __import__("datetime").timedelta(hours=1) and kw == {}
+    assert revisions.name == "telemetry revisions" and revisions.status == status
+    assert in_detail in revisions.detail and not revisions.required
+    if status != "PASS":
+        assert "cloud_RoleName" in revisions.hint and "'revision'" in revisions.hint

@@ -67,20 +67,6 @@ def test_a_warning_does_not_stop_the_run(shown):
     assert kernel.facts()["verdict"]["status"] == "WARN"
 
 
-@dataclass(frozen=True)
-class OldVerdict:
-    """An older verdict type (no raise_for_failure: it cannot fail), read until its owner converts it."""
-
-    status: str
-    reasons: tuple[str, ...]
-
-
-def test_older_verdict_objects_keep_their_own_words(shown):
-    apexops.finish(Proc(OldVerdict("PROMOTED", ("v2 serves 100%",)), known={}))
-    assert kernel.facts() == {"verdict": {"status": "PROMOTED", "reasons": ["v2 serves 100%"]}}
-    assert shown[0]["text/plain"] == "VERDICT: PROMOTED\n  - v2 serves 100%"
-
-
 def test_verdict_parts_reads_a_status_verdict():
     assert display.verdict_parts(Verdict(Status.INCONCLUSIVE, ("no traffic",))) == (
         "INCONCLUSIVE",

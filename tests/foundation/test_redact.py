@@ -173,3 +173,22 @@ def test_redact_parameters_hides_secret_named_values_for_display():
     shown = redact_parameters({"env": "prod", "api_key": "x" * 12, "dry_run": True, "url": JWT})
     assert shown == {"env": "prod", "api_key": "[REDACTED:parameter]", "dry_run": True,
                      "url": "[REDACTED:parameter]"}  # fmt: skip
+
+
+def test_a_url_password_holding_an_at_sign_is_hidden_whole():
+    out = Redactor().scrub_text("dsn postgresql://apex:p@ss:w0rd@db.local:5432/apex and more")
+    assert out == "dsn postgresql://apex:[REDACTED:url-password]@db.local:5432/apex and more"
+
+
+@pytest.mark.parametrize(
+    "text", ["Server=db;Password='a b c';", 'Server=db;Password="a b c";', 'json "Password=\\"a b c\\";"']
+)
+def test_a_quoted_connection_string_password_is_hidden_up_to_its_quote(text):
+    out = Redactor().scrub_text(text)
+    assert "a b c" not in out and "b c" not in out and "[REDACTED:connection-string]" in out
+
+
+def test_scrub_bytes_reads_text_as_utf8_and_anything_else_as_bytes():
+    r = Redactor({"topsecretvalue": "token"})
+    assert r.scrub_bytes("é topsecretvalue".encode()) == "é [REDACTED:token]".encode()
+    assert r.scrub_bytes(b"\xff topsecretvalue") == b"\xff [REDACTED:token]"

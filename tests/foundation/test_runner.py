@@ -18,7 +18,8 @@ from foundation_helpers import FIXTURES, JWT, OPAQUE, SECRET
 
 from apexops.errors import ConfigError, SecretInParameterError
 from apexops.ledger import Ledger
-from apexops.runner import EXIT_CODES, run_procedure
+from apexops.recording import EXIT_CODES
+from apexops.runner import run_procedure
 
 pytestmark = pytest.mark.notebook
 
@@ -185,4 +186,13 @@ def test_bad_input_is_refused_before_anything_runs(tmp_path):
         run_procedure("01", notebooks=FIXTURES, outputs=out, parameters={"rounds": "3"})
     with pytest.raises(ConfigError, match=r"no parameters file for environment 'qa'"):
         run_procedure("01", env="qa", notebooks=FIXTURES, outputs=out)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf")])
+def test_a_cell_timeout_that_is_not_positive_is_refused_from_python_too(tmp_path, timeout):
+    """`run_procedure(cell_timeout_s=0)` used to fall back to the default; nan/inf reached the kernel."""
+    out = tmp_path / "out"
+    with pytest.raises(ConfigError, match="cell-timeout must be a positive number"):
+        run_procedure("01", notebooks=FIXTURES, outputs=out, cell_timeout_s=timeout)
     assert not out.exists()

@@ -153,8 +153,7 @@ def test_a_revision_failing_midway_on_data_changed_after_the_plan(
     assert result.applied == () and result.not_applied == ("p002",)
     assert result.version_rows_after == ("p001",) and version_rows(engine) == ["p001"]
     assert any("alembic_version now holds: p001" in r for r in result.reasons())
-    with pytest.raises(MigrationError, match="upgrade failed"):
-        result.raise_for_failure()
+    assert "verify" in result.hint
 
     check = verify(engine, target="p001", script_dir=partial)
     if engine.dialect.name == "sqlite":

@@ -157,8 +157,6 @@ def _run(sandbox, **parameters):
     return run_procedure("20-database-migration", env="local", parameters=parameters, outputs=sandbox[2])
 
 
-
-
 def _version(engine) -> list[str]:
     with engine.connect() as conn:
         if not sa.inspect(conn).has_table("alembic_version"):
@@ -221,6 +219,19 @@ def test_nothing_pending_then_a_downgrade_with_its_own_lint(sandbox, db):
     assert down.facts["heads_after"] == ["0002"] and down.facts["acknowledgements"] == ["MIG-023@0003"]
     assert "column users.last_login_at" in down.facts["data_at_risk"]
     assert "Data the downgrade destroys" in notebook_text(down)
+    assert _version(db) == ["0002"]
+
+
+@on_sqlite
+def test_an_older_target_is_refused_before_the_approval_gate(sandbox, db):
+    """Issue 14 #10: it planned an "upgrade" to 0001, asked for and recorded the approval, then failed."""
+    result = _run(sandbox, dry_run=False, target="0001", approval=f"MIGRATE {DB} TO 0001")
+    assert result.outcome == "failed" and result.exit_code == 1
+    assert result.error.startswith(
+        "MigrationError: database migration failed: target 0001 is older than the database's current "
+        "revision 0002: a downgrade is downgrade_to=0001 (with its own lint and backup reference)"
+    )
+    assert "approvals" not in result.facts and "approved by" not in notebook_text(result)
     assert _version(db) == ["0002"]
 
 

@@ -43,9 +43,7 @@ def test_a_lock_held_by_another_session_makes_the_upgrade_fail_fast_and_shows_th
         assert result.failed_revision == "0003" and result.steps[0].status == "failed"
         assert result.version_rows_after == ("0002",) and version_rows(pg_engine) == ["0002"]
         assert "lock timeout in 0003" in result.reasons()[0]
-        with pytest.raises(MigrationError) as err:
-            result.raise_for_failure()
-        assert "diagnostics" in err.value.hint
+        assert "diagnostics" in result.hint
         assert verify(pg_engine, target="0002").verdict == "PASS"  # rolled back: nothing half-done
 
         diag = blocking_sessions(pg_engine, tables=["audit_logs", "users"])
@@ -55,7 +53,7 @@ def test_a_lock_held_by_another_session_makes_the_upgrade_fail_fast_and_shows_th
         assert blocker_pid in diag.blockers
 
         long = long_running_queries(pg_engine)
-        assert blocker_pid in long.session_ids
+        assert blocker_pid in {r["session_id"] for r in long.records}
 
         killed = kill_session(pg_engine, blocker_pid, diagnostics=diag)
         assert killed.terminated

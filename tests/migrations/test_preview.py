@@ -6,12 +6,12 @@ import re
 
 import sqlalchemy as sa
 
-from apexops.migrations import preview_downgrade, preview_upgrade, render_downgrade, render_upgrade
+from apexops.migrations import preview_sql, render
 from apexops.migrations._alembic import make_config, run_command
 
 
 def test_tsql_preview_of_the_apex_history_renders_without_a_server():
-    preview = render_upgrade("mssql", start=(), lock_timeout_ms=5000)
+    preview = render("mssql", start=(), lock_timeout_ms=5000)
     assert preview.ok and preview.method == "offline" and preview.dialect == "mssql"
     # the session settings execution applies come first, then the transaction and the version table
     assert preview.preamble[:3] == ("SET LOCK_TIMEOUT 5000;", "SET XACT_ABORT ON;", "BEGIN TRANSACTION;")
@@ -59,7 +59,7 @@ def test_tsql_preview_of_the_apex_history_renders_without_a_server():
 
 
 def test_preview_starts_at_the_current_revision_not_at_base():
-    preview = render_upgrade("mssql", start=("0002",), lock_timeout_ms=5000)
+    preview = render("mssql", start=("0002",), lock_timeout_ms=5000)
     assert [r.revision for r in preview.revisions] == ["0003"]
     assert "CREATE TABLE" not in preview.sql  # no alembic_version creation, no earlier tables
     assert preview.rows() == [
@@ -75,7 +75,7 @@ def test_preview_starts_at_the_current_revision_not_at_base():
 
 
 def test_tsql_downgrade_preview_names_the_revision_undone():
-    preview = render_downgrade("mssql", start=("0003",), target="0002")
+    preview = render("mssql", "downgrade", start=("0003",), target="0002")
     (undo,) = preview.revisions
     assert undo.revision == "0003" and undo.label == "0003 -> 0002" and undo.direction == "downgrade"
     assert "ALTER TABLE users DROP COLUMN last_login_at;" in undo.schema_statements
@@ -85,14 +85,14 @@ def test_tsql_downgrade_preview_names_the_revision_undone():
 
 
 def test_postgresql_preview_sets_the_lock_timeout_before_the_transaction():
-    preview = render_upgrade("postgresql", start=("0001",), lock_timeout_ms=2500)
+    preview = render("postgresql", start=("0001",), lock_timeout_ms=2500)
     assert preview.preamble == ("SET lock_timeout = '2500ms';", "BEGIN;")
     assert preview.separator is None and "GO" not in preview.sql
     assert preview.session_statements == ("SET lock_timeout = '2500ms';",)
 
 
 def test_a_migration_that_reads_data_is_reported_with_the_revision_it_broke_in(histories):
-    preview = render_upgrade("postgresql", start=("d025",), target="d026", script_dir=histories / "rules")
+    preview = render("postgresql", start=("d025",), target="d026", script_dir=histories / "rules")
     assert not preview.ok and preview.failed_revision == "d026"
     assert "fetchall" in preview.error
 
@@ -102,7 +102,7 @@ def test_sqlite_preview_is_a_rehearsal_on_a_copy_and_leaves_the_database_alone(t
     try:
         with engine.connect() as conn:
             run_command(make_config(connection=conn), "upgrade", "0002")
-        preview = preview_upgrade(engine, start=("0002",), lock_timeout_ms=1500)
+        preview = preview_sql(engine, start=("0002",), lock_timeout_ms=1500)
         assert preview.ok and preview.method == "rehearsal"
         assert preview.session_statements == ("PRAGMA busy_timeout = 1500;",)
         (r3,) = preview.revisions
@@ -116,7 +116,7 @@ def test_sqlite_preview_is_a_rehearsal_on_a_copy_and_leaves_the_database_alone(t
         with engine.connect() as conn:  # the real database did not move
             assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == ["0002"]
             assert "user_id" not in {c["name"] for c in sa.inspect(conn).get_columns("audit_logs")}
-        down = preview_downgrade(engine, start=("0002",), target="0001")
+        down = preview_sql(engine, "downgrade", start=("0002",), target="0001")
         assert [r.label for r in down.revisions] == ["0002 -> 0001"]
         assert "DROP TABLE estimate_risk_factors;" in down.revisions[0].schema_statements
     finally:
@@ -124,7 +124,7 @@ def test_sqlite_preview_is_a_rehearsal_on_a_copy_and_leaves_the_database_alone(t
 
 
 def test_preview_is_saved_with_a_header_saying_what_it_is(tmp_path):
-    preview = render_upgrade("mssql", start=("0002",), lock_timeout_ms=5000)
+    preview = render("mssql", start=("0002",), lock_timeout_ms=5000)
     path = preview.write(tmp_path / "evidence")
     text = path.read_text()
     assert path.name == "migration-upgrade-preview.sql"

@@ -132,3 +132,56 @@ def test_a_failed_verdict_stops_the_run_with_a_migration_error_and_its_hint(loca
     with pytest.raises(MigrationError, match=r"^database migration failed: nothing to stamp: "):
         verdict.raise_for_failure()
     assert verdict.hint == "" and MigrationProcedure(local_env).verdict().status is Status.SKIPPED
+
+
+def test_a_target_behind_the_database_is_refused_before_the_approval_gate(local_env):
+    """Issue 14 #10: `target=<older revision>` planned an "upgrade", took the approval, then failed."""
+    from apexops.errors import MigrationError
+    from apexops.migrations.state import read_version_rows
+
+    proc = MigrationProcedure(local_env, target="0001", dry_run=False)
+    state = proc.state()
+    assert state.condition == "ahead_of_target" and state.blocking and state.status == "FAIL"
+    refusal = (
+        r"^database migration failed: target 0001 is older than the database's current revision 0002: "
+        r"a downgrade is downgrade_to=0001 \(with its own lint and backup reference\)"
+    )
+    with pytest.raises(MigrationError, match=refusal) as err:
+        proc.plan()
+    assert "downgrade_to=0001" in err.value.hint
+    with pytest.raises(MigrationError, match=refusal):
+        proc.approval_phrase  # noqa: B018 - the gate's phrase is never produced, so it cannot be approved
+    assert proc.result is None and proc.verdict().status == "FAIL"
+    with proc._engine.connect() as conn:
+        assert read_version_rows(conn) == (True, ("0002",))  # nothing ran
+
+
+def test_a_target_equal_to_the_current_revision_is_nothing_pending(local_env):
+    proc = MigrationProcedure(local_env, target="0002", dry_run=False)
+    assert proc.plan().nothing_to_do and proc.approval_phrase == "MIGRATE apex-db-local TO 0002"
+    assert proc.verdict().status == "PASS" and "nothing to do" in proc.verdict().reasons[0]
+
+
+@pytest.mark.parametrize(
+    ("target", "message", "hint"),
+    [
+        ("0009", r"'0009' is not a revision of this migration history \(heads: 0003\)", "0001, 0002, 0003"),
+        ("base", "target base is not an upgrade", "downgrade_to=base"),
+    ],
+)
+def test_an_unknown_or_base_target_is_refused_from_the_parameters(local_env, target, message, hint):
+    with pytest.raises(ConfigError, match=message) as err:
+        MigrationProcedure(local_env, target=target, dry_run=False)
+    assert hint in err.value.hint
+
+
+def test_the_library_plan_of_an_older_target_is_blocked_and_never_applied(local_env):
+    """Below the procedure too: `apply` refuses the plan instead of "nothing to do: already at 0001"."""
+    from apexops.errors import MigrationError
+    from apexops.migrations.execute import apply
+    from apexops.migrations.plan import plan_upgrade
+
+    plan = plan_upgrade(local_env.database.engine(), target="0001")
+    assert plan.blocked and plan.status == "FAIL" and "downgrade_to=0001" in " ".join(plan.reasons())
+    with pytest.raises(MigrationError, match="the plan is blocked; nothing was run"):
+        apply(local_env.database.engine(), plan)

@@ -42,10 +42,25 @@ def test_at_head_nothing_is_pending_and_a_lower_target_is_reported(sqlite_engine
     assert read_state(sqlite_engine).condition == "up_to_date" and read_state(sqlite_engine).status == "PASS"
     behind = read_state(sqlite_engine, target="0002")
     assert behind.condition == "ahead_of_target" and behind.pending == () and "downgrade" in behind.guidance
+    assert behind.blocking and behind.status == "FAIL"  # an "upgrade" to it would report a change not made
+    assert behind.reasons[-1].startswith("target 0002 is older than the database's current revision 0003")
+
+
+def test_a_target_off_the_databases_branch_is_not_called_older(histories):
+    from apexops.migrations._alembic import script_directory
+    from apexops.migrations.state import _behind
+
+    sd = script_directory(histories / "branched")
+    assert _behind(sd, "b001", ("b002a",)).startswith("target b001 is older than")
+    assert _behind(sd, "b002b", ("b002a",)) == (
+        "target b002b cannot be reached by an upgrade from the database's current revision b002a"
+    )
 
 
 def test_an_unknown_target_names_the_parameter(sqlite_engine):
-    with pytest.raises(ConfigError, match="target '0009'") as err:
+    with pytest.raises(
+        ConfigError, match=r"target '0009' is not a revision of this migration history \(heads: 0003\)"
+    ) as err:
         read_state(sqlite_engine, target="0009")
     assert "0001, 0002, 0003" in err.value.hint
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from apexops.errors import ConflictError, InvalidRequestError, NotFoundError, TrafficError
-from apexops.sandbox.controlplane import ControlPlane, LiveStatus, new_template
+from apexops.sandbox.controlplane import ControlPlane, LiveStatus
 from apexops.sandbox.images import ImageCatalogue
 
 SERVER, REPO = "apexacr.sandbox.local", "apex-backend"
@@ -48,8 +48,8 @@ def cp(tmp_path):
         clock=iter(range(1_700_000_000, 1_800_000_000)).__next__,
     )
     plane.create_app(
-        new_template(
-            f"{SERVER}/{REPO}:v1.2.2",
+        dict(
+            image=f"{SERVER}/{REPO}:v1.2.2",
             env={"A": "1"},
             cpu=0.5,
             memory="1Gi",

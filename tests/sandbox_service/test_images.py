@@ -38,22 +38,22 @@ def test_builtin_tags_newest_first_with_good_and_faulty(cat):
     by = {t.tag: t for t in tags}
     assert by["v1.2.0"].created < by["v1.2.1"].created < by["v1.2.2"].created < by["v1.2.3"].created
     assert by["v1.2.3"].image == "apexacr.sandbox.local/apex-backend:v1.2.3"
-    assert not cat.get("v1.2.2").faulty and not cat.get("v1.2.3").faulty
+    assert cat.get("v1.2.2").profile.is_healthy and cat.get("v1.2.3").profile.is_healthy
     assert cat.get("v1.2.2").profile.to_json() == "{}"
-    assert all(cat.get(t).faulty for t in names if t.startswith("v1.2.4-"))
+    assert all(not cat.get(t).profile.is_healthy for t in names if t.startswith("v1.2.4-"))
     assert cat.get("v1.2.2").description.startswith("baseline")
     assert "10%" in cat.get("v1.2.4-errors10").description
 
 
 def test_faulty_profiles_declare_what_their_names_say(cat):
-    assert cat.profile("v1.2.4-errors10").error_rate == 0.10
-    assert cat.profile("v1.2.4-errors2").error_rate == 0.02
-    slow = cat.profile("v1.2.4-slow")
+    assert cat.get("v1.2.4-errors10").profile.error_rate == 0.10
+    assert cat.get("v1.2.4-errors2").profile.error_rate == 0.02
+    slow = cat.get("v1.2.4-slow").profile
     assert (slow.latency_ms, slow.latency_share) == (2500, 0.20)
-    assert cat.profile("v1.2.4-crash").crash_at_start
-    assert cat.profile("v1.2.4-notready").readiness_fail
-    assert cat.profile("v1.2.4-slowstart").slow_start_s > 0
-    degrade = cat.profile("v1.2.4-degrade")
+    assert cat.get("v1.2.4-crash").profile.crash_at_start
+    assert cat.get("v1.2.4-notready").profile.readiness_fail
+    assert cat.get("v1.2.4-slowstart").profile.slow_start_s > 0
+    degrade = cat.get("v1.2.4-degrade").profile
     assert degrade.degrade_s > 0 and degrade.error_rate > 0
 
 
@@ -153,13 +153,13 @@ def test_custom_yaml_profiles_are_added_and_persisted(tmp_path, cat):
     f.write_text(GOOD_YAML)
     added = cat.add_from_file(f)
     assert [s.tag for s in added] == ["v1.2.5-slow-uploads", "v1.2.5-flaky"]
-    assert all(not s.builtin and s.faulty for s in added)
+    assert all(not s.profile.is_healthy for s in added)
     fresh = ImageCatalogue(tmp_path)  # a new process sees them (persisted under <home>/registry/)
     assert (tmp_path / "registry" / "custom-tags.json").exists()
     slow = fresh.get("v1.2.5-slow-uploads")
     assert slow.profile.latency_ms == 3000 and slow.profile.latency_routes == ("/api/v1/documents/upload",)
     assert slow.description == "uploads take 3 s longer"
-    assert fresh.profile("v1.2.5-flaky").error_type == "BlobStorageTimeoutError"
+    assert fresh.get("v1.2.5-flaky").profile.error_type == "BlobStorageTimeoutError"
     assert fresh.tags()[0].tag in {"v1.2.5-slow-uploads", "v1.2.5-flaky"}  # newest first
     digest = slow.digest
     cat.add_from_file(f)  # re-adding the same file changes nothing

@@ -47,7 +47,7 @@ def catalogue(tmp_path):
 
 
 def test_errors10_answers_about_ten_percent_500_and_logs_each_as_exception(launch, catalogue, token_headers):
-    replica = launch.start(profile=catalogue.profile("v1.2.4-errors10").to_json())
+    replica = launch.start(profile=catalogue.get("v1.2.4-errors10").profile.to_json())
     n = 400
     results = hammer(replica.url, token_headers, ["/api/v1/projects/"] * n)
     errors = [s for _, s, _ in results if s == 500]
@@ -96,7 +96,7 @@ def test_latency_hits_the_declared_share_on_the_listed_routes_only(launch, token
 
 
 def test_crash_at_start_exits_1_with_an_error_line_and_never_binds(launch, catalogue):
-    replica = launch.start(profile=catalogue.profile("v1.2.4-crash").to_json(), wait=False)
+    replica = launch.start(profile=catalogue.get("v1.2.4-crash").profile.to_json(), wait=False)
     assert replica.exit_code() == 1
     errors = [e for e in replica.logs() if e["level"] == "ERROR"]
     assert len(errors) == 1
@@ -108,7 +108,7 @@ def test_crash_at_start_exits_1_with_an_error_line_and_never_binds(launch, catal
 def test_notready_fails_readiness_but_serves_on_a_database_one_migration_behind(
     launch, catalogue, migrated_db, token_headers
 ):
-    replica = launch.start(profile=catalogue.profile("v1.2.4-notready").to_json(), db=migrated_db("0002"))
+    replica = launch.start(profile=catalogue.get("v1.2.4-notready").profile.to_json(), db=migrated_db("0002"))
     r = httpx.get(replica.url + "/health/ready")
     assert r.status_code == 503
     assert r.json()["status"] == "not_ready"

@@ -233,3 +233,26 @@ def test_an_escalation_waits_for_a_person_who_resumes_then_rolls_back(sandbox, t
     assert tools.serving(env) == {base: 100}
     with pytest.raises(RolloutError, match="canary rolled back: escalation at stage 1"):
         shift.verdict().raise_for_failure()
+
+
+def test_naming_the_revision_already_serving_is_refused_in_one_line_and_deactivates_nothing(sandbox, tools):
+    """Issue 14 item 11: `revision` = the old revision (serving 100%) while a new one waits at 0%, with
+    deactivate_old and both approvals: before the fix this ran no stage yet ended PASS, "promoted"."""
+    settings, env, outputs = sandbox
+    base = _baseline(env)
+    waiting = tools.new_revision(env, settings, "v1.2.3", "waiting")
+    approval = f"SHIFT TRAFFIC TO {base} IN local; DEACTIVATE {base} IN local"
+
+    result = run_procedure(
+        "50",
+        parameters={"revision": base, "deactivate_old": True, "dry_run": False, "approval": approval},
+        outputs=outputs,
+    )
+
+    assert result.outcome == "failed"
+    assert f"revision {base} already serves 100%: nothing to shift" in result.error
+    assert f"revision={waiting}" in result.error and "\n" not in result.error.strip()
+    assert (result.facts.get("canary") or {}).get("verdict") != "promoted"
+    assert not result.facts.get("old_revision_deactivated")
+    assert tools.serving(env) == {base: 100}
+    assert env.app.get_revision(base).active and env.app.get_revision(waiting).active

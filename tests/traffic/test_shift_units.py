@@ -19,7 +19,7 @@ from apexops.canary.rollout import PollRecord
 from apexops.canary.shift import TrafficShift
 from apexops.canary.stability import check_stability
 from apexops.canary.triggers import bucket_size_s
-from apexops.errors import ApprovalRequired, ConfigError, RolloutError
+from apexops.errors import ApprovalRequired, ConfigError, NotSupportedError, RolloutError
 from apexops.models import TelemetryBucket, TrafficWeight
 from apexops.settings import RollbackTriggers, load_settings
 
@@ -69,7 +69,7 @@ def test_a_canary_already_at_100_has_nothing_to_shift_and_remembers_its_old_revi
     ("weights", "kw", "words"),
     [
         ({"v1": 50, "v2": 50}, {}, "no single revision serves 100%"),
-        ({"v2": 100}, {"revision": "v2"}, "already serves 100%"),
+        ({"v3": 100}, {"revision": "v3"}, "already serves 100%"),
         ({"v1": 100}, {"revision": "v2", "baseline_revision": "v2"}, "same revision"),
         ({"v1": 90, "v3": 10}, {"baseline_revision": "v1"}, "stages start from the baseline only"),
     ],
@@ -77,6 +77,97 @@ def test_a_canary_already_at_100_has_nothing_to_shift_and_remembers_its_old_revi
 def test_split_or_contradictory_states_are_refused_or_skipped(weights, kw, words):
     r = resolve_shift(app=APP, revisions=REVS, traffic=traffic(**weights), latest="app--v3", **kw)
     assert r.action in ("refuse", "none") and words in r.reason
+
+
+def test_naming_the_revision_already_serving_while_a_newer_one_waits_is_refused_not_promoted():
+    """Issue 14 item 11: `revision` = the old revision (serving 100%) while 30's new one waits at 0%."""
+    for kw in ({"revision": "v2"}, {"revision": "app--v2", "baseline_revision": "v3"}):
+        with pytest.raises(
+            ConfigError,
+            match=r"revision app--v2 already serves 100%: nothing to shift; "
+            r"pass the new revision from 30's facts \(new_revision\), e.g. revision=app--v3",
+        ):
+            resolve_shift(app=APP, revisions=REVS, traffic=traffic(v2=100, v3=0), latest="app--v3", **kw)
+
+
+def test_the_revision_serving_100_may_be_named_when_the_newest_was_deactivated():
+    revs = [*REVS[:2], rev("app--v3", minutes=2, active=False)]
+    r = resolve_shift(app=APP, revisions=revs, traffic=traffic(v2=100), latest="app--v3", revision="v2")
+    assert (r.canary, r.action) == ("app--v2", "none")
+
+
+def test_a_canary_named_as_its_own_baseline_is_refused_even_at_100():
+    r = resolve_shift(
+        app=APP, revisions=REVS, traffic=traffic(v3=100), latest="app--v3", revision="v3",
+        baseline_revision="app--v3", previous_baseline="app--v2",
+    )  # fmt: skip
+    assert (r.action, r.baseline) == ("refuse", "app--v3") and "same revision" in r.reason
+
+
+class ServingApp:
+    """An app whose newest revision already serves 100% (the stand-in for the port's reads)."""
+
+    def __init__(self, weights: dict[str, int], revisions=REVS) -> None:
+        self.weights = [TrafficWeight(k, w) for k, w in weights.items()]
+        self.revisions = revisions
+
+    def show(self):
+        return SimpleNamespace(latest_revision_name="app--v3", traffic=self.weights)
+
+    def list_revisions(self):
+        return self.revisions
+
+    def get_traffic(self):
+        return self.weights
+
+    def get_revision(self, name):
+        return next(r for r in self.revisions if r.name == name)
+
+
+def _serving_shift(tmp_path, recorded: dict, revisions=REVS, **kw) -> TrafficShift:
+    settings = load_settings("local")
+    env = SimpleNamespace(settings=settings.model_copy(update={"app": settings.app.model_copy(
+        update={"name": APP})}), app=ServingApp({"app--v3": 100, "app--v2": 0}, revisions))  # fmt: skip
+    return TrafficShift(env, dry_run=False, synthetic_load_rps=0, outputs=tmp_path, run_id="r",
+                        record=recorded.__setitem__, evidence_dir=tmp_path / "ev", **kw)  # fmt: skip
+
+
+def test_a_canary_at_100_that_no_run_promoted_ends_unchanged_never_promoted_or_deactivated(tmp_path):
+    recorded: dict = {}
+    shift = _serving_shift(tmp_path, recorded, revision="v3", deactivate_old=True, baseline_revision="v2")
+    shift.preconditions()
+    shift.require()
+    assert shift.action == "none" and shift.promoted_before is None
+    stability = shift.stability()
+    assert stability.status == "SKIPPED" and "no procedure-50 run promoted app--v3" in stability.reason
+    assert isinstance(shift.deactivate_gate("DEACTIVATE app--v2 IN local"), NoGate)
+    v = shift.verdict()
+    assert v.status == "SKIPPED" and v.ok and not shift.deactivated
+    assert v.reasons[0].startswith("canary unchanged: nothing to shift: app--v3 already serves 100%")
+    assert recorded["canary"]["verdict"] == "unchanged" and recorded["traffic_moved"] is False
+
+
+def test_an_unknown_or_inactive_revision_stops_before_any_gate(tmp_path):
+    with pytest.raises(ConfigError, match="revision 'v9' \\(parameter revision\\) does not exist"):
+        _serving_shift(tmp_path, {}, revision="v9")
+    revs = [rev("app--v1", active=False), *REVS[1:]]
+    shift = _serving_shift(tmp_path, {}, revisions=revs, revision="v1", smoke_override="test")
+    assert shift.action == "shift"
+    shift.preconditions()
+    with pytest.raises(RolloutError, match="new revision: app--v1: not active"):
+        shift.require()
+
+
+def test_a_rerun_after_a_recorded_promotion_still_reads_as_that_promotion(tmp_path, monkeypatch):
+    monkeypatch.setattr(TrafficShift, "_ledger", lambda self: [
+        {"procedure": "50-traffic-shifting", "environment": "local",
+         "facts": {"canary": {"revision": "app--v3", "verdict": "promoted", "baseline": "app--v2",
+                              "promoted_at": "2026-03-01T12:05:00+00:00"}}}])  # fmt: skip
+    recorded: dict = {}
+    shift = _serving_shift(tmp_path, recorded)
+    assert (shift.baseline, shift.promoted_before) == ("app--v2", T0 + timedelta(minutes=5))
+    v = shift.verdict()
+    assert v.status == "PASS" and recorded["canary"]["verdict"] == "promoted"
 
 
 def test_the_promotion_is_found_in_the_ledger_only_when_that_run_moved_the_traffic():
@@ -124,6 +215,16 @@ def test_a_wrong_on_inconclusive_is_refused_before_anything_is_read():
         TrafficShift(env, on_inconclusive="later", record=lambda *_: None)
 
 
+def test_the_synthetic_load_is_asked_of_the_shifts_own_environment_not_a_second_one():
+    class NoLoad:
+        def ensure_available(self) -> None:
+            raise NotSupportedError("this environment's own answer", hint="its own hint")
+
+    env = SimpleNamespace(settings=load_settings("prod"), app=None, load=NoLoad())
+    with pytest.raises(ConfigError, match="synthetic_load_rps 10: this environment's own answer"):
+        TrafficShift(env, synthetic_load_rps=10, record=lambda *_: None)
+
+
 def test_each_gate_takes_only_its_own_phrase():
     given = "SHIFT TRAFFIC TO a IN local ;  DEACTIVATE b IN local"
     assert phrases(given) == ["SHIFT TRAFFIC TO a IN local", "DEACTIVATE b IN local"]
@@ -157,7 +258,8 @@ def test_each_stage_is_summarised_by_its_last_poll():
 
 @pytest.mark.parametrize(
     ("verdict", "status", "raises"),
-    [("promoted", "PASS", False), ("dry_run", "SKIPPED", False), ("rolled_back", "FAIL", True),
+    [("promoted", "PASS", False), ("dry_run", "SKIPPED", False), ("unchanged", "SKIPPED", False),
+     ("rolled_back", "FAIL", True),
      ("escalated", "FAIL", True), ("interrupted", "FAIL", True)],
 )  # fmt: skip
 def test_only_a_promotion_or_a_dry_run_lets_the_run_succeed(verdict, status, raises):

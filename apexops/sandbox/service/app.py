@@ -63,10 +63,10 @@ def _warm_up() -> None:
     import jwt  # noqa: F401
 
 
-def create_app(config: ServiceConfig, key: bytes, *, faults: FaultInjector | None = None) -> ApexMiddleware:
+def create_app(config: ServiceConfig, key: bytes) -> ApexMiddleware:
     store = Store(config.database_url)
     blobs = FolderBlobStore(config.blob_root)
-    faults = faults or FaultInjector(config.fault_profile, config.replica)
+    faults = FaultInjector(config.fault_profile, config.replica)
     profile = config.fault_profile
 
     @asynccontextmanager

@@ -21,10 +21,6 @@ _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskN
 
 
 class JsonFormatter(logging.Formatter):
-    def __init__(self, static: dict[str, Any] | None = None) -> None:
-        super().__init__()
-        self.static = static or {}
-
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
@@ -41,15 +37,13 @@ class JsonFormatter(logging.Formatter):
             line.setdefault("type", type(exc).__name__)
             line.setdefault("problem_id", problem_id(exc))
             line["traceback"] = "".join(traceback.format_exception(*record.exc_info))
-        for key, value in self.static.items():
-            line.setdefault(key, value)
         return json.dumps(line, default=str, ensure_ascii=False)
 
 
-def setup_logging(level: str | int = logging.INFO, static: dict[str, Any] | None = None) -> None:
+def setup_logging(level: str | int = logging.INFO) -> None:
     """Send every logger (uvicorn's included) through one JSON handler on stdout."""
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter(static))
+    handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

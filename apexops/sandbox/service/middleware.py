@@ -49,14 +49,12 @@ class ApexMiddleware:
         config: ServiceConfig,
         key: bytes,
         faults: FaultInjector,
-        exit_process: Callable[[int], None] = os._exit,
     ) -> None:
         self.app = app
         self.routes = routes
         self.config = config
         self.key = key
         self.faults = faults
-        self.exit_process = exit_process
         self._static = [
             (b"x-apex-revision", config.revision.encode("latin-1", "replace")),
             (b"x-apex-replica", config.replica.encode("latin-1", "replace")),
@@ -184,4 +182,4 @@ class ApexMiddleware:
         )
         sys.stdout.flush()
         # let the in-flight response reach the socket, then die without cleanup, like a real crash
-        asyncio.get_running_loop().call_later(0.05, self.exit_process, 1)
+        asyncio.get_running_loop().call_later(0.05, os._exit, 1)
