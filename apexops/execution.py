@@ -330,7 +330,7 @@ def execute(
             done.set()
 
     log_path = output.parent / "evidence" / KERNEL_LOG
-    control.kernel_log = log_path.open("ab")
+    control.kernel_log = log_path.open("ab")  # raw write: the kernel process's stderr, scrubbed when recorded
     interrupted: str | None = None
     kill_at: float | None = None
     give_up_at: float | None = None

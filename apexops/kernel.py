@@ -25,6 +25,7 @@ from typing import Any
 
 from apexops import atomic
 from apexops.redact import Redactor
+from apexops.scrubbed import write_scrubbed
 from apexops.status import Verdict
 from apexops.tokens import AccessToken
 
@@ -227,11 +228,7 @@ def save_evidence(name: str, content: str | bytes) -> Path:
     replaced, never written through."""
     if not name or Path(name).name != name or name in (".", ".."):
         raise ValueError(f"apexops.save_evidence: {name!r} must be a plain file name")
-    redactor = Redactor.for_kernel()
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    path = evidence() / name
-    atomic.write_bytes(path, redactor.scrub_bytes(data))
-    return path
+    return write_scrubbed(evidence() / name, content)
 
 
 def record(key: str, value: object, *, append: bool = False) -> None:

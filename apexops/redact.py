@@ -486,8 +486,8 @@ _URLSAFE = str.maketrans("+/", "-_")
 
 def encodings(value: str) -> set[str]:
     """Every form a secret takes on the way to disk: itself, its repr and JSON escapes (and those escaped
-    once more, as in a notebook's JSON), HTML, base64 (both alphabets, padded or not, any alignment),
-    URL-encoded, UTF-16 (LE/BE, as latin-1 text or with `\\x00` escapes) and hex."""
+    once more, as in a notebook's JSON), quotes doubled (CSV, SQL), HTML, base64 (both alphabets, padded or
+    not, any alignment), URL-encoded, UTF-16 (LE/BE, as latin-1 text or with `\\x00` escapes) and hex."""
     raw = value.encode("utf-8")
     text_forms = {
         value,
@@ -500,6 +500,8 @@ def encodings(value: str) -> set[str]:
         quote(value),
         quote(value, safe=""),
         quote_plus(value),
+        value.replace('"', '""'),  # a CSV field (and a SQL identifier)
+        value.replace("'", "''"),  # a SQL string literal
     }
     forms = set(text_forms)
     for form in text_forms:  # escaped twice: a repr printed into a JSON file, JSON inside HTML

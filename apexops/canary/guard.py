@@ -30,6 +30,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from apexops import atomic
 from apexops.canary.traffic import effective
 from apexops.environment import connect
 from apexops.models import TrafficWeight
@@ -50,9 +51,8 @@ def read_journal(path: Path) -> dict[str, Any]:
 
 
 def _write(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({**data, "updated": datetime.now(UTC).isoformat(timespec="seconds")}))
-    tmp.replace(path)  # atomic: the guardian never reads half a journal
+    # traffic state only, no secret: atomic, so the guardian never reads half a journal
+    atomic.write_text(path, json.dumps({**data, "updated": datetime.now(UTC).isoformat(timespec="seconds")}))
 
 
 class TrafficGuard:
@@ -98,7 +98,7 @@ class TrafficGuard:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._state("safe")
         if self.spawn:
-            log = (self.path.with_suffix(".log")).open("ab")
+            log = (self.path.with_suffix(".log")).open("ab")  # raw write: the guardian's output, no secret
             try:
                 self.process = subprocess.Popen(
                     [sys.executable, "-m", "apexops.canary.guard", str(self.path)],

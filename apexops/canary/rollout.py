@@ -36,6 +36,7 @@ from apexops.canary.traffic import effective, split, write_traffic
 from apexops.errors import ApexopsError, RolloutError, TrafficError
 from apexops.kernel import outputs_root
 from apexops.models import RequestStats, TrafficWeight
+from apexops.scrubbed import write_scrubbed
 from apexops.settings import CanaryPolicy
 
 if TYPE_CHECKING:
@@ -324,15 +325,13 @@ class Rollout:
         }
         saved = []
         for name, data in files.items():
-            (folder / name).write_text(json.dumps(data, indent=2, default=str))
-            saved.append(folder / name)
+            saved.append(write_scrubbed(folder / name, json.dumps(data, indent=2, default=str)))
         try:  # best effort: the rollback is done already; missing logs must not hide it
             logs = self.telemetry.console_logs(self.canary, tail=1000)
             text = "\n".join(
                 f"{line.timestamp.isoformat()} {line.replica} {line.level} {line.message}" for line in logs
             )
-            (folder / "failed-revision-logs.txt").write_text(text + "\n")
-            saved.append(folder / "failed-revision-logs.txt")
+            saved.append(write_scrubbed(folder / "failed-revision-logs.txt", text + "\n"))
         except ApexopsError:
             pass
         return tuple(saved)

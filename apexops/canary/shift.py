@@ -42,6 +42,7 @@ from apexops.display import show_message, step_skipped
 from apexops.errors import ApexopsError, ConfigError, LockHeldError, RolloutError
 from apexops.gates import Gate, require_approval
 from apexops.ledger import Ledger
+from apexops.scrubbed import write_scrubbed
 from apexops.settings import CanaryPolicy
 from apexops.status import Status, Verdict
 
@@ -329,7 +330,7 @@ class TrafficShift:
             folder = self.evidence_dir()
             folder.mkdir(parents=True, exist_ok=True)
             rows = [{**p.row(), "reason": p.reason, "error": p.error} for p in self.polls]
-            (folder / "canary-polls.json").write_text(json.dumps(rows, indent=2, default=str))
+            write_scrubbed(folder / "canary-polls.json", json.dumps(rows, indent=2, default=str))
         except OSError:
             pass
         self._record_canary(verdict, f"{type(exc).__name__} during the stages: {exc}".rstrip(": "))

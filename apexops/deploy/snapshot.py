@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from apexops.deploy.secrets import redact_mapping, scrub_text
+from apexops.scrubbed import write_scrubbed
 
 if TYPE_CHECKING:
     from apexops.models import AppState, Revision, TrafficWeight
@@ -124,7 +125,7 @@ def take_snapshot(
         }
         text = json.dumps(redact_mapping(document), indent=2, sort_keys=True, default=str)
         path = folder / SNAPSHOT_FILE
-        path.write_text(scrub_text(text) + "\n")
+        write_scrubbed(path, scrub_text(text) + "\n")
     active = tuple(r.name for r in revisions if r.active)
     serving = tuple(r.name for r in revisions if r.active and r.traffic_weight > 0)
     return ConfigSnapshot(

@@ -32,7 +32,7 @@ from apexops.infra.review import Review, parse_acknowledge, review_changes
 from apexops.infra.template import LoadedTemplate, load_template, parameters_for
 from apexops.models import ResourceInfo
 from apexops.polling import poll_until
-from apexops.redact import Redactor
+from apexops.scrubbed import write_scrubbed
 from apexops.status import Status, Verdict
 
 if TYPE_CHECKING:
@@ -163,7 +163,7 @@ class InfraProcedure:
         )
         if self.parameters_file is not None and self.preparation[-1]["status"] != Status.FAIL:  # app read
             self.parameters_file.parent.mkdir(parents=True, exist_ok=True)
-            self.parameters_file.write_text(json.dumps(parameters_document(self.parameters), indent=2))
+            write_scrubbed(self.parameters_file, json.dumps(parameters_document(self.parameters), indent=2))
         return self.preparation
 
     def require_prepared(self) -> None:
@@ -228,8 +228,7 @@ class InfraProcedure:
                     for c in result.changes
                 ],
             }
-            text = json.dumps(payload, indent=2, default=str)  # the runner scrubs evidence again at the end
-            (self.evidence_dir / "what-if.json").write_text(Redactor.for_run().scrub_text(text))
+            write_scrubbed(self.evidence_dir / "what-if.json", json.dumps(payload, indent=2, default=str))
         return self.review
 
     def coverage_message(self) -> tuple[str, Status]:

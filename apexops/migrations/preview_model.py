@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from apexops.migrations._alembic import lineage, script_directory
+from apexops.scrubbed import write_scrubbed
 
 __all__ = ["Preview", "RevisionSQL", "build_preview", "is_transaction_control", "is_version_statement"]
 
@@ -113,8 +114,7 @@ class Preview:
         """Save the full preview (with a header saying what it is) into the evidence folder."""
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name or f'migration-{self.direction}-preview'}.sql"
-        path.write_text(self.header + self.sql)
-        return path
+        return write_scrubbed(path, self.header + self.sql)
 
     def rows(self) -> list[dict[str, Any]]:
         rendered = [

@@ -41,6 +41,7 @@ from apexops.release.chain import (
 from apexops.release.plan import Approvals, ReleasePlan, Step
 from apexops.release.timeline import ChildOutcome, ChildRecord, NotRun, timeline_rows
 from apexops.runner import RunInterrupted, run_procedure
+from apexops.scrubbed import append_scrubbed, write_scrubbed
 from apexops.status import Verdict
 
 __all__ = [
@@ -187,8 +188,8 @@ class Release:
             with contextlib.suppress(Exception):  # a display problem never stops a release
                 listener(event)
         if self._events_file:
-            with contextlib.suppress(OSError), open(self._events_file, "a", encoding="utf-8") as fh:
-                fh.write(event.to_json() + "\n")
+            with contextlib.suppress(OSError):
+                append_scrubbed(Path(self._events_file), event.to_json() + "\n")
 
     # ------------------------------------------------------------------ children
 
@@ -304,4 +305,4 @@ class Release:
         with contextlib.suppress(OSError):
             folder.mkdir(parents=True, exist_ok=True)
             data = {"rows": timeline_rows(result.records), **result.facts()}
-            (folder / TIMELINE_FILE).write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
+            write_scrubbed(folder / TIMELINE_FILE, json.dumps(data, indent=1, default=str))

@@ -30,6 +30,7 @@ from apexops.rollback.evidence import (
     snapshot,
 )
 from apexops.rollback.report import communication_draft, rca_template, timeline
+from apexops.scrubbed import write_scrubbed
 from apexops.status import Finding, Outcome, Status, Verdict, judge
 
 __all__ = ["VERDICT_RULES", "Aftercare", "Aftermath", "rollback_verdict"]
@@ -195,8 +196,8 @@ class Aftercare:
         comm = communication_draft(self.facts, env=env_name, at=at)
         history = timeline(entries, env=env_name, revision=self.failed or "")
         rca = rca_template(self.facts, env=env_name, run_id=run_id, log=self.log.lines, history=history)
-        (self.evidence / "communication-draft.md").write_text(comm + "\n")
-        (self.evidence / "root-cause-analysis.md").write_text(rca + "\n")
+        write_scrubbed(self.evidence / "communication-draft.md", comm + "\n")
+        write_scrubbed(self.evidence / "root-cause-analysis.md", rca + "\n")
         return comm, rca
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from apexops.deploy.snapshot import SNAPSHOT_FILE, take_snapshot
 from apexops.errors import ApexopsError
 from apexops.models import TelemetryBucket
+from apexops.scrubbed import append_scrubbed, write_scrubbed
 
 __all__ = [
     "RollbackFacts",
@@ -44,15 +45,13 @@ class RollbackLog:
     def attach(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / "rollback-log.txt"
-        self.path.write_text("".join(f"{line}\n" for line in self.lines))
-        return self.path
+        return write_scrubbed(self.path, "".join(f"{line}\n" for line in self.lines))
 
     def write(self, message: str) -> str:
         line = f"{self.clock().isoformat(timespec='seconds')} {message}"
         self.lines.append(line)
         if self.path is not None:
-            with self.path.open("a") as f:
-                f.write(line + "\n")
+            append_scrubbed(self.path, line + "\n")
         return line
 
 
@@ -141,12 +140,9 @@ def save_logs(telemetry: Any, revision: str, folder: Path, *, tail: int = 1000) 
     try:
         lines = telemetry.console_logs(revision, tail=tail)
     except ApexopsError as exc:
-        path.write_text(f"(logs unavailable: {exc.message})\n")
-        return path
-    path.write_text(
-        "".join(f"{x.timestamp.isoformat()} {x.replica} {x.stream} {x.level} {x.message}\n" for x in lines)
-    )
-    return path
+        return write_scrubbed(path, f"(logs unavailable: {exc.message})\n")
+    text = "".join(f"{x.timestamp.isoformat()} {x.replica} {x.stream} {x.level} {x.message}\n" for x in lines)
+    return write_scrubbed(path, text)
 
 
 def _bucket_row(b: TelemetryBucket) -> dict[str, Any]:
@@ -189,9 +185,7 @@ def save_telemetry(
             doc[key] = [_fields(r) for r in call()]
         except ApexopsError as exc:
             doc[key] = f"unavailable: {exc.message}"
-    path = folder / "telemetry-excerpt.json"
-    path.write_text(json.dumps(doc, indent=2, default=str))
-    return path
+    return write_scrubbed(folder / "telemetry-excerpt.json", json.dumps(doc, indent=2, default=str))
 
 
 def _fields(record: Any) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import csv
+import io
 import json
 import secrets
 import time
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from apexops.errors import ConfigError
+from apexops.scrubbed import write_scrubbed
 from apexops.smoke import checks, crud
 from apexops.smoke.cleanup import cleanup_document, cleanup_project
 from apexops.smoke.pdf import minimal_pdf
@@ -357,17 +359,18 @@ class SmokeSession:
         if latency is not None and "facts" in latency.data:
             doc["latency"] = latency.data["facts"]
         paths = [folder / "smoke-report.json"]
-        paths[0].write_text(json.dumps(doc, indent=2, default=str) + "\n")
+        write_scrubbed(paths[0], json.dumps(doc, indent=2, default=str) + "\n")
         samples = latency.data.get("samples") if latency is not None else None
         if samples:
             paths.append(folder / "latency-samples.csv")
-            with paths[1].open("w", newline="") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(["index", "started_s", "duration_ms", "status", "error", "revision"])
-                writer.writerows(
-                    (x.index, f"{x.started_s:.6f}", f"{x.duration_ms:.3f}", x.status, x.error, x.revision)
-                    for x in samples
-                )
+            buffer = io.StringIO(newline="")
+            writer = csv.writer(buffer)
+            writer.writerow(["index", "started_s", "duration_ms", "status", "error", "revision"])
+            writer.writerows(
+                (x.index, f"{x.started_s:.6f}", f"{x.duration_ms:.3f}", x.status, x.error, x.revision)
+                for x in samples
+            )
+            write_scrubbed(paths[1], buffer.getvalue())
         return paths
 
     def report(self) -> SmokeReport:

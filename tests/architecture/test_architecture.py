@@ -9,7 +9,10 @@ its assertion message, so each owner can see theirs:
 - no function or method above cyclomatic complexity 25 (radon);
 - nothing above the adapters knows its target: no `== "sandbox"` / `== "azure"` comparison and no import
   of `apexops.sandbox` / `apexops.azure` outside those packages and `apexops/environment.py`;
-- no status word ("PASS", "FAIL", ...) as a string literal outside `apexops/status.py` (docstrings aside).
+- no status word ("PASS", "FAIL", ...) as a string literal outside `apexops/status.py` (docstrings aside);
+- no file written around the scrubber (issue 14): no `.write_text(` / `.write_bytes(` (but `atomic.`'s) and no
+  `open` in a write mode outside `RAW_WRITE_PLACES`; a run's outputs go through `apexops.scrubbed`, state
+  without secrets through `apexops.atomic`, and a stream handed to a process carries `# raw write: <why>`.
 
 Each reader is also tested on a few lines of made-up source, so a check that silently sees nothing fails.
 """
@@ -35,6 +38,13 @@ STATUS_WORDS = {"PASS", "FAIL", "WARN", "SKIPPED", "INCONCLUSIVE"}
 #: the only places that may know a target: the adapters themselves and the module that wires them
 ADAPTER_PLACES = ("apexops/sandbox/", "apexops/azure/", "apexops/environment.py")
 VOCABULARY = "apexops/status.py"
+#: the only places that may write a file directly: the atomic writer, the ledger (append-only, its own fsync
+#: protocol), the local stand-in's own state, and the scrubbed writer every run output goes through
+RAW_WRITE_PLACES = ("apexops/atomic.py", "apexops/ledger.py", "apexops/sandbox/", "apexops/scrubbed.py")
+RAW_WRITE_PRAGMA = "# raw write:"
+#: modules whose `open(file, mode, ...)` takes the mode second, like the builtin
+_OPEN_MODULES = {"io", "gzip", "bz2", "lzma", "codecs", "tarfile", "zipfile"}
+_OS_WRITE_FLAGS = {"O_WRONLY", "O_RDWR", "O_APPEND", "O_CREAT", "O_TRUNC"}
 
 #: module name -> (path relative to the project, source, parsed tree)
 Sources = dict[str, tuple[str, str, ast.Module]]
@@ -248,6 +258,62 @@ def status_literals(sources: Sources) -> list[str]:
     return offenders
 
 
+def _open_mode(call: ast.Call) -> ast.expr | None:
+    """The mode argument of an `open`-like call (None: read, the default), or the call itself when it is
+    `os.open` with a write flag."""
+    func = call.func
+    given = {k.arg: k.value for k in call.keywords}
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "os":
+        if func.attr == "open":
+            named = [n.attr for a in call.args[1:2] for n in ast.walk(a) if isinstance(n, ast.Attribute)]
+            return call if _OS_WRITE_FLAGS.intersection(named) else None
+        position = 1 if func.attr == "fdopen" else None
+    elif isinstance(func, ast.Name) and func.id == "open":
+        position = 1
+    elif isinstance(func, ast.Attribute) and func.attr == "open":  # Path.open(mode), gzip.open(path, mode)
+        module = isinstance(func.value, ast.Name) and func.value.id in _OPEN_MODULES
+        position = 1 if module else 0
+        if not module and call.args and not isinstance(call.args[0], ast.Constant):
+            return given.get("mode")  # x.open(url): not a Path's mode
+    else:
+        return None
+    if "mode" in given:
+        return given["mode"]
+    return call.args[position] if position is not None and len(call.args) > position else None
+
+
+def _writes(call: ast.Call) -> bool:
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in ("write_text", "write_bytes"):
+        return not (isinstance(func.value, ast.Name) and func.value.id == "atomic")
+    mode = _open_mode(call)
+    if mode is None:
+        return False
+    if isinstance(mode, ast.Constant) and isinstance(mode.value, str):
+        return any(c in mode.value for c in "wax+")
+    return True  # a mode (or os flags) computed at run time: cannot be shown to be read-only
+
+
+def raw_writes(sources: Sources) -> list[str]:
+    """Direct file writes outside RAW_WRITE_PLACES, unless a `# raw write: <why>` comment is on the call."""
+    offenders = []
+    for rel, text, tree in sources.values():
+        if rel.startswith(RAW_WRITE_PLACES):
+            continue
+        lines = text.splitlines()
+        calls = sorted((n for n in ast.walk(tree) if isinstance(n, ast.Call) and _writes(n)), key=_position)
+        for node in calls:
+            span = lines[node.lineno - 1 : (node.end_lineno or node.lineno)]
+            why = [line.split(RAW_WRITE_PRAGMA, 1)[1].strip() for line in span if RAW_WRITE_PRAGMA in line]
+            if not any(why):
+                offenders.append(f"{rel}:{node.lineno} {ast.unparse(node.func)}(...)")
+    return offenders
+
+
+def _position(node: ast.expr) -> tuple[int, int]:
+    return node.lineno, node.col_offset
+
+
 # --------------------------------------------------------------------------- the rules, on apexops/
 
 
@@ -278,6 +344,15 @@ def test_nothing_above_the_adapters_imports_them():
 def test_no_status_word_as_a_string_literal_outside_the_vocabulary():
     found = status_literals(package_sources())
     assert not found, _report("status word(s) as literals (use apexops.status.Status)", found)
+
+
+def test_no_file_is_written_around_the_scrubber():
+    found = raw_writes(package_sources())
+    assert not found, _report(
+        "direct file write(s): use apexops.scrubbed.write_scrubbed (run outputs) or apexops.atomic (state "
+        "without secrets), or say `# raw write: <why>` on the line",
+        found,
+    )
 
 
 # --------------------------------------------------------------------------- the readers, on made-up code
@@ -331,3 +406,31 @@ def test_status_words_in_code_are_found_and_docstrings_are_not():
     code = '"""PASS"""\ndef f():\n    """FAIL"""\n    return "WARN" if x else "PASSED"\n'
     sources = made_up({"apexops/x.py": code, "apexops/status.py": 'PASS = "PASS"\n'})
     assert status_literals(sources) == ["apexops/x.py:4 'WARN'"]
+
+
+def test_direct_writes_are_found_outside_the_allowed_places_and_reads_are_not():
+    code = """\
+        p.write_text(s)
+        atomic.write_text(p, s)
+        (folder / "x.bin").write_bytes(b)
+        with open(p, "a", encoding="utf-8") as fh: pass
+        with p.open("w", newline="") as fh: pass
+        gzip.open(p, "wb")
+        os.fdopen(fd, mode)
+        fd = os.open(p, os.O_WRONLY | os.O_CREAT)
+        open(p).read() + p.open("rb").read() + open(p, mode="r").read()
+        os.open(p, os.O_RDONLY); gzip.open(p); webbrowser.open(url)
+        log = p.open("ab")  # raw write: the child's stdout stream
+        log = p.open("ab")  # raw write:
+        """
+    sources = made_up({"apexops/up.py": code, "apexops/atomic.py": code, "apexops/sandbox/s.py": code})
+    assert raw_writes(sources) == [
+        "apexops/up.py:1 p.write_text(...)",
+        "apexops/up.py:3 (folder / 'x.bin').write_bytes(...)",
+        "apexops/up.py:4 open(...)",
+        "apexops/up.py:5 p.open(...)",
+        "apexops/up.py:6 gzip.open(...)",
+        "apexops/up.py:7 os.fdopen(...)",
+        "apexops/up.py:8 os.open(...)",
+        "apexops/up.py:12 p.open(...)",
+    ]

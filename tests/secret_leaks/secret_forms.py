@@ -44,6 +44,8 @@ def forms(value: str = SECRET) -> dict[str, bytes]:
         "HEX": raw.hex().upper(),
         "utf16le-escaped": repr(value.encode("utf-16-le"))[2:-1],
         "utf16be-escaped": repr(value.encode("utf-16-be"))[2:-1],
+        "csv-quoted": value.replace('"', '""'),
+        "sql-quoted": value.replace("'", "''"),
     }
     out = {name: form.encode() for name, form in text.items()}
     out.update({f"b64-core-{i}": c.encode() for i, c in enumerate(sorted(b64_cores(raw)))})
