@@ -51,17 +51,16 @@ __all__ = [
     "run_context",
 ]
 
+#: name -> the module it loads from on first use
 _LAZY = {
-    "connect": "apexops.procedure",
-    "finish": "apexops.procedure",
-    "parameters": "apexops.procedure",
-    "Environment": "apexops.environment",
-    "load_settings": "apexops.settings",
-    "Settings": "apexops.settings",
-    "record": "apexops.kernel",
-    "record_verdict": "apexops.kernel",
-    "evidence": "apexops.kernel",
-    "run_context": "apexops.kernel",
+    name: module
+    for module, names in {
+        "apexops.procedure": ("connect", "finish", "parameters"),
+        "apexops.environment": ("Environment",),
+        "apexops.settings": ("load_settings", "Settings"),
+        "apexops.kernel": ("record", "record_verdict", "evidence", "run_context"),
+    }.items()
+    for name in names
 }
 
 

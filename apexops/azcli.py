@@ -15,6 +15,7 @@ Two deliberate differences from the runbook's text, both safer:
 
 from __future__ import annotations
 
+import functools
 import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -168,23 +169,16 @@ def revision_list(settings: Settings, *, query: str | None = None, oneline: bool
     return render(["az", "containerapp", "revision", "list"], opts, oneline=oneline)
 
 
-def _revision_verb(verb: str, settings: Settings, revision: str, oneline: bool) -> str:
+def _revision_verb(verb: str, settings: Settings, revision: str, *, oneline: bool = False) -> str:
     if not revision:
         raise ConfigError(f"revision {verb}: no revision name given.", hint="name the revision.")
     opts = [*_app(settings), _opt("--revision", revision)]
     return render(["az", "containerapp", "revision", verb], opts, oneline=oneline)
 
 
-def revision_activate(settings: Settings, revision: str, *, oneline: bool = False) -> str:
-    return _revision_verb("activate", settings, revision, oneline)
-
-
-def revision_deactivate(settings: Settings, revision: str, *, oneline: bool = False) -> str:
-    return _revision_verb("deactivate", settings, revision, oneline)
-
-
-def revision_restart(settings: Settings, revision: str, *, oneline: bool = False) -> str:
-    return _revision_verb("restart", settings, revision, oneline)
+revision_activate = functools.partial(_revision_verb, "activate")
+revision_deactivate = functools.partial(_revision_verb, "deactivate")
+revision_restart = functools.partial(_revision_verb, "restart")
 
 
 def containerapp_restart(
@@ -237,8 +231,8 @@ def containerapp_logs_show(
 
 
 def _bicep(
-    verb: str, settings: Settings, name: str, template_file: str, parameters_file: str | None, oneline: bool,
-    *extra: Option,
+    verb: str, settings: Settings, *, name: str = "main", template_file: str = "main.bicep",
+    parameters_file: str | None = None, oneline: bool = False, extra: Sequence[Option] = (),
 ) -> str:
     """`az deployment group <verb>` of a Bicep template with its environment's parameters file."""
     opts = [
@@ -251,26 +245,11 @@ def _bicep(
     return render(["az", "deployment", "group", verb], opts, oneline=oneline)
 
 
-def deployment_group_validate(
-    settings: Settings, *, name: str = "main", template_file: str = "main.bicep",
-    parameters_file: str | None = None, oneline: bool = False,
-) -> str:
-    return _bicep("validate", settings, name, template_file, parameters_file, oneline)
-
-
-def deployment_group_what_if(
-    settings: Settings, *, name: str = "main", template_file: str = "main.bicep",
-    parameters_file: str | None = None, oneline: bool = False,
-) -> str:
-    format_ = _opt("--result-format", "FullResourcePayloads")
-    return _bicep("what-if", settings, name, template_file, parameters_file, oneline, format_)
-
-
-def deployment_group_create(
-    settings: Settings, *, name: str = "main", template_file: str = "main.bicep",
-    parameters_file: str | None = None, oneline: bool = False,
-) -> str:
-    return _bicep("create", settings, name, template_file, parameters_file, oneline)
+deployment_group_validate = functools.partial(_bicep, "validate")
+deployment_group_create = functools.partial(_bicep, "create")
+deployment_group_what_if = functools.partial(
+    _bicep, "what-if", extra=[_opt("--result-format", "FullResourcePayloads")]
+)
 
 
 def deployment_group_cancel(settings: Settings, *, name: str = "main", oneline: bool = False) -> str:

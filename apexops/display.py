@@ -208,10 +208,8 @@ def show_message(text: str, status: Status | str = Status.INFO) -> None:
 
 def step_skipped(reason: str) -> None:
     """Say a step did nothing and why: prints `SKIPPED (<reason>)`, e.g. SKIPPED (dry run)."""
-    line = f"{Status.SKIPPED} ({reason})"
-    _display(
-        {"text/html": f"<div>{badge_html(Status.SKIPPED)} ({html.escape(reason)})</div>", "text/plain": line}
-    )
+    html_line = f"<div>{badge_html(Status.SKIPPED)} ({html.escape(reason)})</div>"
+    _display({"text/html": html_line, "text/plain": f"{Status.SKIPPED} ({reason})"})
 
 
 def show_verdict(verdict: Verdict | str, reasons: Iterable[object] | None = None) -> None:

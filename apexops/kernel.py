@@ -106,10 +106,6 @@ class RunContext:
     parent_run_id: str | None = None
     outputs: Path | None = None
 
-    @property
-    def interactive(self) -> bool:
-        return not self.headless
-
 
 def _interactive_context() -> RunContext:
     global _interactive_id

@@ -90,6 +90,9 @@ class VerifyReport:
     def ok(self) -> bool:
         return not self.problems
 
+    def add(self, kind: str, subject: str, detail: str) -> None:
+        self.problems.append(Problem(kind, subject, detail))
+
     def summary(self) -> str:
         if self.ok:
             return (
@@ -105,10 +108,6 @@ def _parse(line: str) -> dict[str, Any] | None:
     except ValueError:
         return None
     return entry if isinstance(entry, dict) else None
-
-
-def _is_entry(line: str) -> bool:
-    return _parse(line) is not None
 
 
 def _torn_of(head: dict[str, Any] | None) -> list[int]:
@@ -225,7 +224,7 @@ class Ledger:
                 if os.write(fd, data) != len(data):  # a full disk can take part of it
                     raise OSError(28, os.strerror(28), str(self.path))
                 os.fsync(fd)
-                self._write_head(head)
+                atomic.write_text(self.head_path, json.dumps(head) + "\n")
             except BaseException:
                 with contextlib.suppress(OSError):
                     os.ftruncate(fd, size)
@@ -246,9 +245,6 @@ class Ledger:
         finally:
             os.close(fd)
         return True
-
-    def _write_head(self, head: dict[str, Any]) -> None:
-        atomic.write_text(self.head_path, json.dumps(head) + "\n")
 
     # ------------------------------------------------------------------ reading
 
@@ -282,9 +278,7 @@ class Ledger:
         """
         report = VerifyReport(outputs=self.outputs)
         if not self.outputs.is_dir():
-            report.problems.append(
-                Problem("outputs-missing", str(self.outputs), "does not exist (a wrong --outputs?)")
-            )
+            report.add("outputs-missing", str(self.outputs), "does not exist (a wrong --outputs?)")
             return report
         all_lines = self._raw_lines()
         report.lines = len(all_lines)
@@ -293,14 +287,12 @@ class Ledger:
         numbers: list[int] = []  # the physical line number of each line that is not torn
         lines: list[str] = []
         for number, line in enumerate(all_lines, 1):
-            if number in torn and not _is_entry(line):
-                report.problems.append(
-                    Problem(
-                        "line-torn",
-                        f"line {number}",
-                        "was cut off mid-write (a crash or a full disk); its run was not recorded by it "
-                        "(`apexops runs recover` records an unfinished run)",
-                    )
+            if number in torn and _parse(line) is None:
+                report.add(
+                    "line-torn",
+                    f"line {number}",
+                    "was cut off mid-write (a crash or a full disk); its run was not recorded by it "
+                    "(`apexops runs recover` records an unfinished run)",
                 )
             else:
                 numbers.append(number)
@@ -311,9 +303,7 @@ class Ledger:
         for i, line in enumerate(lines):
             parsed.append(_parse(line))
             if parsed[-1] is None:
-                report.problems.append(
-                    Problem("line-invalid", f"line {numbers[i]}", "is not a JSON object (edited by hand?)")
-                )
+                report.add("line-invalid", f"line {numbers[i]}", "is not a JSON object (edited by hand?)")
         self._verify_chain(report, digests, position, parsed, numbers)
         self._verify_head(report, numbers, digests, parsed, head)
         if artifacts:
@@ -341,38 +331,28 @@ class Ledger:
             if prev == expected:
                 continue
             if prev in position and position[prev] != i - 1:
-                report.problems.append(
-                    Problem(
-                        "line-reordered",
-                        subject,
-                        f"was moved: it follows line {numbers[position[prev]]} in the chain "
-                        f"but sits at position {numbers[i]}",
-                    )
+                report.add(
+                    "line-reordered",
+                    subject,
+                    f"was moved: it follows line {numbers[position[prev]]} in the chain "
+                    f"but sits at position {numbers[i]}",
                 )
             elif prev == GENESIS and i > 0:
-                report.problems.append(
-                    Problem(
-                        "line-reordered", subject, f"was moved: it starts the chain but sits at {numbers[i]}"
-                    )
+                report.add(
+                    "line-reordered", subject, f"was moved: it starts the chain but sits at {numbers[i]}"
                 )
             elif isinstance(seq, int) and isinstance(prev_seq, int) and seq > prev_seq + 1:
                 gap = f"line {prev_seq + 1}" if seq == prev_seq + 2 else f"lines {prev_seq + 1}-{seq - 1}"
                 after = f"after {_run_label(prev_entry)}" if prev_entry else "at the start"
-                report.problems.append(
-                    Problem("line-missing", gap, f"was deleted ({after}, before {subject})")
-                )
+                report.add("line-missing", gap, f"was deleted ({after}, before {subject})")
             elif i > 0:
-                report.problems.append(
-                    Problem(
-                        "line-edited",
-                        f"line {numbers[i - 1]} ({_run_label(prev_entry)})",
-                        f"was edited: its digest no longer matches what line {numbers[i]} recorded",
-                    )
+                report.add(
+                    "line-edited",
+                    f"line {numbers[i - 1]} ({_run_label(prev_entry)})",
+                    f"was edited: its digest no longer matches what line {numbers[i]} recorded",
                 )
             else:
-                report.problems.append(
-                    Problem("line-edited", subject, "was edited: it does not link to the start of the ledger")
-                )
+                report.add("line-edited", subject, "was edited: it does not link to the start of the ledger")
 
     def _verify_head(
         self,
@@ -385,39 +365,29 @@ class Ledger:
         n = len(numbers)
         if head is None:
             if n:
-                report.problems.append(
-                    Problem(
-                        "head-missing", HEAD_NAME, "is missing, so deleting the last line would go unseen"
-                    )
-                )
+                report.add("head-missing", HEAD_NAME, "is missing, so deleting the last line would go unseen")
             return
         count, digest = head.get("count"), head.get("digest")
         if not isinstance(count, int) or count < 0:
-            report.problems.append(Problem("head-invalid", HEAD_NAME, "is not readable (edited by hand?)"))
+            report.add("head-invalid", HEAD_NAME, "is not readable (edited by hand?)")
             return
         last = parsed[-1] if parsed else None
         last_seq = last.get("seq") if last else 0
         if count > n and (not n or digest not in digests):
             first = (last_seq if isinstance(last_seq, int) else n) + 1
             which = f"line {count}" if first == count else f"lines {first}-{count}"
-            report.problems.append(
-                Problem("line-missing", which, f"was deleted from the end: the head records {count} line(s)")
-            )
+            report.add("line-missing", which, f"was deleted from the end: the head records {count} line(s)")
         elif count == n and n and digest != digests[-1]:
-            report.problems.append(
-                Problem(
-                    "line-edited",
-                    f"line {numbers[-1]} ({_run_label(last)})",
-                    "was edited: its digest no longer matches the head",
-                )
+            report.add(
+                "line-edited",
+                f"line {numbers[-1]} ({_run_label(last)})",
+                "was edited: its digest no longer matches the head",
             )
         elif count < n:
-            report.problems.append(
-                Problem(
-                    "head-mismatch",
-                    HEAD_NAME,
-                    f"records {count} line(s) but the ledger has {n}: lines were added outside apexops",
-                )
+            report.add(
+                "head-mismatch",
+                HEAD_NAME,
+                f"records {count} line(s) but the ledger has {n}: lines were added outside apexops",
             )
 
     def _verify_run_folders(self, report: VerifyReport, parsed: list[dict[str, Any] | None]) -> None:
@@ -427,44 +397,35 @@ class Ledger:
             rel = folder.relative_to(self.outputs).as_posix()
             if not folder.is_dir() or rel in known or _in_progress(folder):
                 continue
-            report.problems.append(
-                Problem(
-                    "run-unrecorded",
-                    rel,
-                    "is in no ledger line: added by hand, or a run not recorded yet "
-                    "(`apexops runs recover` records an unfinished run)",
-                )
+            report.add(
+                "run-unrecorded",
+                rel,
+                "is in no ledger line: added by hand, or a run not recorded yet "
+                "(`apexops runs recover` records an unfinished run)",
             )
 
     def _verify_artifacts(self, report: VerifyReport, parsed: list[dict[str, Any] | None]) -> None:
         for entry in parsed:
             if not entry:
                 continue
+            label = _run_label(entry)
             recorded = entry.get("artifacts") or {}
             for rel, digest in sorted(recorded.items()):
                 report.artifacts += 1
                 path = self.outputs / rel
                 if not path.is_file():
-                    report.problems.append(
-                        Problem("artifact-missing", rel, f"of {_run_label(entry)} is missing")
-                    )
+                    report.add("artifact-missing", rel, f"of {label} is missing")
                 elif file_digest(path) != digest:
-                    report.problems.append(
-                        Problem(
-                            "artifact-edited",
-                            rel,
-                            f"of {_run_label(entry)} was changed after the run (sha256 differs)",
-                        )
+                    report.add(
+                        "artifact-edited", rel, f"of {label} was changed after the run (sha256 differs)"
                     )
             run_dir = entry.get("run_dir")
             if run_dir and (self.outputs / run_dir).is_dir():
                 for path in sorted((self.outputs / run_dir).rglob("*")):
                     rel = path.relative_to(self.outputs).as_posix()
                     if path.is_file() and rel not in recorded:
-                        report.problems.append(
-                            Problem(
-                                "artifact-unrecorded",
-                                rel,
-                                f"was added to {_run_label(entry)} after the run (not in the ledger)",
-                            )
+                        report.add(
+                            "artifact-unrecorded",
+                            rel,
+                            f"was added to {label} after the run (not in the ledger)",
                         )

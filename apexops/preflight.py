@@ -304,13 +304,7 @@ class Preflight:
         summary = f"{passed} of {len(self.results)} checks passed; no required check failed"
         return Verdict(Status.WARN if attention else Status.PASS, (summary, *reasons))
 
-    def summary(self) -> dict[str, Any]:
-        """The verdict and every check's status (JSON-safe)."""
-        return {
-            "verdict": str(self.verdict().status),
-            "checks": {r.name: str(r.status) for r in self.results},
-        }
-
     def facts(self) -> dict[str, Any]:
-        """What the ledger records of this run (`apexops.record(key, value)` for each key)."""
-        return {"preflight": self.summary()}
+        """What the ledger records of this run: the verdict and every check's status (JSON-safe)."""
+        checks = {r.name: str(r.status) for r in self.results}
+        return {"preflight": {"verdict": str(self.verdict().status), "checks": checks}}

@@ -180,10 +180,7 @@ def _record(rec: RunRecord, state: _Attempt) -> RunResult:
     tally("notebook")
 
     final_dir = state.folder = _final_folder(rec, problems)
-    nb, facts = (
-        _relocate(nb, str(rec.run_dir), str(final_dir)),
-        _relocate(facts, str(rec.run_dir), str(final_dir)),
-    )
+    nb, facts = (_relocate(x, str(rec.run_dir), str(final_dir)) for x in (nb, facts))
     started = datetime.fromisoformat(rec.seeded["started_at"])
     info = {
         **rec.seeded,

@@ -79,7 +79,9 @@ def recover_abandoned(outputs: Path | None = None, *, parent_run_id: str | None 
             tidy(run_dir, keep=keep, running_name=f"{with_state(run_dir.name, Outcome.RUNNING)}.ipynb")
             continue
         claim = run_dir.with_name(with_state(run_dir.name, "recovering"))
-        if not _claim(run_dir, claim):
+        try:  # a rename is atomic: of two runs recovering at once, one records it
+            run_dir.rename(claim)
+        except OSError:
             continue
         if result := _record_abandoned(out_root, run_dir, claim, owner):
             results.append(result)
@@ -104,15 +106,6 @@ def _abandoned_owner(run_dir: Path, parent_run_id: str | None) -> dict[str, Any]
         int(owner.get("pid") or 0), started=started if isinstance(started, float) else None
     )
     return None if alive else owner
-
-
-def _claim(run_dir: Path, claim: Path) -> bool:
-    """Rename the folder: atomic, so of two runs recovering at once, one records it."""
-    try:
-        run_dir.rename(claim)
-    except OSError:
-        return False
-    return True
 
 
 def _how_it_ended(run_dir: Path, owner: dict[str, Any], running_nb: Path) -> tuple[Outcome, str, int | None]:

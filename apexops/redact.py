@@ -328,9 +328,7 @@ class Redactor:
         """The redactor of one run: secret-named env vars, values behind `*_env` parameters and
         `references` (env var names), and values registered with `apexops.tokens.remember_secret`."""
         env = os.environ if environ is None else environ
-        secrets: dict[str, str] = {}
-        for value in [*known_secret_values(), *extra]:
-            secrets[value] = "token"
+        secrets = dict.fromkeys([*known_secret_values(), *extra], "token")
         for name, value in env.items():
             if _secret_env_name(name) and _secret_env_value(value):
                 secrets[value] = f"env:{name}"

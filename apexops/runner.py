@@ -136,7 +136,7 @@ def run_procedure(
             cell_index=control.cell_index,
             references=secret_references(proc, params, settings),
             source_digest=file_digest(proc.path),
-            ended=_now(),
+            ended=datetime.now(UTC),
         )
     )
     if outcome is Outcome.KERNEL_DIED:  # child runs inside the dead kernel lost their runner with it
@@ -145,10 +145,6 @@ def run_procedure(
     if interrupted:
         raise RunInterrupted(result)
     return result
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _say(progress: Progress | None, message: str) -> None:
@@ -182,7 +178,7 @@ def _seed(proc: Procedure, env: str, timeout_s: float, parent: str | None) -> di
         "operator_source": operator_source,
         "git": git_state(root),
         "source": source,
-        "started_at": _now().isoformat(timespec="seconds"),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "parent_run_id": parent,
         "cell_timeout_s": timeout_s,
         "outcome": Outcome.RUNNING,

@@ -113,14 +113,6 @@ class Outcome(StrEnum):
     RECORD_FAILED = "record_failed"  # ended, but its record could not be written (`apexops runs recover`)
 
     @property
-    def rank(self) -> int:
-        return _OUTCOME_ORDER.index(self)
-
-    @property
-    def ended(self) -> bool:
-        return self is not Outcome.RUNNING
-
-    @property
     def status(self) -> Status:
         """The status an outcome is shown with."""
         return {
@@ -128,9 +120,6 @@ class Outcome(StrEnum):
             Outcome.SUCCEEDED: Status.PASS,
             Outcome.INTERRUPTED: Status.WARN,
         }.get(self, Status.FAIL)
-
-
-_OUTCOME_ORDER: tuple[Outcome, ...] = tuple(Outcome)
 
 
 def worst(items: Iterable[Status | str], default: Status = Status.PASS) -> Status:

@@ -68,7 +68,6 @@ def build_environment(settings: Settings, **client_options: Any) -> Environment:
             has_subscription=True,
             deployments_change_running_app=True,
             exec_is_local=False,
-            started_by_apexops=False,
         ),
         lifecycle=AzureLifecycle(settings),
         load=AzureSyntheticLoad(settings),

@@ -78,12 +78,8 @@ class AzureClients:
         return {} if self.polling_interval is None else {"polling_interval": self.polling_interval}
 
     def _common(self) -> dict[str, Any]:
-        kw: dict[str, Any] = {}
-        if self._transport is not None:
-            kw["transport"] = self._transport
-        if self._retry_total is not None:
-            kw["retry_total"] = self._retry_total
-        return kw
+        kw = {"transport": self._transport, "retry_total": self._retry_total}
+        return {k: v for k, v in kw.items() if v is not None}
 
     def _cached(self, key: str, build: Callable[[], Any]) -> Any:
         if key not in self._cache:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from apexops.models import AppState, AppTemplate, Replica, Revision, TrafficWeight
+from apexops.settings import SECRET_KEY
 
 __all__ = [
     "app_state",
@@ -27,10 +28,6 @@ __all__ = [
     "traffic",
 ]
 
-#: env var names whose values are secrets (a GET should carry secretRef only; never let a literal through)
-_SECRETISH = re.compile(
-    r"(password|passwd|secret|token|api_?key|access_?key|account_?key|conn(ection)?_?str)", re.I
-)
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -51,20 +48,15 @@ def main_container(containers: Sequence[Mapping[str, Any]], app_name: str | None
     """The app's own container: the one named like the app, else the first (as `az containerapp update`)."""
     if not containers:
         return {}
-    for c in containers:
-        if app_name and c.get("name") == app_name:
-            return c
-    return containers[0]
+    return next((c for c in containers if app_name and c.get("name") == app_name), containers[0])
 
 
 def _env(container: Mapping[str, Any]) -> dict[str, str]:
-    env: dict[str, str] = {}
-    for var in container.get("env") or []:
-        name = var.get("name")
-        if not name:
-            continue
-        env[name] = f"secretref:{var['secretRef']}" if var.get("secretRef") else str(var.get("value", ""))
-    return env
+    return {
+        var["name"]: f"secretref:{var['secretRef']}" if var.get("secretRef") else str(var.get("value", ""))
+        for var in container.get("env") or []
+        if var.get("name")
+    }
 
 
 def template(tpl: Mapping[str, Any], app_name: str | None = None) -> AppTemplate:
@@ -100,7 +92,7 @@ def redact(doc: Any) -> Any:
         for k, v in doc.items():
             if k == "secrets" and isinstance(v, list):  # not expected in a GET; never let one through
                 out[k] = [{"name": s.get("name")} if isinstance(s, Mapping) else "<redacted>" for s in v]
-            elif k == "value" and isinstance(doc.get("name"), str) and _SECRETISH.search(doc["name"]):
+            elif k == "value" and isinstance(doc.get("name"), str) and SECRET_KEY.search(doc["name"]):
                 out[k] = "<redacted>"
             else:
                 out[k] = redact(v)

@@ -192,11 +192,6 @@ def merged_env(current: Sequence[Mapping[str, Any]], changes: Mapping[str, str])
             return {"name": name, "secretRef": value.removeprefix("secretref:")}
         return {"name": name, "value": value}
 
-    out = [dict(v) for v in current]
-    index = {v.get("name"): i for i, v in enumerate(out)}
-    for name, value in changes.items():
-        if name in index:
-            out[index[name]] = var(name, str(value))
-        else:
-            out.append(var(name, str(value)))
-    return out
+    merged = {v.get("name"): dict(v) for v in current}  # names are unique in a container's env
+    merged.update((name, var(name, str(value))) for name, value in changes.items())
+    return list(merged.values())

@@ -47,6 +47,11 @@ __all__ = ["AzureContainerApp"]
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
+def _set(values: dict[str, Any]) -> dict[str, Any]:
+    """The entries an AppUpdate sets (None means 'keep as is')."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
 class AzureContainerApp:
     """`az containerapp ...` for the app named in the parameters file, through the management SDK."""
 
@@ -120,19 +125,13 @@ class AzureContainerApp:
             c["image"] = change.image
         if change.env:
             c["env"] = merged_env(c.get("env") or [], change.env)
-        if change.cpu is not None or change.memory is not None:
-            c["resources"] = dict(c.get("resources") or {})
-            if change.cpu is not None:
-                c["resources"]["cpu"] = float(change.cpu)
-            if change.memory is not None:
-                c["resources"]["memory"] = change.memory
+        cpu = None if change.cpu is None else float(change.cpu)
+        if resources := _set({"cpu": cpu, "memory": change.memory}):
+            c["resources"] = {**(c.get("resources") or {}), **resources}
         new_tpl: dict[str, Any] = {"containers": containers}
-        if change.min_replicas is not None or change.max_replicas is not None:
-            scale = dict(tpl.get("scale") or {})  # whole object: rules survive merge or replace semantics
-            if change.min_replicas is not None:
-                scale["minReplicas"] = change.min_replicas
-            if change.max_replicas is not None:
-                scale["maxReplicas"] = change.max_replicas
+        if bounds := _set({"minReplicas": change.min_replicas, "maxReplicas": change.max_replicas}):
+            # the whole scale object: its rules survive merge or replace semantics
+            scale = {**(tpl.get("scale") or {}), **bounds}
             if scale.get("minReplicas", 0) > scale.get("maxReplicas", 10):
                 raise ConfigError(
                     f"min_replicas {scale.get('minReplicas')} would exceed max_replicas "

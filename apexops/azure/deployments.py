@@ -40,13 +40,10 @@ RUNNING_STATES = {"Accepted", "Running", "Creating", "Updating", "Deleting", "Wa
 
 def arm_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
     """ARM parameter entries: plain values are wrapped as {"value": v}; {"value"}/{"reference"} kept."""
-    out: dict[str, Any] = {}
-    for name, v in parameters.items():
-        if isinstance(v, Mapping) and v and set(v) <= {"value", "reference"}:
-            out[name] = dict(v)
-        else:
-            out[name] = {"value": v}
-    return out
+    return {
+        name: dict(v) if isinstance(v, Mapping) and v and set(v) <= {"value", "reference"} else {"value": v}
+        for name, v in parameters.items()
+    }
 
 
 #: canonical spellings of ARM states and change types; older API versions send some in lower case

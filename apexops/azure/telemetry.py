@@ -42,15 +42,11 @@ class PartialTelemetryWarning(UserWarning):
 
 def _int(value: Any) -> int:
     """KQL long/real cells may arrive as numbers or as strings ("255" in the official examples)."""
-    if value is None or value == "":
-        return 0
-    return int(float(value))
+    return 0 if value is None or value == "" else int(float(value))
 
 
 def _float(value: Any) -> float | None:
-    if value is None or value == "":
-        return None
-    return float(value)
+    return None if value is None or value == "" else float(value)
 
 
 def _rows(result: Any) -> tuple[list[dict[str, Any]], str | None]:

@@ -43,8 +43,6 @@ class HarmEvidence:
     alpha: float
     stage_log_bf: float
     log_wealth: float
-    #: weights of the restarts of later stages (they count at value 1 until their stage begins)
-    reserve_after: float
 
 
 def _start_stage(previous: HarmState | None, stage_index: int, cfg: JudgeConfig, grid_size: int) -> HarmState:
@@ -106,7 +104,7 @@ def harm_evidence(state: HarmState, cfg: JudgeConfig) -> Mapping[str, HarmEviden
     comparative = cfg.comparative_stages
     j = comparative.index(state.stage_index)
     weights = stats.restart_weights(len(comparative), cfg.restart_reserve)
-    reserve_after = sum(weights[j + 1 :])
+    reserve_after = sum(weights[j + 1 :])  # later stages' restarts count at 1 until their stage begins
     out = {}
     for name, alpha in cfg.harm_alpha().items():
         log_e = state.log_wealth[name] + state.log_bf[name]
@@ -116,6 +114,5 @@ def harm_evidence(state: HarmState, cfg: JudgeConfig) -> Mapping[str, HarmEviden
             alpha=alpha,
             stage_log_bf=state.log_bf[name],
             log_wealth=state.log_wealth[name],
-            reserve_after=reserve_after,
         )
     return out

@@ -12,6 +12,7 @@ Facts (the contract the release procedure builds on):
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -55,25 +56,20 @@ def traffic_rows(weights: Iterable[TrafficWeight]) -> list[dict[str, Any]]:
 
 def stage_rows(polls: Sequence[PollRecord]) -> list[dict[str, Any]]:
     """One row per stage: its last poll's decision, reason and the numbers behind it."""
-    last: dict[int, PollRecord] = {}
-    count: dict[int, int] = {}
-    for p in polls:
-        last[p.stage_index] = p
-        count[p.stage_index] = count.get(p.stage_index, 0) + 1
-    rows = []
-    for index in sorted(last):
-        p = last[index]
-        row: dict[str, Any] = {
+    last = {p.stage_index: p for p in polls}
+    count = Counter(p.stage_index for p in polls)
+    return [
+        {
             "stage": index + 1,
             "weight": p.weight,
             "polls": count[index],
             "elapsed_s": round(p.elapsed_s, 1),
             "verdict": p.verdict,
             "reason": p.reason,
+            **{k: p.numbers.get(k) for k in _STAGE_NUMBERS},
         }
-        row.update({k: p.numbers.get(k) for k in _STAGE_NUMBERS})
-        rows.append(row)
-    return rows
+        for index, p in sorted(last.items())
+    ]
 
 
 def shift_verdict(word: str, reasons: Sequence[str]) -> Verdict:

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,10 +44,6 @@ if TYPE_CHECKING:
     from apexops.environment import Environment
 
 __all__ = ["PollRecord", "Rollout", "RolloutResult"]
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -139,7 +136,7 @@ class Rollout:
         canary: str,
         baseline: str,
         policy: CanaryPolicy | None = None,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = partial(datetime.now, UTC),
         sleep: Callable[[float], None] = time.sleep,
         on_poll: Callable[[PollRecord], None] | None = None,
         evidence_dir: Path | None = None,
@@ -181,7 +178,7 @@ class Rollout:
                 except BaseException as exc:
                     if run.split:
                         try:
-                            self._restore(run, f"{type(exc).__name__} while traffic was split: {exc}")
+                            self._restore(run)
                         except Exception as failed:
                             raise RolloutError(
                                 f"{type(exc).__name__} while traffic was split ({exc}), and restoring "
@@ -228,7 +225,7 @@ class Rollout:
             if decision.verdict is Decision.ROLLBACK or decision.action == "rollback":
                 return self._rollback(run, guard, decision)
             if decision.verdict is Decision.INCONCLUSIVE:
-                self._restore(run, decision.reason)
+                self._restore(run)
                 guard.disarm("escalated")
                 return _result("escalated", decision, run, self._save(run, decision, "escalated"))
         guard.disarm("promoted")
@@ -295,13 +292,13 @@ class Rollout:
 
     # ------------------------------------------------------------------ rollback and evidence
 
-    def _restore(self, run: _Run, reason: str) -> None:
+    def _restore(self, run: _Run) -> None:
         run.traffic = write_traffic(self.app, self.safe)
         run.split = False
 
     def _rollback(self, run: _Run, guard: TrafficGuard, decision: Judgement) -> RolloutResult:
         before = list(run.traffic)
-        self._restore(run, decision.reason)  # first the users, then the paperwork
+        self._restore(run)  # first the users, then the paperwork
         guard.disarm("rolled back")
         return _result("rolled_back", decision, run, self._save(run, decision, "rolled_back", before=before))
 

@@ -22,6 +22,7 @@ import os
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,10 +56,6 @@ __all__ = ["ON_INCONCLUSIVE", "TrafficShift"]
 ON_INCONCLUSIVE = ("escalate", "extend", "rollback")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class TrafficShift:
     """One run of procedure 50 (see the module docstring)."""
 
@@ -76,7 +73,7 @@ class TrafficShift:
         outputs: Path | None = None,
         lock_dir: Path | None = None,
         guard: bool = True,
-        clock: Callable[[], datetime] = _now,
+        clock: Callable[[], datetime] = partial(datetime.now, UTC),
         record: Callable[[str, Any], None] | None = None,
         evidence_dir: Path | None = None,
         run_id: str = "",

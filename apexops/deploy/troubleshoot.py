@@ -41,12 +41,10 @@ def startup_errors(lines: Sequence[LogLine]) -> list[LogLine]:
 
 def registry_rows(registries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The runbook's `--query properties.configuration.registries -o table`, secrets hidden."""
-    rows = []
-    for reg in registries:
-        rows.append(
-            {str(k): (HIDDEN if looks_secret(str(k)) and v not in (None, "") else v) for k, v in reg.items()}
-        )
-    return rows
+    return [
+        {str(k): (HIDDEN if looks_secret(str(k)) and v not in (None, "") else v) for k, v in reg.items()}
+        for reg in registries
+    ]
 
 
 _READINESS = re.compile(r"GET /health/ready (5\d\d)")

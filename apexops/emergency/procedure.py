@@ -318,15 +318,9 @@ class EmergencyProcedure:
             "recovery": self.recovery or None,
             "traffic_before": self.traffic_before,
         }
-        if self.summary is not None:
-            out.update(
-                {
-                    "diagnosis": str(self.summary.status),
-                    "findings": [f.line() for f in self.summary.findings],
-                    "suggestion": self.summary.suggestion,
-                    "candidates": list(self.summary.candidates[:5]),
-                }
-            )
+        if (s := self.summary) is not None:
+            out.update(diagnosis=str(s.status), findings=[f.line() for f in s.findings])
+            out.update(suggestion=s.suggestion, candidates=list(s.candidates[:5]))
         if self.plan is not None:
             out["recovery_plan"] = {
                 "action": self.plan.action,

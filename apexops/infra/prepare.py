@@ -54,12 +54,8 @@ def _subscription_row(env: Environment) -> dict[str, Any]:
     sub = env.settings.reference(ref)
     if sub:
         return row("subscription", Status.PASS, f"{ref}={sub}")
-    return row(
-        "subscription",
-        Status.FAIL,
-        f"{ref} unset",
-        f"export {ref}=<subscription id> (az account show --query id)",
-    )
+    hint = f"export {ref}=<subscription id> (az account show --query id)"
+    return row("subscription", Status.FAIL, f"{ref} unset", hint)
 
 
 def _deployment_row(env: Environment, name: str, now: datetime) -> dict[str, Any]:

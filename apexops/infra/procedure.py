@@ -98,12 +98,10 @@ class InfraProcedure:
                 "cancel_deployment=True is a run of its own: it only cancels the running deployment.",
                 hint="leave image_tag and acknowledge empty, or set cancel_deployment=False.",
             )
-        self.mode = mode
-        self.name = deployment_name
+        self.mode, self.name = mode, deployment_name
         self.image_tag = validate_tag(image_tag) if image_tag.strip() else ""
         self.acknowledge = parse_acknowledge(acknowledge)
-        self.cancel_deployment = bool(cancel_deployment)
-        self.dry_run = bool(dry_run)
+        self.cancel_deployment, self.dry_run = bool(cancel_deployment), bool(dry_run)
         self.template: LoadedTemplate = load_template(template_file)
         self.evidence_dir = evidence_dir
         self._now, self._clock, self._sleep = now, clock, sleep

@@ -176,8 +176,7 @@ def apply(
     if before != plan.start:
         raise MigrationError(
             f"the database moved since the plan: alembic_version is {', '.join(before) or '(empty)'}, "
-            "the plan "
-            f"started at {', '.join(plan.start) or 'base'}; nothing was run.",
+            f"the plan started at {', '.join(plan.start) or 'base'}; nothing was run.",
             hint="re-run the procedure from the state step so the preview and lint match the database.",
         )
     progress = _Progress(plan.direction, on_progress or (lambda _msg: None), clock, started)
@@ -186,21 +185,12 @@ def apply(
     failed = progress.running[-1] if error is not None and progress.running else None
     effective = in_effect(script_directory(script_dir), after)
     steps = tuple(_step(plan, rev, effective, progress, failed) for rev in plan.revision_ids)
-    return ExecutionResult(
-        plan.direction,
-        error is None,
-        False,
-        plan.start,
-        plan.target,
-        steps,
-        before,
-        after,
-        lock_timeout_ms,
-        clock() - started,
-        None if error is None else _one_line(error),
-        None if error is None else ("lock_timeout" if is_lock_timeout(error) else "error"),
-        failed,
-    )
+    if error is None:
+        return ExecutionResult(plan.direction, True, False, plan.start, plan.target, steps, before, after,
+                               lock_timeout_ms, clock() - started)  # fmt: skip
+    kind = "lock_timeout" if is_lock_timeout(error) else "error"
+    return ExecutionResult(plan.direction, False, False, plan.start, plan.target, steps, before, after,
+                           lock_timeout_ms, clock() - started, _one_line(error), kind, failed)  # fmt: skip
 
 
 def _version_rows(engine: Engine) -> tuple[str, ...]:

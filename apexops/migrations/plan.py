@@ -129,14 +129,8 @@ def _review(
     """The SQL the revisions would run (None when there are none), and what the lint needs besides."""
     preview = None
     if revisions:
-        preview = preview_sql(
-            engine,
-            direction,
-            start=state.current,
-            target=target,
-            script_dir=script_dir,
-            lock_timeout_ms=lock_timeout_ms,
-        )
+        preview = preview_sql(engine, direction, start=state.current, target=target, script_dir=script_dir,
+                              lock_timeout_ms=lock_timeout_ms)  # fmt: skip
     history = replay_history(script_dir)
     options = LintOptions(
         engine.dialect.name, direction=direction, heads=state.heads, target=target, history=history
@@ -160,22 +154,13 @@ def plan_upgrade(
     # a blocking state (no version table on an existing schema, partial application, several heads ...) is
     # resolved first: SQL that cannot run as previewed would only distract from the guidance
     reviewable = () if state.blocking else revisions
-    preview, options = _review(
-        engine, "upgrade", state, state.target, reviewable, script_dir, lock_timeout_ms
-    )
+    preview, options = _review(engine, "upgrade", state, state.target, reviewable, script_dir,
+                               lock_timeout_ms)  # fmt: skip
     options = replace(options, acknowledge=acknowledge, start_is_empty=state.condition == "empty_database")
     report = lint(reviewable, preview, options)
-    return MigrationPlan(
-        "upgrade",
-        _database_name(engine, database_name),
-        engine.dialect.name,
-        state.current,
-        state.target,
-        tuple(revisions),
-        state,
-        preview,
-        report,
-    )
+    name = _database_name(engine, database_name)
+    return MigrationPlan("upgrade", name, engine.dialect.name, state.current, state.target, tuple(revisions),
+                         state, preview, report)  # fmt: skip
 
 
 def resolve_downgrade_target(state: MigrationState, to: str, script_dir: Path | str | None = None) -> str:
@@ -246,28 +231,15 @@ def plan_downgrade(
     preview, options = _review(engine, "downgrade", state, target, undone, script_dir, lock_timeout_ms)
     options = replace(options, acknowledge=acknowledge)
     first = lint(undone, preview, options)
-    destroyed = sorted(
-        {
-            f.object
-            for f in first.findings
-            if f.rule in ("MIG-001", "MIG-002", "MIG-023") and f.object.startswith(("table ", "column "))
-        }
-    )
+    destructive = ("MIG-001", "MIG-002", "MIG-023")
+    objects = (f.object for f in first.findings if f.rule in destructive)
+    destroyed = sorted({obj for obj in objects if obj.startswith(("table ", "column "))})
     counts = {obj.split(" ", 1)[1]: n for obj in destroyed if (n := _count(engine, obj)) is not None}
     report = lint(undone, preview, replace(options, row_counts=counts))
     risk = tuple(DataAtRisk(obj, counts.get(obj.split(" ", 1)[1])) for obj in destroyed)
-    return MigrationPlan(
-        "downgrade",
-        _database_name(engine, database_name),
-        engine.dialect.name,
-        state.current,
-        target,
-        undone,
-        state,
-        preview,
-        report,
-        risk,
-    )
+    name = _database_name(engine, database_name)
+    return MigrationPlan("downgrade", name, engine.dialect.name, state.current, target, undone, state,
+                         preview, report, risk)  # fmt: skip
 
 
 _SECRETISH = re.compile(r"(sig=|accountkey=|sharedaccesssignature|password=|pwd=|secret)", re.I)
@@ -313,11 +285,6 @@ def check_preconditions(settings: Settings, *, backup_reference: str = "") -> Pr
         )
     required = settings.database.backup_required
     if required and not ref:
-        return Preconditions(
-            settings.environment,
-            True,
-            "",
-            Status.FAIL,
-            (f"{settings.environment} requires a pre-migration database backup",),
-        )
+        reason = f"{settings.environment} requires a pre-migration database backup"
+        return Preconditions(settings.environment, True, "", Status.FAIL, (reason,))
     return Preconditions(settings.environment, required, ref, Status.PASS, ())

@@ -180,15 +180,8 @@ def _history(sd: ScriptDirectory, current: tuple[str, ...], pending: set[str]) -
     out = []
     for script in sd.walk_revisions():
         rev = script.revision
-        status = (
-            "current"
-            if rev in current
-            else "applied"
-            if rev in applied
-            else "pending"
-            if rev in pending
-            else "not applied"
-        )
+        marks = (("current", current), ("applied", applied), ("pending", pending))
+        status = next((word for word, revs in marks if rev in revs), "not applied")
         info = revision_info(script)
         out.append(HistoryEntry(rev, info.down_revisions, info.doc, info.is_head, status))
     return tuple(out)
@@ -206,16 +199,8 @@ def read_state(
         has_table, rows = read_version_rows(conn)
         live = reflect(conn, history.tables)
     known = {s.revision for s in sd.walk_revisions()}
-    seen = partial(
-        MigrationState,
-        engine.dialect.name,
-        describe_database(engine),
-        has_table,
-        rows,
-        current=rows,
-        heads=heads,
-        target=resolved,
-    )
+    seen = partial(MigrationState, engine.dialect.name, describe_database(engine), has_table, rows,
+                   current=rows, heads=heads, target=resolved)  # fmt: skip
     blocked = partial(seen, pending=(), blocking=True)
     if len(heads) > 1:
         return blocked(

@@ -74,15 +74,9 @@ def verify(
         live = reflect(conn, history.tables)
     implied = {o.table for o in history.schemas.get(resolved, frozenset()) if o.kind == "table"}
     wanted = expected_tables if expected_tables is not None and resolved in heads else implied
-    seen = Observed(
-        heads,
-        resolved,
-        current,
-        has_table,
-        frozenset(t.lower() for t in wanted) - {"alembic_version"},
-        frozenset(live.tables) | ({"alembic_version"} if has_table else frozenset()),
-        compare(history, live, current),
-    )
+    expected = frozenset(t.lower() for t in wanted) - {"alembic_version"}
+    present = frozenset(live.tables) | ({"alembic_version"} if has_table else frozenset())
+    seen = Observed(heads, resolved, current, has_table, expected, present, compare(history, live, current))
     checks = tuple(check for rule in CHECKS if (check := rule(seen)) is not None)
     return Verification(resolved, current, checks, seen.comparison)
 

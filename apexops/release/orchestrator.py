@@ -150,12 +150,11 @@ class Release:
             raise ValueError(
                 "approvals do not match the plan (a dry run derives none; a real release needs them)"
             )
-        ctx = kernel.run_context()
         self.plan = plan
         self.approvals = approvals
         self.env = env
         self.outputs = kernel.outputs_root(outputs)
-        self.parent_run_id = parent_run_id or ctx.run_id
+        self.parent_run_id = parent_run_id or kernel.run_context().run_id
         self.listeners = [on_event] if on_event else []
         self._runner = runner or run_procedure
         self._record = record or kernel.record
@@ -266,11 +265,8 @@ class Release:
                 record = self._run_child(step, params)
                 stop = stop_reason(record, plan, Carried.from_records(self.records))
             decision = rollback_decision(plan, self.records)
-            self._emit(
-                "decision",
-                plan.rollback.procedure,
-                ("run: " if decision.needed else "skip: ") + decision.reason,
-            )
+            verb = "run: " if decision.needed else "skip: "
+            self._emit("decision", plan.rollback.procedure, verb + decision.reason)
             if decision.needed:
                 params = parameters_for(plan.rollback, plan, approvals, Carried.from_records(self.records))
                 if isinstance(params, Blocked):

@@ -160,12 +160,6 @@ class ReleasePlan:
     def dry_run(self) -> bool:
         return self.inputs.dry_run
 
-    def step(self, role: str) -> Step:
-        for s in (*self.steps, self.rollback):
-            if s.role == role:
-                return s
-        raise KeyError(role)
-
     def approvals(self, approval: Any) -> Approvals:
         """The children's phrases, when `approval` approves THIS release; fail closed otherwise.
 
@@ -338,11 +332,4 @@ def plan_release(settings: Any, inputs: ReleaseInputs, *, resolve_migration: Any
         runs=not dry,
         why_not="never in a dry run" if dry else "",
     )
-    return ReleasePlan(
-        inputs=i,
-        app=settings.app.name,
-        database=settings.database.name,
-        migration_revision=migration_revision,
-        steps=steps,
-        rollback=rollback,
-    )
+    return ReleasePlan(i, settings.app.name, settings.database.name, migration_revision, steps, rollback)

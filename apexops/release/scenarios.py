@@ -139,24 +139,21 @@ def check_expectation(expected: Scenario, release: Mapping[str, Any]) -> list[tu
         if c.get("outcome") not in (NotRun.SKIPPED, NotRun.NOT_RUN)
     ]
     want = list(expected.expect_children)
-    verdict = str((release.get("release") or {}).get("verdict") or release.get("release_verdict"))
-    checks = [
+    fact = release.get("release") or {}
+    verdict, want_verdict = (
+        str(fact.get("verdict") or release.get("release_verdict")),
+        expected.expect_verdict,
+    )
+    rolled_back, yes_no = bool(fact.get("rolled_back")), {True: "yes", False: "no"}
+    return [
         ("children", children == want, " → ".join(f"{p[:2]} {o}" for p, o in children) or "none ran"),
-        (
-            "release verdict",
-            verdict == expected.expect_verdict,
-            f"{verdict} (expected {expected.expect_verdict})",
-        ),
-    ]
-    rolled_back = bool((release.get("release") or {}).get("rolled_back"))
-    checks.append(
+        ("release verdict", verdict == want_verdict, f"{verdict} (expected {want_verdict})"),
         (
             "rolled back",
             rolled_back == expected.rolls_back,
-            f"{'yes' if rolled_back else 'no'} (expected {'yes' if expected.rolls_back else 'no'})",
-        )
-    )
-    return checks
+            f"{yes_no[rolled_back]} (expected {yes_no[expected.rolls_back]})",
+        ),
+    ]
 
 
 def apex_revision(prefix: str) -> tuple[Any, ...]:
@@ -175,11 +172,5 @@ def apex_revision(prefix: str) -> tuple[Any, ...]:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return (
-        module.revision,
-        module.down_revision,
-        module.branch_labels,
-        module.depends_on,
-        module.upgrade,
-        module.downgrade,
-    )
+    names = ("revision", "down_revision", "branch_labels", "depends_on", "upgrade", "downgrade")
+    return tuple(getattr(module, name) for name in names)

@@ -39,25 +39,14 @@ def starting_rows(env: Any, plan: ReleasePlan) -> list[dict[str, Any]]:
     try:
         for r in env.app.list_revisions():
             if r.active or r.traffic_weight:
-                rows.append(
-                    {
-                        "item": "revision",
-                        "name": r.name,
-                        "value": f"{r.traffic_weight}% · {r.image.rpartition(':')[2]} · {r.health_state}",
-                    }
-                )
+                value = f"{r.traffic_weight}% · {r.image.rpartition(':')[2]} · {r.health_state}"
+                rows.append({"item": "revision", "name": r.name, "value": value})
     except Exception as exc:  # the table says what could not be read; the children report properly
         rows.append({"item": "revisions", "name": "-", "value": f"unreadable: {exc}"})
     if plan.inputs.migrate:
         try:
-            current = read_heads(env)
-            rows.append(
-                {
-                    "item": "database",
-                    "name": plan.database,
-                    "value": f"at {','.join(current) or 'no version'}; target {plan.migration_revision}",
-                }
-            )
+            value = f"at {','.join(read_heads(env)) or 'no version'}; target {plan.migration_revision}"
+            rows.append({"item": "database", "name": plan.database, "value": value})
         except Exception as exc:
             rows.append({"item": "database", "name": plan.database, "value": f"unreadable: {exc}"})
     return rows
@@ -134,11 +123,8 @@ def timeline_html(records: Sequence[ChildRecord], root: str) -> str:
             html.escape(row["key facts"]),
             _links_html(row, root),
         ]
-        body.append(
-            "<tr>"
-            + "".join(f'<td style="text-align:left;vertical-align:top">{c}</td>' for c in cells)
-            + "</tr>"
-        )
+        tds = "".join(f'<td style="text-align:left;vertical-align:top">{c}</td>' for c in cells)
+        body.append(f"<tr>{tds}</tr>")
     caption = (
         "<caption style='text-align:left;font-weight:600'>Timeline (links open each child's record)</caption>"
     )

@@ -164,12 +164,10 @@ class FolderBlobStore:
                 f"container {container!r} does not exist in {self.root}.",
                 hint="list the containers with list_containers().",
             )
-        names = []
-        for dirpath, _dirs, files in os.walk(base):
-            for name in files:
-                if name.startswith(".probe-"):
-                    continue
-                rel = Path(dirpath, name).relative_to(base).as_posix()
-                if rel.startswith(prefix):
-                    names.append(rel)
-        return sorted(names)
+        names = (
+            Path(dirpath, name).relative_to(base).as_posix()
+            for dirpath, _dirs, files in os.walk(base)
+            for name in files
+            if not name.startswith(".probe-")
+        )
+        return sorted(n for n in names if n.startswith(prefix))

@@ -136,14 +136,8 @@ def traffic_to_dicts(weights: Any) -> list[dict[str, Any]]:
     out = []
     for w in weights:
         if isinstance(w, TrafficWeight):
-            entry: dict[str, Any] = {"weight": w.weight}
-            if w.latest_revision:
-                entry["latestRevision"] = True
-            if w.revision_name:
-                entry["revisionName"] = w.revision_name
-            if w.label:
-                entry["label"] = w.label
-            out.append(entry)
+            entry = {"latestRevision": w.latest_revision, "revisionName": w.revision_name, "label": w.label}
+            out.append({"weight": w.weight, **{k: v for k, v in entry.items() if v}})
         elif isinstance(w, dict):
             out.append(dict(w))
         else:

@@ -350,8 +350,7 @@ class Daemon:
         self.telemetry.stop()
         info = read_json(self.paths.daemon_info) or {}
         if info.get("pid") == os.getpid():
-            with contextlib.suppress(FileNotFoundError):
-                self.paths.daemon_info.unlink()
+            self.paths.daemon_info.unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ control API
     async def _control_conn(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -544,8 +543,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.umask(0o077)  # every file the daemon and its replicas create (telemetry, logs, blobs) is private
     paths = SandboxPaths(args.home.resolve())
-    with contextlib.suppress(FileNotFoundError):
-        paths.startup_error.unlink()
+    paths.startup_error.unlink(missing_ok=True)
     try:
         lock_fd = _lock(paths)
     except StartupError as exc:

@@ -14,6 +14,7 @@ A resource may carry `"x-sandbox-fail": "<message>"` to rehearse a failing deplo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -193,7 +194,6 @@ class ResourceGroup:
         references: Callable[[str], Mapping[str, Any]] | None = None,
     ) -> tuple[list[dict], list[str], ExprContext]:
         """Resources with expressions evaluated; unevaluable ones carry `_unsupported`."""
-        errors: list[str] = []
         if not isinstance(template, Mapping) or not isinstance(template.get("resources"), list):
             return [], ["the template has no resources array"], self._ctx({}, {})
         values, errors = self._params(template, parameters)
@@ -214,10 +214,8 @@ class ResourceGroup:
                 r["id"] = self.resource_id(r["type"], r["name"])
             except Unevaluable as exc:
                 r = {"type": res["type"], "name": str(res["name"]), "_unsupported": str(exc)}
-                try:
+                with contextlib.suppress(Unevaluable, InvalidRequestError):
                     r["name"] = evaluate(res["name"], ctx)
-                except (Unevaluable, InvalidRequestError):
-                    pass
                 r["id"] = self.resource_id(r["type"], str(r["name"]))
             except (InvalidRequestError, KeyError, IndexError, TypeError) as exc:
                 errors.append(f"resources[{i}] ({res.get('type')}): {exc}")
@@ -403,14 +401,10 @@ class ResourceGroup:
 
     def recover(self) -> None:
         """A deployment left Running by a previous daemon did not finish: it failed."""
-        changed = False
-        for dep in self.deployments.values():
-            if dep["provisioning_state"] == "Running":
-                dep.update(
-                    provisioning_state="Failed", error_message="the sandbox stopped during the deployment"
-                )
-                changed = True
-        if changed:
+        running = [dep for dep in self.deployments.values() if dep["provisioning_state"] == "Running"]
+        for dep in running:
+            dep.update(provisioning_state="Failed", error_message="the sandbox stopped during the deployment")
+        if running:
             self.save()
 
     def interrupt(self) -> None:

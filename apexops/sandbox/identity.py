@@ -23,13 +23,7 @@ from apexops.errors import AuthenticationError, ConfigError
 from apexops.models import Principal
 from apexops.tokens import AccessToken, decode_claims
 
-__all__ = [
-    "DEFAULT_TENANT_ID",
-    "SandboxIdentity",
-    "TokenRejectedError",
-    "load_signing_key",
-    "verify_token",
-]
+__all__ = ["DEFAULT_TENANT_ID", "SandboxIdentity", "TokenRejectedError", "load_signing_key", "verify_token"]
 
 #: the sandbox's made-up tenant (a valid GUID, so tools that parse tenant ids accept it)
 DEFAULT_TENANT_ID = "5a4d1d5e-0000-4000-8000-00000000a9e7"

@@ -44,6 +44,10 @@ class _BadRequest(Exception):
         self.status = status
 
 
+#: what reading a replica's response head and body may raise: a malformed or truncated response
+_MALFORMED = (ValueError, IndexError, _BadRequest, asyncio.IncompleteReadError, ConnectionError, TimeoutError)
+
+
 @dataclass
 class _Conn:
     reader: asyncio.StreamReader
@@ -122,8 +126,7 @@ def _parse_headers(lines: list[bytes]) -> dict[bytes, bytes]:
 async def _read_body(reader: asyncio.StreamReader, headers: dict[bytes, bytes]) -> tuple[bytes, bool]:
     """The body per its framing: (body, delimited). Undelimited means 'read to EOF' (responses only)."""
     if b"chunked" in headers.get(b"transfer-encoding", b"").lower():
-        parts = []
-        total = 0
+        parts, total = [], 0
         while True:
             size_line = await reader.readuntil(b"\r\n")
             size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
@@ -329,14 +332,7 @@ class Ingress:
                     )
                     if not delimited:
                         body = await asyncio.wait_for(conn.reader.read(MAX_BODY), UPSTREAM_TIMEOUT_S)
-            except (
-                ValueError,
-                IndexError,
-                _BadRequest,
-                asyncio.IncompleteReadError,
-                ConnectionError,
-                TimeoutError,
-            ):
+            except _MALFORMED:
                 conn.writer.close()
                 return f"replica {slot.name} sent a malformed or truncated response"
             if delimited and b"close" not in headers.get(b"connection", b"").lower():

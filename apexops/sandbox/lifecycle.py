@@ -217,12 +217,9 @@ def _up_locked(
             },
             "options": {k: getattr(opts, k) for k in opts.__dataclass_fields__},
         },
-        mode=0o600,
     )
-    with contextlib.suppress(FileNotFoundError):
-        paths.startup_error.unlink()
-    with contextlib.suppress(FileNotFoundError):
-        paths.daemon_info.unlink()
+    paths.startup_error.unlink(missing_ok=True)
+    paths.daemon_info.unlink(missing_ok=True)
     log = os.fdopen(os.open(paths.daemon_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab")
     try:
         proc = subprocess.Popen(
@@ -364,8 +361,7 @@ def down(settings: Settings, *, timeout_s: float = 10.0) -> list[int]:
     if not alive(pid):
         if proc is not None:
             proc.poll()
-        with contextlib.suppress(FileNotFoundError):
-            paths.daemon_info.unlink()
+        paths.daemon_info.unlink(missing_ok=True)
         return []
     replica_pids: list[int] = []
     with contextlib.suppress(TargetError):
@@ -379,8 +375,7 @@ def down(settings: Settings, *, timeout_s: float = 10.0) -> list[int]:
         if alive(p):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(p, signal.SIGKILL)
-    with contextlib.suppress(FileNotFoundError):
-        paths.daemon_info.unlink()
+    paths.daemon_info.unlink(missing_ok=True)
     return [pid, *replica_pids]
 
 
@@ -390,9 +385,7 @@ def reset(settings: Settings, *, start: bool = True, options: DaemonOptions | No
     down(settings)
     db_url = settings.sandbox_database_url()
     if paths.home.exists():
-        for child in paths.home.iterdir():
-            if child.name == "identity":
-                continue
+        for child in (c for c in paths.home.iterdir() if c.name != "identity"):
             if child.is_dir():
                 shutil.rmtree(child)
             else:

@@ -11,6 +11,7 @@ telemetry while traffic flows. The result counts responses per status and per re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import threading
 import time
@@ -165,10 +166,8 @@ class LoadGenerator:
             if tasks:
                 await asyncio.wait(tasks, timeout=self.timeout_s)
             if self.setup and self._project_id is not None:
-                try:
+                with contextlib.suppress(httpx.HTTPError):
                     await client.delete(f"/api/v1/projects/{self._project_id}")
-                except httpx.HTTPError:
-                    pass
 
     async def _create_project(self, client: httpx.AsyncClient) -> None:
         body = {
@@ -179,14 +178,11 @@ class LoadGenerator:
             "terrain_type": "flat",
         }
         for _ in range(5):
-            try:
+            with contextlib.suppress(httpx.HTTPError):
                 r = await client.post("/api/v1/projects/", json=body)
-            except httpx.HTTPError:
-                await asyncio.sleep(0.1)
-                continue
-            if r.status_code == 201:
-                self._project_id = int(r.json()["id"])
-                return
+                if r.status_code == 201:
+                    self._project_id = int(r.json()["id"])
+                    return
             await asyncio.sleep(0.1)
 
     async def _one(self, client: httpx.AsyncClient, key: str, sem: asyncio.Semaphore) -> None:

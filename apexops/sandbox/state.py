@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from apexops import atomic
 
 __all__ = ["SandboxPaths", "read_json", "write_json"]
 
@@ -102,22 +102,10 @@ class SandboxPaths:
         return self
 
 
-def write_json(path: Path, data: Any, *, mode: int | None = None) -> None:
-    """Write JSON atomically: temp file in the same folder, fsync, rename."""
+def write_json(path: Path, data: Any, *, mode: int = 0o600) -> None:
+    """Write JSON atomically (`apexops.atomic`: temp file in the same folder, fsync, rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        if mode is not None:
-            os.fchmod(fd, mode)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=1, sort_keys=True, default=str)
-            fh.flush()
-            os.fsync(fh.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(tmp).unlink()
-        raise
+    atomic.write_text(path, json.dumps(data, indent=1, sort_keys=True, default=str), mode=mode)
 
 
 def read_json(path: Path, default: Any = None) -> Any:

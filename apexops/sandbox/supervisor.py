@@ -188,11 +188,8 @@ class Supervisor:
 
     def restart(self, name: str) -> None:
         rt = self._revisions.get(name)
-        if rt is None:
-            return
-        if rt.restarting is not None and not rt.restarting.done():
-            return
-        rt.restarting = self._spawn(self._rolling_restart(rt))
+        if rt is not None and (rt.restarting is None or rt.restarting.done()):
+            rt.restarting = self._spawn(self._rolling_restart(rt))
 
     def live(self, name: str) -> LiveStatus:
         rt = self._revisions.get(name)
@@ -215,10 +212,8 @@ class Supervisor:
     def pick(self, name: str) -> ReplicaSlot | None:
         """A ready replica of the revision, round-robin; None when none is ready."""
         rt = self._revisions.get(name)
-        if rt is None:
-            return None
-        ready = [s for s in rt.slots if s.ready and not s.stopping]
-        if not ready:
+        ready = [s for s in rt.slots if s.ready and not s.stopping] if rt else []
+        if not rt or not ready:
             return None
         rt.rr += 1
         return ready[rt.rr % len(ready)]
@@ -424,32 +419,25 @@ class Supervisor:
             slots = rt.current
             desired = self._desired(rt)
             if desired == 0 or sum(1 for s in slots if s.ready) >= desired:
-                self._on_provisioned(name, True, None)
-                return
+                return self._on_provisioned(name, True, None)
             crashing = [s for s in slots if not s.ever_ready and s.restart_count >= CRASHES_BEFORE_FAILED]
             if crashing:
                 s = crashing[0]
-                self._on_provisioned(
+                return self._on_provisioned(
                     name,
                     False,
-                    (
-                        f"replica {s.name} crashed {s.restart_count} times before becoming ready (exit code "
-                        f"{s.last_exit_code}): {s.last_error or 'no error output'}"
-                    ),
+                    f"replica {s.name} crashed {s.restart_count} times before becoming ready (exit code "
+                    f"{s.last_exit_code}): {s.last_error or 'no error output'}",
                 )
-                return
             if time.monotonic() > deadline:
                 s = next((s for s in slots if not s.ready), None)
                 why = (s.last_probe or s.last_error or "not started") if s else "no replica"
-                self._on_provisioned(
+                return self._on_provisioned(
                     name,
                     False,
-                    (
-                        f"revision did not become ready within {self.provision_timeout_s:g} s; "
-                        f"readiness probe /health/ready: {why}"
-                    ),
+                    f"revision did not become ready within {self.provision_timeout_s:g} s; "
+                    f"readiness probe /health/ready: {why}",
                 )
-                return
             await asyncio.sleep(0.03)
 
     async def _rolling_restart(self, rt: _RevisionRuntime) -> None:

@@ -26,12 +26,7 @@ from typing import Any
 
 from apexops.polling import poll_until
 
-__all__ = [
-    "TelemetryReader",
-    "TelemetryWriter",
-    "parse_console_line",
-    "percentile",
-]
+__all__ = ["TelemetryReader", "TelemetryWriter", "parse_console_line", "percentile"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (

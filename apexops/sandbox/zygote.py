@@ -16,7 +16,6 @@ Because modules are imported once per daemon, editing the service's code takes e
 
 from __future__ import annotations
 
-import array
 import asyncio
 import contextlib
 import importlib
@@ -123,14 +122,10 @@ def serve(sock_fd: int) -> None:
     sock.send(json.dumps({"ready": os.getpid()}).encode())
     idle_imports = list(PRELOAD_IDLE)
     while True:
-        while True:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                break
-            sock.send(json.dumps({"exit": pid, "code": os.waitstatus_to_exitcode(status)}).encode())
+        with contextlib.suppress(ChildProcessError):  # report every exited child, then serve
+            while (reaped := os.waitpid(-1, os.WNOHANG)) != (0, 0):
+                pid, status = reaped
+                sock.send(json.dumps({"exit": pid, "code": os.waitstatus_to_exitcode(status)}).encode())
         readable, _, _ = select.select([sock, wake_r], [], [], 0.1 if idle_imports else 1.0)
         if not readable and idle_imports:
             with contextlib.suppress(Exception):
@@ -290,9 +285,7 @@ class Zygote:
             payload = json.dumps(
                 {"id": rid, "module": module, "args": args, "env": env, "cwd": cwd, "parent": self.pid}
             ).encode()
-            self._sock.sendmsg(
-                [payload], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [devnull, out_w, err_w]))]
-            )
+            socket.send_fds(self._sock, [payload], [devnull, out_w, err_w])
         except OSError:
             self._pending.pop(rid, None)
             for fd in (out_r, err_r):

@@ -101,8 +101,6 @@ class QuantileEstimate:
     upper_ms: float | None
     confidence: float
     coverage: float
-    lower_rank: int | None
-    upper_rank: int | None
 
     @property
     def label(self) -> str:
@@ -126,24 +124,10 @@ def quantile_ci(values: Sequence[float], q: float, confidence: float = 0.95) -> 
         upper_ms=data[upper_rank - 1] if upper_rank else None,
         confidence=confidence,
         coverage=coverage,
-        lower_rank=lower_rank,
-        upper_rank=upper_rank,
     )
 
 
 # --------------------------------------------------------------------------- verdict
-
-
-def _passes(n: int, fast: int, q: float, confidence: float) -> bool:
-    """With `fast` of n requests below the threshold, is the q-quantile's upper bound below it?"""
-    _, upper_rank, _ = order_statistic_ranks(n, q, confidence)
-    return upper_rank is not None and upper_rank <= fast
-
-
-def _fails(n: int, not_slow: int, q: float, confidence: float) -> bool:
-    """With only `not_slow` of n requests strictly below the threshold, is the lower bound at/above it?"""
-    lower_rank, _, _ = order_statistic_ranks(n, q, confidence)
-    return lower_rank is not None and lower_rank > not_slow
 
 
 def requests_needed(n: int, slow: int, *, quantile: float = 0.95, confidence: float = 0.95) -> int | None:
@@ -163,10 +147,13 @@ def requests_needed(n: int, slow: int, *, quantile: float = 0.95, confidence: fl
     two_sided = 2 * confidence - 1
 
     def settled(m: int) -> bool:
-        slow_m = round(slow_share * m)
+        """With m - slow_m fast requests: the upper bound below the threshold (a PASS), or the lower
+        bound at or above it (a FAIL), whichever the observed share heads for."""
+        fast = m - round(slow_share * m)
+        lower_rank, upper_rank, _ = order_statistic_ranks(m, quantile, two_sided)
         if slow_share < allowed:
-            return _passes(m, m - slow_m, quantile, two_sided)
-        return _fails(m, m - slow_m, quantile, two_sided)
+            return upper_rank is not None and upper_rank <= fast
+        return lower_rank is not None and lower_rank > fast
 
     lo, hi = max(n, 1), max(n, 1)
     while not settled(hi):

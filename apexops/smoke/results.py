@@ -100,10 +100,6 @@ class SmokeReport:
             error=VerificationError,
         )
 
-    def raise_for_failure(self) -> None:
-        """Any FAIL stops the run (and a release chain): the runbook says do not proceed."""
-        self.to_verdict().raise_for_failure()
-
     def facts(self) -> dict[str, Any]:
         """What the ledger keeps for this smoke run (no ids of deleted test data, no secrets)."""
         return {

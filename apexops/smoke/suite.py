@@ -387,17 +387,3 @@ class SmokeSession:
             "smoke_verdict": {"revision": report.revision, "verdict": report.verdict},
             "smoke": report.facts(),
         }
-
-    def run_all(self) -> SmokeReport:
-        """Every step in order, the cleanup in a finally; the library path for chains and tests."""
-        try:
-            self.token()
-            self.health()
-            self.authentication()
-            self.project_crud()
-            self.document_upload()
-            self.llm_validation()
-            self.latency()
-        finally:
-            self.cleanup()
-        return self.report()

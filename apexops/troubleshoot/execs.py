@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import shlex
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -89,7 +88,6 @@ class ExecOutcome:
     output: str
     command: str  # the az equivalent, always
     hint: str = ""
-    duration_s: float = 0.0
 
     def row(self) -> dict[str, Any]:
         out = self.output.strip()
@@ -113,61 +111,29 @@ def run_in_app(
     revision: str | None = None,
     success: Callable[[str], bool] | None = None,
     timeout_s: float = 30.0,
-    clock: Callable[[], float] = time.monotonic,
 ) -> ExecOutcome:
     """Run `argv` in a replica of `revision` (default: the one taking most traffic) and judge it."""
-    started = clock()
+
+    def not_run(status: Status | str, name: str, output: str, az: str, hint: str) -> ExecOutcome:
+        return ExecOutcome(check, status, name, "", None, output, az, hint)
+
     try:
         name = revision or pick_revision(app) or ""
     except ApexopsError as exc:
-        return ExecOutcome(
-            check,
-            Status.FAIL,
-            "",
-            "",
-            None,
-            exc.message,
-            azcli.containerapp_exec(settings, list(argv), oneline=True),
-            exc.hint or "",
-        )
+        az = azcli.containerapp_exec(settings, list(argv), oneline=True)
+        return not_run(Status.FAIL, "", exc.message, az, exc.hint or "")
     az = azcli.containerapp_exec(settings, list(argv), revision=name or None, oneline=True)
     if not name:
-        return ExecOutcome(
-            check,
-            Status.FAIL,
-            "",
-            "",
-            None,
-            "the app has no revision to exec into",
-            az,
-            "deploy a revision (30-application-deployment)",
-        )
+        reason = "the app has no revision to exec into"
+        return not_run(Status.FAIL, "", reason, az, "deploy a revision (30-application-deployment)")
     try:
         result = app.exec(name, list(argv), timeout_s=timeout_s)
     except NotSupportedError:
-        return ExecOutcome(
-            check,
-            MANUAL,
-            name,
-            "",
-            None,
-            "this target cannot run commands in a replica: run the command yourself",
-            az,
-            "run the az command shown, compare with the expected output",
-        )
+        reason = "this target cannot run commands in a replica: run the command yourself"
+        return not_run(MANUAL, name, reason, az, "run the az command shown, compare with the expected output")
     except ApexopsError as exc:
-        hint = exc.hint or ""
-        return ExecOutcome(check, Status.FAIL, name, "", None, exc.message, az, hint, clock() - started)
+        return not_run(Status.FAIL, name, exc.message, az, exc.hint or "")
     output = scrub_output(result.output)
     ok = result.exit_code == 0 and (success(output) if success else True)
-    return ExecOutcome(
-        check,
-        Status.PASS if ok else Status.FAIL,
-        result.revision,
-        result.replica,
-        result.exit_code,
-        output,
-        az,
-        "",
-        clock() - started,
-    )
+    status = Status.PASS if ok else Status.FAIL
+    return ExecOutcome(check, status, result.revision, result.replica, result.exit_code, output, az)

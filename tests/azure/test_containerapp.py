@@ -425,3 +425,15 @@ def test_update_in_single_mode_does_not_pin_traffic(app, fake):
     fake.on("PATCH", APP_PATH, ok(example_body("containerapps/ContainerApps_Patch.json")))
     app.update(AppUpdate(image="apexacr.azurecr.io/apex-backend:v1.2.4"))
     assert "configuration" not in fake.calls("PATCH")[0].json()["properties"]
+
+
+def test_merged_env_replaces_by_name_in_place_and_appends_new_names():
+    from apexops.azure._rules import merged_env
+
+    current = [{"name": "A", "value": "1"}, {"name": "B", "secretRef": "b"}]
+    assert merged_env(current, {"A": "2", "C": "secretref:c"}) == [
+        {"name": "A", "value": "2"},
+        {"name": "B", "secretRef": "b"},
+        {"name": "C", "secretRef": "c"},
+    ]
+    assert current[0] == {"name": "A", "value": "1"}  # the GET's list is not changed

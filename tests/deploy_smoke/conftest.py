@@ -129,3 +129,23 @@ def start_service():
 @pytest.fixture
 def unused_port() -> int:
     return free_port()
+
+
+def run_all(session):
+    """Every smoke step in order, the cleanup in a finally (what notebook 40's cells do one by one)."""
+    try:
+        session.token()
+        session.health()
+        session.authentication()
+        session.project_crud()
+        session.document_upload()
+        session.llm_validation()
+        session.latency()
+    finally:
+        session.cleanup()
+    return session.report()
+
+
+@pytest.fixture
+def run_smoke():
+    return run_all

@@ -78,12 +78,12 @@ def test_a_good_tag_becomes_a_healthy_revision_with_no_traffic(sandbox, tmp_path
     assert json.loads(json.dumps(facts))["deploy_verdict"] == "PASS"  # JSON-safe: what finish() records
 
 
-def test_smoke_tests_pass_on_the_new_revision_by_default(sandbox):
+def test_smoke_tests_pass_on_the_new_revision_by_default(sandbox, run_smoke):
     _settings, env = sandbox
     target = resolve_target(env.app)
     assert target.kind == "revision" and target.revision == env.app.show().latest_revision_name
     with SmokeSession.for_environment(env, target, latency_requests=80, latency_concurrency=2) as session:
-        report = session.run_all()
+        report = run_smoke(session)
     assert report.verdict == "PASS", report.rows()
     assert report.revision == target.revision
 

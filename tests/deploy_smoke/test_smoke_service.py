@@ -45,7 +45,7 @@ def _project(svc, token, project_id):
         return c.get(f"/api/v1/projects/{project_id}", headers=token.authorization_header())
 
 
-def test_a_healthy_service_passes_every_check_and_is_left_clean(healthy_service):
+def test_a_healthy_service_passes_every_check_and_is_left_clean(healthy_service, run_smoke):
     svc = healthy_service
     tokens = []
 
@@ -54,7 +54,7 @@ def test_a_healthy_service_passes_every_check_and_is_left_clean(healthy_service)
         return tokens[-1]
 
     with _session(svc, acquire=acquire) as session:
-        report = session.run_all()
+        report = run_smoke(session)
         created = session.created
     statuses = {c.name: c.status for c in report.all_results}
     assert statuses == {
@@ -94,10 +94,10 @@ def test_a_healthy_service_passes_every_check_and_is_left_clean(healthy_service)
     assert f"audience {AUDIENCE}" in report.checks[0].detail
 
 
-def test_a_wrong_audience_token_is_diagnosed_and_nothing_is_created(healthy_service):
+def test_a_wrong_audience_token_is_diagnosed_and_nothing_is_created(healthy_service, run_smoke):
     svc = healthy_service
     with _session(svc, acquire=lambda: svc.identity.mint("api://someone-else")) as session:
-        report = session.run_all()
+        report = run_smoke(session)
     by = {c.name: c for c in report.all_results}
     assert by["auth: token"].status == "FAIL"
     expected = "audience 'api://someone-else' is not the API's 'api://apex-local-client'"
@@ -124,7 +124,7 @@ def test_an_expired_token_is_diagnosed(healthy_service):
     assert "fresh token" in auth.hint
 
 
-def test_a_faulty_service_fails_the_right_checks_and_still_cleans_up(tmp_path, start_service):
+def test_a_faulty_service_fails_the_right_checks_and_still_cleans_up(tmp_path, start_service, run_smoke):
     profile = {
         "readiness_fail": True,
         "error_rate": 1.0,
@@ -135,7 +135,7 @@ def test_a_faulty_service_fails_the_right_checks_and_still_cleans_up(tmp_path, s
     with start_service(tmp_path, profile, name="faulty") as svc:
         token = svc.identity.mint(AUDIENCE)
         with _session(svc, acquire=lambda: token, latency_requests=20, latency_concurrency=10) as session:
-            report = session.run_all()
+            report = run_smoke(session)
             created = session.created
         by = {c.name: c for c in report.all_results}
         assert by["health: live"].status == "PASS"

@@ -58,14 +58,14 @@ def test_the_session_gives_its_verdict_and_json_safe_facts():
     assert facts["smoke"]["checks"] == {"a": "PASS", "d": "FAIL", "cleanup": "SKIPPED"}
 
 
-def test_finish_stops_the_session_with_the_same_error_as_the_reports_raise_for_failure():
+def test_finish_stops_the_session_with_the_same_error_as_the_reports_verdict():
     """Notebook 40 closes with `apexops.finish(session)`: the error must be the report's, word for word."""
     session = SmokeSession("http://127.0.0.1:9", acquire_token=lambda: None, expected_audience="api://x")
     session.results.extend([OK, SLOW, DOWN])
     session.cleanup()
     session.close()
     with pytest.raises(VerificationError) as info:
-        session.report().raise_for_failure()
+        session.report().to_verdict().raise_for_failure()
     failure = session.verdict().failure()
     assert type(failure) is type(info.value)
     assert (str(failure), failure.hint) == (str(info.value), info.value.hint)

@@ -20,6 +20,11 @@ from apexops.release.chain import (
 )
 from apexops.release.plan import ReleaseInputs, plan_release
 
+
+def _step(plan, role):
+    return next(s for s in (*plan.steps, plan.rollback) if s.role == role)
+
+
 # --------------------------------------------------------------------------- plan and input
 
 
@@ -54,7 +59,7 @@ def test_the_rehearsal_history_resolves_to_its_blocking_revision():
 
     plan = plan_release(settings_like(), ReleaseInputs(migrations_dir=str(REHEARSAL_MIGRATIONS)))
     assert plan.migration_revision == "r003"
-    assert plan.step("migrate").parameters["migrations_dir"] == str(REHEARSAL_MIGRATIONS)
+    assert _step(plan, "migrate").parameters["migrations_dir"] == str(REHEARSAL_MIGRATIONS)
 
 
 def test_plan_lists_every_child_with_static_parameters_and_what_it_waits_for():
@@ -65,19 +70,19 @@ def test_plan_lists_every_child_with_static_parameters_and_what_it_waits_for():
         "40-smoke-tests",
         "50-traffic-shifting",
     ]
-    assert plan.step("migrate").parameters == {
+    assert _step(plan, "migrate").parameters == {
         "env": "local",
         "dry_run": False,
         "target": "head",
         "acknowledge": "MIG-012@0003",
     }
-    assert plan.step("shift").parameters == {
+    assert _step(plan, "shift").parameters == {
         "env": "local",
         "dry_run": False,
         "on_inconclusive": "rollback",
         "synthetic_load_rps": 40.0,
     }
-    assert plan.step("shift").needs == ("revision", "baseline_revision")
+    assert _step(plan, "shift").needs == ("revision", "baseline_revision")
     rows = plan.rows()
     assert len(rows) == 5 and rows[-1]["procedure"] == "60-rollback"
 
@@ -92,8 +97,8 @@ def test_a_dry_run_runs_20_and_30_dry_and_leaves_40_50_60_out():
         "50-traffic-shifting": False,
         "60-rollback": False,
     }
-    assert plan.step("migrate").parameters["dry_run"] is True
-    assert plan.step("deploy").parameters["dry_run"] is True
+    assert _step(plan, "migrate").parameters["dry_run"] is True
+    assert _step(plan, "deploy").parameters["dry_run"] is True
 
 
 # --------------------------------------------------------------------------- approvals
@@ -132,7 +137,7 @@ def test_a_dry_run_derives_no_approvals():
     plan = make_plan(dry_run=True)
     approvals = plan.approvals("RELEASE v1.2.3 TO local")
     assert not approvals.approved
-    assert parameters_for(plan.step("deploy"), plan, approvals, Carried()).get("approval") is None
+    assert parameters_for(_step(plan, "deploy"), plan, approvals, Carried()).get("approval") is None
     assert approvals.shift(NEW) == "" and approvals.rollback(OLD) == ""
 
 
@@ -142,12 +147,12 @@ def test_a_dry_run_derives_no_approvals():
 def test_30s_revisions_go_to_40_and_50_and_40s_verdict_gates_50(plan):
     approvals = plan.approvals(plan.approval_phrase)
     carried = Carried.from_records([rec("migrate"), rec("deploy", **DEPLOYED)])
-    assert parameters_for(plan.step("smoke"), plan, approvals, carried) == {"env": "local", "revision": NEW}
-    blocked = parameters_for(plan.step("shift"), plan, approvals, carried)
+    assert parameters_for(_step(plan, "smoke"), plan, approvals, carried) == {"env": "local", "revision": NEW}
+    blocked = parameters_for(_step(plan, "shift"), plan, approvals, carried)
     assert isinstance(blocked, Blocked) and "no passing smoke tests" in blocked.reason
 
     carried = Carried.from_records([rec("deploy", **DEPLOYED), rec("smoke", **SMOKED)])
-    assert parameters_for(plan.step("shift"), plan, approvals, carried) == {
+    assert parameters_for(_step(plan, "shift"), plan, approvals, carried) == {
         "env": "local",
         "dry_run": False,
         "revision": NEW,
@@ -160,7 +165,7 @@ def test_a_smoke_pass_for_another_revision_does_not_count(plan):
     approvals = plan.approvals(plan.approval_phrase)
     records = [rec("deploy", **DEPLOYED), rec("smoke", smoke_verdict={"revision": OLD, "verdict": "PASS"})]
     carried = Carried.from_records(records)
-    assert isinstance(parameters_for(plan.step("shift"), plan, approvals, carried), Blocked)
+    assert isinstance(parameters_for(_step(plan, "shift"), plan, approvals, carried), Blocked)
     assert "not app--new" in (stop_reason(records[-1], plan, carried) or "")
 
 
@@ -168,7 +173,7 @@ def test_several_serving_revisions_leave_the_baseline_to_50_and_block_the_rollba
     approvals = plan.approvals(plan.approval_phrase)
     records = [rec("deploy", new_revision=NEW, old_revisions=[OLD, "app--older"]), rec("smoke", **SMOKED)]
     carried = Carried.from_records(records)
-    assert "baseline_revision" not in parameters_for(plan.step("shift"), plan, approvals, carried)
+    assert "baseline_revision" not in parameters_for(_step(plan, "shift"), plan, approvals, carried)
     blocked = parameters_for(plan.rollback, plan, approvals, carried)
     assert isinstance(blocked, Blocked) and "not known" in blocked.reason
 
@@ -195,7 +200,7 @@ def test_no_new_revision_blocks_everything_after_30(plan):
     approvals = plan.approvals(plan.approval_phrase)
     carried = Carried.from_records([rec("deploy", old_revisions=[OLD])])
     for role in ("smoke", "shift"):
-        assert isinstance(parameters_for(plan.step(role), plan, approvals, carried), Blocked)
+        assert isinstance(parameters_for(_step(plan, role), plan, approvals, carried), Blocked)
 
 
 # --------------------------------------------------------------------------- stop conditions
@@ -219,7 +224,7 @@ def test_a_smoke_failure_stops_unless_overridden_with_a_reason():
     carried = Carried.from_records(records)
     assert stop_reason(failed, overridden, carried) is None
     params = parameters_for(
-        overridden.step("shift"), overridden, overridden.approvals(overridden.approval_phrase), carried
+        _step(overridden, "shift"), overridden, overridden.approvals(overridden.approval_phrase), carried
     )
     assert params["smoke_override"] == "LLM validation down (INC-42)"
     assert stop_reason(rec("smoke", "timed_out"), overridden, carried)  # only a real FAIL is overridable
