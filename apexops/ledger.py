@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from apexops import atomic
+from apexops import atomic, processes
 from apexops.errors import LedgerError
 
 __all__ = [
@@ -120,12 +120,12 @@ def _in_progress(folder: Path) -> bool:
     """A run folder whose owner process is alive: a run in progress, not yet in the ledger."""
     try:
         owner = json.loads((folder / OWNER_FILE).read_text(encoding="utf-8"))
-        os.kill(int(owner["pid"]), 0)
-    except PermissionError:
-        return True  # alive, another user's
+        pid, started = int(owner["pid"]), owner.get("pid_start")
     except (OSError, ValueError, KeyError, TypeError):
         return False
-    return "_record_failed_" not in folder.name  # its runner gave up on it: recover records it
+    # the same liveness test recovery uses: a zombie or a reused pid is not the run's owner
+    alive = processes.alive(pid, started=started if isinstance(started, float) else None)
+    return alive and "_record_failed_" not in folder.name  # its runner gave up on it: recover records it
 
 
 def _run_label(entry: dict[str, Any] | None) -> str:

@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from apexops import azcli
-from apexops.deploy.secrets import HIDDEN, looks_secret
 from apexops.errors import ConfigError, ConflictError
 from apexops.models import AppTemplate, AppUpdate
+from apexops.redact import HIDDEN, looks_secret
 from apexops.status import Status
 
 if TYPE_CHECKING:

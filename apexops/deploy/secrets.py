@@ -11,11 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-# HIDDEN, looks_secret and scrub_text live in apexops.redact (shared with apexops.troubleshoot); re-exported
-# here for the deployment modules that import them from this module
 from apexops.redact import HIDDEN, looks_secret, scrub_text
 
-__all__ = ["HIDDEN", "looks_secret", "redact_mapping", "scrub_text"]
+__all__ = ["redact_mapping"]
 
 
 def redact_mapping(data: Any) -> Any:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from apexops.deploy.secrets import redact_mapping, scrub_text
+from apexops.deploy.secrets import redact_mapping
+from apexops.redact import scrub_text
 from apexops.scrubbed import write_scrubbed
 
 if TYPE_CHECKING:

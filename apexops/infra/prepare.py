@@ -11,9 +11,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from apexops.deploy.secrets import HIDDEN, looks_secret
 from apexops.errors import ApexopsError
 from apexops.infra.hints import hint_for, infra_hints, stuck_deployment
+from apexops.redact import HIDDEN, looks_secret
 from apexops.status import Status
 
 if TYPE_CHECKING:

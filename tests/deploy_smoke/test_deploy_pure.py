@@ -9,12 +9,13 @@ import pytest
 
 from apexops.deploy.image import validate_tag
 from apexops.deploy.plan import desired_update, plan_deploy, resolve_env, revision_suffix_for
-from apexops.deploy.secrets import HIDDEN, looks_secret, redact_mapping
+from apexops.deploy.secrets import redact_mapping
 from apexops.deploy.snapshot import take_snapshot
 from apexops.deploy.troubleshoot import registry_rows, startup_errors
 from apexops.deploy.watch import phase_of, watch_revision
 from apexops.errors import ConfigError, ConflictError
 from apexops.models import AppState, AppTemplate, LogLine, Replica, Revision, TrafficWeight
+from apexops.redact import HIDDEN, looks_secret
 from apexops.settings import load_settings
 from apexops.tokens import AccessToken
 
