@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from apexops.errors import ConfigError
+from apexops.errors import ConfigError, NotSupportedError
 from apexops.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from apexops.ports import (
+        AuditStorage,
         BlobStore,
         ContainerApp,
         Database,
         Deployments,
         Identity,
         Lifecycle,
+        PlatformMetrics,
         Registry,
         SyntheticLoad,
         Telemetry,
@@ -52,6 +54,10 @@ class Environment:
     traits: Traits
     lifecycle: Lifecycle
     load: SyntheticLoad
+    #: the platform's per-revision request metrics (the canary judge's fast stratum)
+    platform_metrics: PlatformMetrics = field(default_factory=lambda: _Missing("platform metrics"))
+    #: the shared deployment lock and audit trail (Blob Storage)
+    audit_storage: AuditStorage = field(default_factory=lambda: _Missing("the shared audit storage"))
 
     @property
     def name(self) -> str:
@@ -59,6 +65,20 @@ class Environment:
 
     def __repr__(self) -> str:
         return f"Environment({self.name!r}, target={self.target!r}, app={self.settings.app.name!r})"
+
+
+class _Missing:
+    """A capability a target has not wired: every use raises NotSupportedError naming it."""
+
+    def __init__(self, what: str) -> None:
+        self._what = what
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise NotSupportedError(
+            f"{self._what} is not available on this target.", hint="use the Azure portal or az CLI for it."
+        )
 
 
 #: target name -> "module:function" building an Environment from Settings; imported on first use

@@ -19,6 +19,7 @@ __all__ = [
     "AppTemplate",
     "AppUpdate",
     "BlobContainerInfo",
+    "CountsWindow",
     "DatabaseInfo",
     "DeploymentOperation",
     "DeploymentResult",
@@ -33,6 +34,7 @@ __all__ = [
     "RequestStats",
     "ResourceInfo",
     "Revision",
+    "RouteCounts",
     "TelemetryBucket",
     "TrafficWeight",
     "WhatIfChange",
@@ -186,6 +188,41 @@ class RequestStats:
     @property
     def error_rate(self) -> float | None:
         return self.errors_5xx / self.requests if self.requests else None
+
+
+@dataclass(frozen=True)
+class RouteCounts:
+    """Counts of one revision on one route over a window, as the canary judge uses them.
+
+    `requests`/`errors_5xx`/`slow` are rows seen: sampled rows for Application Insights (sampling is
+    independent of the outcome, so they are a valid thinned stream for the tests), exact counts for the
+    platform's metrics and for probes. The itemCount-weighted estimates are for display only.
+    """
+
+    revision: str
+    #: the route (operation) name; "*" when the source has no routes (platform metrics)
+    route: str
+    requests: int
+    errors_5xx: int
+    #: requests at or above the latency asked for; None when the source has no latency (platform metrics)
+    slow: int | None
+    estimated_requests: float
+    estimated_errors: float
+
+
+@dataclass(frozen=True)
+class CountsWindow:
+    """What one source could say about [since, complete_until]: counts per (revision, route).
+
+    Data after `complete_until` may still be missing (ingestion lag, unpublished metric buckets): it is
+    not in `rows` and must never be read as zero traffic or zero errors.
+    """
+
+    since: datetime
+    complete_until: datetime
+    rows: tuple[RouteCounts, ...]
+    #: the backend returned only part of the data
+    partial: bool = False
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from apexops.models import (
     AppState,
     AppUpdate,
     BlobContainerInfo,
+    CountsWindow,
     DatabaseInfo,
     DeploymentOperation,
     DeploymentResult,
@@ -310,6 +311,31 @@ class Deployments(Protocol):
 
     def list_resources(self) -> list[ResourceInfo]:
         """The resource group's resources (`az resource list`)."""
+
+
+@runtime_checkable
+class PlatformMetrics(Protocol):
+    """The platform's own per-revision request metrics (Container Apps `Requests`, 1-minute grain, by
+    revision and status-code category): faster than Application Insights, errors only, no routes."""
+
+    def request_counts(self, since: datetime, now: datetime, *, revisions: Sequence[str]) -> CountsWindow:
+        """Counts per revision (route "*", slow None) in the buckets published by `now`; complete_until
+        is the end of the last published bucket."""
+        ...
+
+
+@runtime_checkable
+class AuditStorage(Protocol):
+    """Where the shared deployment lock and the shared audit trail live: one Blob Storage container
+    (Azure Storage with DefaultAzureCredential; Azurite on the sandbox), used through azure-storage-blob."""
+
+    def container(self) -> Any:
+        """An `azure.storage.blob.ContainerClient` for the audit container (created lazily)."""
+        ...
+
+    def describe(self) -> str:
+        """Where it is, for messages: account URL, container and prefix."""
+        ...
 
 
 @runtime_checkable

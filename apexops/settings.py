@@ -31,9 +31,12 @@ from apexops.redact import looks_secret_name, secret_value_reason
 
 __all__ = [
     "AppSettings",
+    "AuditSettings",
     "CanaryPolicy",
     "CanaryStage",
     "MonitoringSettings",
+    "ProbeSettings",
+    "SandboxTelemetry",
     "Settings",
     "SmokeSettings",
     "load_settings",
@@ -149,6 +152,9 @@ class MonitoringSettings(_Model):
     ingestion_lag_s: float = Field(default=180, ge=0)
     #: how far back console-log queries look
     console_logs_lookback_h: float = Field(default=24, gt=0)
+    #: how far behind real time the platform's own request metrics are (Container Apps `Requests`,
+    #: 1-minute grain, by revision and status-code category: ~1-2 min); the judge's second, faster stratum
+    platform_metrics_lag_s: float = Field(default=120, ge=0, le=3600)
 
 
 class ExpectedResource(_Model):
@@ -171,6 +177,32 @@ class CanarySLO(_Model):
     min_availability: float = Field(default=0.999, gt=0, le=1)
 
 
+#: the judge's evidence strata: lag-free synthetic probes apexops sends itself, the platform's per-revision
+#: request metrics (fast, errors only, no routes) and the users' requests in Application Insights (slow,
+#: per route, latency included)
+Stratum = Literal["probes", "platform", "users"]
+
+
+class ProbeSettings(_Model):
+    """Synthetic probes: authenticated, read-only requests apexops sends to BOTH the canary's and the
+    baseline's revision URLs while a stage runs (and for `warmup_s` before the first stage moves traffic),
+    observed by apexops itself in real time. They never count as users (they are marked and excluded from
+    the users' stratum) and they are their own stratum in the judge.
+    """
+
+    #: requests per second sent to EACH of the two revisions; 0 turns probes off
+    rate_rps: float = Field(default=2.0, ge=0, le=50)
+    #: seconds of probing both revisions before the first stage writes any traffic
+    warmup_s: float = Field(default=30, ge=0, le=600)
+    #: the application's routes probed, in turn: read-only by default; `create_delete` adds a
+    #: create-then-delete pair on a probe project (cleaned up when the run ends, however it ends)
+    routes: tuple[Literal["health", "list", "get", "create_delete"], ...] = Field(
+        default=("health", "list", "get"), min_length=1
+    )
+    #: a probe slower than this is an error (a timeout), besides being slow
+    timeout_s: float = Field(default=10, gt=0, le=120)
+
+
 class CanaryPolicy(_Model):
     stages: list[CanaryStage]
     slo: CanarySLO = CanarySLO()
@@ -188,6 +220,13 @@ class CanaryPolicy(_Model):
     #: sandbox only: synthetic user requests per second sent through the ingress while stages run, so a
     #: rehearsal canary has traffic to be judged on (0: none; staging and prod judge real users)
     synthetic_load_rps: float = Field(default=0.0, ge=0, le=1000)
+    #: synthetic probes (their own stratum; see ProbeSettings)
+    probes: ProbeSettings = ProbeSettings()
+    #: the strata the judge combines; at least one
+    strata: tuple[Stratum, ...] = Field(default=("probes", "platform", "users"), min_length=1)
+    #: a canary-vs-baseline comparison may roll back only once the canary has this many requests in it
+    #: (never a rollback for lack of data)
+    min_canary_requests: int = Field(default=20, ge=1, le=1_000_000)
 
     @model_validator(mode="after")
     def _stages(self) -> CanaryPolicy:
@@ -213,6 +252,67 @@ class SmokeSettings(_Model):
     run_llm_validation: bool = False
 
 
+#: Azure's rules: storage account 3-24 lowercase letters and digits; container 3-63 lowercase letters,
+#: digits and single hyphens, starting and ending with a letter or digit
+_ACCOUNT_RE = re.compile(r"[a-z0-9]{3,24}")
+_CONTAINER_RE = re.compile(r"[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}")
+
+
+class AuditSettings(_Model):
+    """The shared deployment lock and audit trail: one Blob Storage container every operator and CI runner
+    reaches (a blob lease is the lock, an append blob the ledger). Recommended: a storage account of its
+    own, not the application's, with versioning or an immutability policy on the container. On the
+    sandbox the account is Azurite's and `account` is ignored.
+    """
+
+    #: storage account name (Azure target); the account URL is https://<account>.blob.core.windows.net
+    account: str | None = None
+    container: str = "apexops-audit"
+    #: folder inside the container, so several apps or teams can share one container
+    prefix: str = ""
+    #: the deployment lock's lease; Azure accepts 15-60 s (renewed while the run lives)
+    lease_duration_s: int = Field(default=60, ge=15, le=60)
+    #: a run that would change this environment refuses to start when the store cannot be reached
+    required: bool = False
+
+    @model_validator(mode="after")
+    def _names(self) -> AuditSettings:
+        if self.account is not None and not _ACCOUNT_RE.fullmatch(self.account):
+            raise ValueError(
+                f"audit.account {self.account!r} is not a storage account name: use 3-24 lowercase letters "
+                "and digits"
+            )
+        if not _CONTAINER_RE.fullmatch(self.container):
+            raise ValueError(
+                f"audit.container {self.container!r} is not valid for Azure: use 3-63 lowercase letters, "
+                "digits and single hyphens, starting and ending with a letter or digit"
+            )
+        if self.prefix.startswith("/") or ".." in self.prefix.split("/"):
+            raise ValueError(f"audit.prefix {self.prefix!r} must be a relative folder without '..'")
+        return self
+
+
+class SandboxTelemetry(_Model):
+    """The sandbox's telemetry as Application Insights and Azure Monitor deliver it: each request becomes
+    queryable `lag_s` +- `jitter_s` (uniform) after it happened, a `sampling_percentage` share of requests
+    is kept (each kept row carries itemCount = 100 / percentage), and the ingress' per-revision platform
+    counters are published per `platform_grain_s` bucket after `platform_lag_s` +- `platform_jitter_s`.
+    """
+
+    lag_s: float = Field(default=0, ge=0, le=3600)
+    jitter_s: float = Field(default=0, ge=0, le=3600)
+    sampling_percentage: float = Field(default=100, gt=0, le=100)
+    platform_grain_s: float = Field(default=60, gt=0, le=3600)
+    platform_lag_s: float = Field(default=0, ge=0, le=3600)
+    platform_jitter_s: float = Field(default=0, ge=0, le=3600)
+
+    @model_validator(mode="after")
+    def _jitter(self) -> SandboxTelemetry:
+        if self.jitter_s > self.lag_s or self.platform_jitter_s > self.platform_lag_s:
+            raise ValueError("a jitter must not exceed its lag (telemetry never arrives before it happens)")
+        return self
+
+
 class SandboxSettings(_Model):
     #: folder holding all sandbox state; relative paths are relative to the project root
     home: str = ".sandbox"
@@ -222,6 +322,8 @@ class SandboxSettings(_Model):
     #: the baseline release `apexops sandbox up` seeds when the app does not exist yet
     baseline_image_tag: str = "v1.2.2"
     baseline_migration: str = "0002"
+    #: how the sandbox delivers telemetry (production's terms, scaled per environment)
+    telemetry: SandboxTelemetry = Field(default_factory=lambda: SandboxTelemetry())
 
 
 #: a key (or an env var's name) whose value would be a secret; also what adapters redact in evidence
@@ -255,6 +357,7 @@ class Settings(_Model):
     smoke: SmokeSettings = SmokeSettings()
     sandbox: SandboxSettings = SandboxSettings()
     monitoring: MonitoringSettings = MonitoringSettings()
+    audit: AuditSettings = AuditSettings()
     #: where this was loaded from, for messages
     source: str = ""
 
