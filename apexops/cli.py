@@ -2,7 +2,9 @@
 
     apexops procedures
     apexops run 00 --env local -p require_sandbox=true
-    apexops runs list | show <run-id> | verify | index
+    apexops runs list | show <run-id> | verify | index   [--shared --env <env>]
+    apexops runs publish --env <env>
+    apexops lock status | break
 
 Exit codes: 0 succeeded; 1 failed; 2 bad input (ConfigError, unknown procedure, a wrong option); 3 approval
 missing; 4 timed out; 5 kernel died; 130 interrupted. Operational errors and bad options print as one red
@@ -10,6 +12,11 @@ line with a HINT, never a traceback. `apexops run` checks all its input (procedu
 declared ranges, parameters file, cell timeout, outputs folder) before the runner starts, so bad input
 writes nothing. Command groups owned by other modules (e.g. `apexops sandbox`) are registered by module
 path in `EXTENSIONS` and imported only when used, so `apexops run` never pays for the sandbox's imports.
+
+`--shared` reads the environment's shared store (`connect(env).audit_storage`: Azure Storage, Azurite on
+the sandbox) instead of this machine's outputs folder, so a reviewer anywhere sees every run; `runs verify
+--shared` also checks this folder against it. `runs publish` uploads what was recorded while the store was
+down (idempotent).
 """
 
 from __future__ import annotations
@@ -31,13 +38,14 @@ from rich.table import Table
 from rich.text import Text
 
 from apexops.catalog import list_procedures, notebooks_dir, resolve
-from apexops.errors import ApexopsError, ConfigError
+from apexops.errors import ApexopsError, ConfigError, LedgerError
 from apexops.kernel import outputs_root
-from apexops.ledger import Ledger
+from apexops.ledger import PUBLISHED_NAME, Ledger
 from apexops.status import style
 
 if TYPE_CHECKING:
     from apexops.recording import RunResult
+    from apexops.shared.audit import SharedLedger
 
 __all__ = ["EXTENSIONS", "app", "main"]
 
@@ -47,6 +55,10 @@ EXTENSIONS: dict[str, tuple[str, str]] = {
     "rehearse": (
         "apexops.sandbox.rehearsal_cli:app",
         "Rehearse a whole release (90) on the sandbox; --scenario picks what goes wrong.",
+    ),
+    "lock": (
+        "apexops.shared.lock_cli:lock_app",
+        "The shared deployment lock (a blob lease): who holds it; break it (gated, recorded).",
     ),
 }
 
@@ -81,6 +93,15 @@ app.add_typer(runs_app, name="runs")
 OutputsOpt = Annotated[
     Path | None,
     typer.Option("--outputs", help="Outputs folder (default: $APEXOPS_OUTPUTS or <project>/outputs)."),
+]
+SharedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--shared", help="Read the environment's shared store (every machine's runs), not this folder."
+    ),
+]
+StoreEnvOpt = Annotated[
+    str, typer.Option("--env", "-e", help="Environment whose shared store to use: local, staging or prod.")
 ]
 
 
@@ -207,6 +228,14 @@ def run(
     if result.html_path:
         console.print(f"  html:     {result.html_path}", markup=False, soft_wrap=True)
     console.print(f"  evidence: {result.evidence_dir}", markup=False, soft_wrap=True)
+    if result.shared is not None:
+        shared = (
+            f"published to {result.shared.where}"
+            if result.shared.ok
+            else f"PENDING, recorded locally only ({result.shared.reason.split(' HINT:')[0]}); "
+            f"`apexops runs publish --env {env}` uploads it"
+        )
+        console.print(f"  shared:   {shared}", markup=False, soft_wrap=True)
     facts = {k: v for k, v in result.facts.items() if k != "redactions"}
     if facts:
         console.print(f"  facts:    {json.dumps(facts, default=str)[:400]}", markup=False, soft_wrap=True)
@@ -267,24 +296,40 @@ def runs_list(
     outputs: OutputsOpt = None,
     limit: Annotated[int, typer.Option(help="Show at most this many runs.")] = 20,
     procedure: Annotated[str | None, typer.Option(help="Only this procedure (substring).")] = None,
-    env: Annotated[str | None, typer.Option("--env", "-e", help="Only this environment.")] = None,
+    env: Annotated[
+        str | None,
+        typer.Option("--env", "-e", help="Only this environment (with --shared: its store; local)."),
+    ] = None,
+    shared: SharedOpt = False,
 ) -> None:
     """Recorded runs, newest first."""
-    ledger = _ledger(outputs)
+    if shared:
+        store = _shared(env or "local")
+        lines = store.read()
+        found = [(ln.entry, ln.origin.split(":", 1)[0]) for ln in lines]
+        where, title = f"the shared ledger {store.where}", f"Runs in {store.where}"
+    else:
+        ledger = _ledger(outputs)
+        found = [(e, None) for e in ledger.entries()]
+        where, title = str(ledger.path), f"Runs in {ledger.outputs}"
     entries = [
-        e
-        for e in reversed(ledger.entries())
+        (e, machine)
+        for e, machine in reversed(found)
         if (not procedure or procedure in str(e.get("procedure")))
         and (not env or env == e.get("environment"))
     ][:limit]
     if not entries:
-        console.print(f"No runs recorded in {ledger.path}.")
+        console.print(f"No runs recorded in {where}.", markup=False)
         return
-    # ids, outcomes and durations never wrap (they are what people copy and scan); the rest folds when narrow
-    with_parent = any(e.get("parent_run_id") for e in entries)
-    table = Table(
-        title=f"Runs in {ledger.outputs}", box=box.SIMPLE_HEAD, show_edge=False, collapse_padding=True
-    )
+    console.print(_runs_table(entries, title, machines=shared))
+    if not shared:
+        _say_pending(_ledger(outputs).outputs, {str(e.get("environment")) for e, _ in entries})
+
+
+def _runs_table(entries: list[tuple[dict[str, Any], str | None]], title: str, *, machines: bool) -> Table:
+    """The runs table; ids, outcomes and durations never wrap (they are what people copy and scan)."""
+    with_parent = any(e.get("parent_run_id") for e, _ in entries)
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, collapse_padding=True)
     table.add_column("run", no_wrap=True)
     table.add_column("outcome", no_wrap=True)
     table.add_column("procedure", overflow="fold", min_width=14)
@@ -294,7 +339,9 @@ def runs_list(
     if with_parent:
         table.add_column("parent", no_wrap=True)  # a prefix: `runs show` takes it
     table.add_column("operator", overflow="fold")
-    for e in entries:
+    if machines:
+        table.add_column("machine", overflow="fold")
+    for e, machine in entries:
         outcome = str(e.get("outcome"))
         duration = e.get("duration_s")
         started = str(e.get("started_at", "")).replace("T", " ").removesuffix("+00:00")
@@ -307,9 +354,33 @@ def runs_list(
             "" if duration is None else f"{float(duration):.1f} s",
             *([str(e.get("parent_run_id") or "")[:6]] if with_parent else []),
             str(e.get("operator")),
+            *([machine or ""] if machines else []),
         ]
         table.add_row(*row)
-    console.print(table)
+    return table
+
+
+def _say_pending(outputs: Path, envs: set[str]) -> None:
+    """A folder that publishes to a shared store: say which runs are recorded here only."""
+    if not (outputs / PUBLISHED_NAME).exists():
+        return
+    from apexops.shared.publish import pending  # the shared store's code only when this folder uses it
+
+    for env in sorted(envs):
+        waiting = pending(outputs, env)
+        if waiting:
+            console.print(
+                f"[yellow]{len(waiting)} run(s) of {env} recorded here only[/] (the shared store was down): "
+                f"`apexops runs publish --env {env}` uploads them.",
+                soft_wrap=True,
+            )
+
+
+def _shared(env: str) -> SharedLedger:
+    """The environment's shared ledger (one line and exit 1 when the store cannot be reached)."""
+    from apexops.shared.publish import shared_for  # azure-storage-blob: only for --shared and publish
+
+    return shared_for(env)
 
 
 @runs_app.command("show")
@@ -317,21 +388,47 @@ def runs_list(
 def runs_show(
     run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix).")],
     outputs: OutputsOpt = None,
+    shared: SharedOpt = False,
+    env: StoreEnvOpt = "local",
 ) -> None:
     """One run's ledger line: outcome, parameters, facts, artifacts."""
-    ledger = _ledger(outputs)
-    entry = ledger.find(run_id)
+    if shared:
+        store = _shared(env)
+        line = _find_shared(store, run_id)
+        entry = line.entry
+        where = f"{store.where}/{entry.get('run_dir', '')}/"
+        extra = f" · {line.label}, published {(line.data or {}).get('published_at')} from {line.origin}"
+    else:
+        ledger = _ledger(outputs)
+        entry = ledger.find(run_id)
+        where, extra = str(ledger.outputs / str(entry.get("run_dir", ""))), ""
     outcome = str(entry.get("outcome"))
     console.print(
         Text.assemble(
             (outcome.upper(), _outcome_style(outcome)),
             f" run {entry.get('run_id')} · {entry.get('procedure')} on {entry.get('environment')}"
-            f" by {entry.get('operator')}",
+            f" by {entry.get('operator')}{extra}",
         )
     )
     console.print_json(json.dumps(entry, default=str))
-    run_dir = ledger.outputs / str(entry.get("run_dir", ""))
-    console.print(f"folder: {run_dir}", markup=False, soft_wrap=True)
+    console.print(f"folder: {where}", markup=False, soft_wrap=True)
+
+
+def _find_shared(store: SharedLedger, run_id: str) -> Any:
+    """The shared line of a run id or unique prefix (like `Ledger.find`)."""
+    lines = [ln for ln in store.read() if run_id and ln.run_id.startswith(run_id)]
+    exact = [ln for ln in lines if ln.run_id == run_id]
+    if exact or len(lines) == 1:
+        return (exact or lines)[-1]
+    if not lines:
+        raise LedgerError(
+            f"no run {run_id!r} in the shared ledger {store.where}.",
+            hint="list runs with `apexops runs list --shared`; a run recorded while the store was down is "
+            "published by `apexops runs publish`.",
+        )
+    raise LedgerError(
+        f"run id prefix {run_id!r} matches {len(lines)} runs.", hint="give more characters of the id."
+    )
 
 
 @runs_app.command("verify")
@@ -339,26 +436,72 @@ def runs_show(
 def runs_verify(
     outputs: OutputsOpt = None,
     artifacts: Annotated[bool, typer.Option(help="Also recompute every artifact digest.")] = True,
+    shared: Annotated[
+        bool, typer.Option("--shared", help="Also verify the shared store and this folder against it.")
+    ] = False,
+    env: StoreEnvOpt = "local",
 ) -> None:
-    """Recompute line digests, the hash chain, the head and every artifact digest; name what differs."""
-    report = _ledger(outputs).verify(artifacts=artifacts)
+    """Recompute line digests, the hash chain, the head and every artifact digest; name what differs.
+
+    With --shared: also the shared ledger's chain and artifacts, and every run of ENV deleted, rewritten or
+    added on either side (or a removed local ledger).
+    """
+    if shared:
+        from apexops.shared.verify import verify_shared  # azure-storage-blob: only for --shared
+
+        store = _shared(env)
+        report = verify_shared(store, _ledger(outputs).outputs, env, artifacts=artifacts)
+        label = f"shared ledger {store.where} and local {report.outputs}"
+    else:
+        report = _ledger(outputs).verify(artifacts=artifacts)
+        label = ""
     for problem in report.problems:
         line = Text.assemble((f"✗ {problem.kind} ", "red"), f"{problem.subject}: {problem.detail}")
         err_console.print(line, soft_wrap=True)
     if report.ok:
-        console.print(f"[green]✓[/] {report.summary()}", soft_wrap=True)
+        console.print(f"[green]✓[/] {report.summary()}" + (f" ({label})" if label else ""), soft_wrap=True)
         return
-    err_console.print(f"[bold red]{report.summary()}[/]")
+    err_console.print(f"[bold red]{report.summary()}[/]" + (f" ({label})" if label else ""), soft_wrap=True)
     raise typer.Exit(6)
 
 
 @runs_app.command("index")
 @handles_errors
-def runs_index(outputs: OutputsOpt = None) -> None:
-    """Regenerate outputs/index.html (the reviewers' page)."""
-    from apexops.index import write_index  # jinja2: only for this command
+def runs_index(outputs: OutputsOpt = None, shared: SharedOpt = False, env: StoreEnvOpt = "local") -> None:
+    """Regenerate outputs/index.html (the reviewers' page); --shared: the shared store's index.html."""
+    from apexops.index import render_runs, write_index  # jinja2: only for this command
 
-    console.print(f"wrote {write_index(_ledger(outputs).outputs)}", markup=False)
+    if not shared:
+        console.print(f"wrote {write_index(_ledger(outputs).outputs)}", markup=False)
+        return
+    from apexops.shared.verify import verify_chain
+
+    store = _shared(env)
+    lines = store.read()
+    report = verify_chain(lines, store.head())
+    chain = {"ok": report.ok, "lines": report.lines, "problems": [str(p) for p in report.problems]}
+    page = render_runs([ln.entry for ln in lines], source=store.where, chain=chain)
+    url = store.upload_text("index.html", page)
+    console.print(f"wrote {url} ({len(lines)} run(s); links are relative to {store.where})", markup=False)
+
+
+@runs_app.command("publish")
+@handles_errors
+def runs_publish(outputs: OutputsOpt = None, env: StoreEnvOpt = "local") -> None:
+    """Upload to ENV's shared store the runs recorded here but not published (the store was down).
+
+    Idempotent: a run already in the shared ledger is not appended again; artifacts are uploaded only when
+    missing or different there.
+    """
+    from apexops.shared.publish import publish_runs  # azure-storage-blob: only for this command
+
+    store = _shared(env)
+    report = publish_runs(store, _ledger(outputs).outputs, env, thorough=True)
+    for skipped in report.skipped:
+        err_console.print(f"[yellow]not uploaded:[/] {skipped}", soft_wrap=True)
+    for run_id in report.appended:
+        console.print(f"published {run_id}", markup=False)
+    console.print(f"{report.summary()} ({store.where})", markup=False, soft_wrap=True)
 
 
 @runs_app.command("recover")

@@ -23,7 +23,7 @@ from apexops import atomic
 from apexops.ledger import Ledger
 from apexops.status import badge_html
 
-__all__ = ["render_index", "write_index"]
+__all__ = ["render_index", "render_runs", "write_index"]
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -93,16 +93,22 @@ def _template() -> jinja2.Template:
 def render_index(outputs: Path) -> str:
     """The index page of an outputs folder."""
     ledger = Ledger(outputs)
-    entries = ledger.entries()
     report = ledger.verify(artifacts=False)
+    chain = {"ok": report.ok, "lines": report.lines, "problems": [str(p) for p in report.problems]}
+    return render_runs(ledger.entries(), source=str(outputs), chain=chain)
+
+
+def render_runs(entries: list[dict[str, Any]], *, source: str, chain: Mapping[str, Any]) -> str:
+    """The index page of ledger entries (oldest first) from `source` (an outputs folder, or the shared
+    store: `apexops runs index --shared`), with the verdict of their chain."""
     children: dict[str, list[str]] = defaultdict(list)
     for e in entries:
         if e.get("parent_run_id"):
             children[e["parent_run_id"]].append(str(e.get("run_id", "")))
     return _template().render(
         runs=[_row(e, children.get(e.get("run_id", ""), [])) for e in reversed(entries)],
-        outputs=str(outputs),
-        chain={"ok": report.ok, "lines": report.lines, "problems": [str(p) for p in report.problems]},
+        outputs=source,
+        chain=dict(chain),
         generated=datetime.now(UTC).isoformat(timespec="seconds"),
     )
 

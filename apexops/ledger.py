@@ -12,6 +12,11 @@ interleave or fork the chain. An append is one `os.write` of a whole line (O_APP
 head update fails (a full disk, an I/O error) the ledger is cut back to where it was, so a line is either
 whole and in the head or absent. A line torn by a crash mid-write is closed with a newline by the next
 append (never glued to the new line), and the head remembers its number so `verify()` names it as torn.
+
+Publishing to the shared store (`apexops.shared`) leaves receipts next to the ledger, in `ledger.published`
+(one JSON line per step: `publishing` before a line is appended to the shared ledger, `published` after), so
+a run that was published and later vanished from the shared ledger is told apart from one never published,
+and a publish cut short between the shared append and its receipt is finished without a second line.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ __all__ = [
     "HEAD_NAME",
     "LEDGER_NAME",
     "OWNER_FILE",
+    "PUBLISHED_NAME",
     "Ledger",
     "Problem",
     "VerifyReport",
@@ -46,6 +52,9 @@ __all__ = [
 LEDGER_NAME = "ledger.jsonl"
 HEAD_NAME = "ledger.head"
 LOCK_NAME = ".ledger.lock"
+#: receipts of publishing runs to the shared store, and the lock that serialises publishers of this folder
+PUBLISHED_NAME = "ledger.published"
+PUBLISH_LOCK_NAME = ".publish.lock"
 #: in a run folder until its ledger line is written: who runs it, and what is needed to record it
 OWNER_FILE = ".owner.json"
 GENESIS = "0" * 64
@@ -85,6 +94,8 @@ class VerifyReport:
     artifacts: int = 0
     head_digest: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    #: what was verified, for the summary ("ledger"; "shared ledger" for `runs verify --shared`)
+    name: str = "ledger"
 
     @property
     def ok(self) -> bool:
@@ -96,10 +107,10 @@ class VerifyReport:
     def summary(self) -> str:
         if self.ok:
             return (
-                f"ledger OK: {self.lines} run(s), {self.artifacts} artifact(s) verified; "
+                f"{self.name} OK: {self.lines} run(s), {self.artifacts} artifact(s) verified; "
                 f"head {self.head_digest or GENESIS}"
             )
-        return f"ledger FAILED verification: {len(self.problems)} problem(s) in {self.lines} line(s)"
+        return f"{self.name} FAILED verification: {len(self.problems)} problem(s) in {self.lines} line(s)"
 
 
 def _parse(line: str) -> dict[str, Any] | None:
@@ -140,18 +151,46 @@ class Ledger:
         self.path = self.outputs / LEDGER_NAME
         self.head_path = self.outputs / HEAD_NAME
         self.lock_path = self.outputs / LOCK_NAME
+        self.published_path = self.outputs / PUBLISHED_NAME
 
     # ------------------------------------------------------------------ writing
 
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self, name: str = LOCK_NAME) -> Iterator[None]:
         self.outputs.mkdir(parents=True, exist_ok=True)
-        with self.lock_path.open("a") as fh:
+        with (self.outputs / name).open("a") as fh:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             try:
                 yield
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    def publishing(self) -> contextlib.AbstractContextManager[None]:
+        """Held while this folder's runs are published: the run that just ended and `apexops runs publish`
+        never publish the same run twice (a separate lock, so a slow upload never holds up an append)."""
+        return self._locked(PUBLISH_LOCK_NAME)
+
+    def add_receipt(self, receipt: dict[str, Any]) -> None:
+        """Append one publishing receipt (call inside `publishing()`): one whole line, fsynced."""
+        data = (canonical_line(receipt) + "\n").encode("utf-8")
+        atomic.fault_point(self.published_path)
+        fd = os.open(self.published_path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":  # a torn receipt stays on its own line
+                data = b"\n" + data
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def receipts(self) -> list[dict[str, Any]]:
+        """Every readable publishing receipt, oldest first."""
+        try:
+            text = self.published_path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return []
+        return [r for line in text.split("\n") if line.strip() and (r := _parse(line)) is not None]
 
     def read_head(self) -> dict[str, Any] | None:
         try:
@@ -248,6 +287,10 @@ class Ledger:
 
     # ------------------------------------------------------------------ reading
 
+    def lines(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every parsable line with its exact text (its digest is what the shared ledger records)."""
+        return [(line, entry) for line in self._raw_lines() if (entry := _parse(line)) is not None]
+
     def entries(self) -> list[dict[str, Any]]:
         """Every parsable line, oldest first (verify() reports the unparsable ones)."""
         return [entry for line in self._raw_lines() if (entry := _parse(line)) is not None]
@@ -309,6 +352,7 @@ class Ledger:
         if artifacts:
             self._verify_artifacts(report, parsed)
         self._verify_run_folders(report, parsed)
+        self._verify_receipts(report, parsed)
         report.head_digest = digests[-1] if digests else None
         return report
 
@@ -403,6 +447,29 @@ class Ledger:
                 "is in no ledger line: added by hand, or a run not recorded yet "
                 "(`apexops runs recover` records an unfinished run)",
             )
+
+    def _verify_receipts(self, report: VerifyReport, parsed: list[dict[str, Any] | None]) -> None:
+        """A run this folder published is still in its ledger (the receipt outlives a deleted ledger)."""
+        published = [r for r in self.receipts() if r.get("state") == "published" and r.get("run_id")]
+        if not published:
+            return
+        if not self.path.exists():
+            report.add(
+                "ledger-missing",
+                LEDGER_NAME,
+                f"was removed: {len(published)} run(s) were published from this folder "
+                "(`apexops runs verify --shared` names them)",
+            )
+            return
+        known = {str(e.get("run_id")) for e in parsed if e}
+        for receipt in published:
+            if str(receipt["run_id"]) not in known:
+                report.add(
+                    "run-missing",
+                    f"run {receipt['run_id']}",
+                    f"was published from this folder (to {receipt.get('env')}'s shared ledger, line "
+                    f"{receipt.get('seq')}) but is not in the ledger",
+                )
 
     def _verify_artifacts(self, report: VerifyReport, parsed: list[dict[str, Any] | None]) -> None:
         for entry in parsed:

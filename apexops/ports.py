@@ -57,6 +57,7 @@ __all__ = [
     "Lifecycle",
     "LoadCounts",
     "LoadRun",
+    "PlatformMetrics",
     "ProgressCallback",
     "Reachability",
     "Registry",
@@ -215,6 +216,19 @@ class Telemetry(Protocol):
     def ingestion_lag_s(self) -> float:
         """How far behind real time the data may be; judges only trust data older than this."""
 
+    def user_requests_by_route(
+        self, since: datetime, now: datetime, *, revisions: Sequence[str], slow_ms: float
+    ) -> CountsWindow:
+        """The users' requests per (revision, route) over [since, complete_until), for the canary judge.
+
+        Users only: requests that came through the app's own URL; probes (sent to revision URLs, marked
+        with the apexops-probe user agent and header) and any other revision-URL request are excluded.
+        `complete_until` is `now` minus the backend's lag bound (never before `since`): later requests may
+        not be ingested yet, so they are not counted at all rather than counted as zero. `requests`,
+        `errors_5xx` and `slow` (duration >= slow_ms) count the rows as sampled; the estimates weigh them by
+        item count. `revisions` empty means every revision.
+        """
+
 
 @runtime_checkable
 class Registry(Protocol):
@@ -319,8 +333,13 @@ class PlatformMetrics(Protocol):
     revision and status-code category): faster than Application Insights, errors only, no routes."""
 
     def request_counts(self, since: datetime, now: datetime, *, revisions: Sequence[str]) -> CountsWindow:
-        """Counts per revision (route "*", slow None) in the buckets published by `now`; complete_until
-        is the end of the last published bucket."""
+        """Counts per revision (route "*", slow None; every named revision, zeros included) in the whole
+        buckets published by `now`, revision-URL requests included (probes too: subtract them).
+
+        The window's `since` is the start of the first whole bucket at or after the `since` asked for (a
+        bucket that began earlier also holds traffic from before); `complete_until` is the end of the last
+        bucket of the unbroken run of published ones (equal to `since` when none is published yet).
+        """
         ...
 
 

@@ -14,6 +14,12 @@ FAIL for runs that need it up right now. One that cannot start (its port taken, 
 a FAIL. An always-on target (Azure) is checked through its subscription and resource group instead, and
 through its recent telemetry: the canary judges requests per revision, so requests that carry no revision
 (no revision dimension, a host name for role instance) would read as a canary without traffic.
+
+The shared store (the deployment lock and the audit trail, `audit:` in the parameters file) is checked by
+`shared_store()`: reachable (on the sandbox, its Azurite), and on an always-on target whether the audit
+container keeps history from being rewritten: an immutability policy, a legal hold or version-level
+immutability (Get Container Properties), or blob versioning (the head blob carries a version id). Neither
+is a WARN: the ledger's chain then shows a rewrite but nothing keeps the previous bytes.
 """
 
 from __future__ import annotations
@@ -35,6 +41,11 @@ from apexops.status import Status, Verdict
 
 __all__ = ["CheckResult", "Preflight", "PreflightFailed", "Verdict"]
 
+_PROTECT_HINT = (
+    "enable blob versioning on the audit account (az storage account blob-service-properties update "
+    "--enable-versioning true), or a time-based retention policy with protected append writes on the "
+    "container (az storage container immutability-policy create --allow-protected-append-writes true)"
+)
 _PACKAGES = ("papermill", "nbconvert", "nbformat", "ipykernel", "alembic", "sqlalchemy", "plotly", "httpx")
 
 
@@ -284,6 +295,66 @@ class Preflight:
         head = f"alembic revision {version}" if version else "no alembic revision yet"
         where = info.database or info.server
         return CheckResult("database reachable", Status.PASS, f"{info.dialect} {where}: {head}")
+
+    # ------------------------------------------------------------------ step 5: the shared store
+
+    def shared_store(self) -> list[CheckResult]:
+        """The shared lock and audit trail: reachable; on an always-on target, protected against rewrites."""
+        name = "shared store"
+        reach = self._guard(name, self.settings.audit.required, self._store_reachable)
+        if reach.status is Status.FAIL:  # a sandbox that is down: its store starts with it
+            reach = self._not_running(name, f"the {self.traits.name}'s Azurite starts with it") or reach
+        if not self.traits.has_subscription:  # a local emulator: nothing to protect
+            return self._keep([reach])
+        if reach.status is not Status.PASS:
+            protection = CheckResult("audit protection", Status.SKIPPED, "needs the shared store", "", False)
+        else:
+            protection = self._guard("audit protection", False, self._audit_protection)
+        return self._keep([reach, protection])
+
+    def _shared_ledger(self) -> Any:
+        from apexops.shared.publish import open_shared  # azure-storage-blob only for this step
+
+        return open_shared(self._env().audit_storage, self.settings.audit.prefix, create=False)
+
+    def _store_reachable(self) -> CheckResult:
+        from azure.core.exceptions import ResourceNotFoundError  # lazy: azure-core only for this step
+
+        name = "shared store"
+        try:
+            shared = self._shared_ledger()
+        except ResourceNotFoundError:
+            where = self._env().audit_storage.describe()
+            return CheckResult(name, Status.WARN, f"{where}: the container does not exist yet (the first run "
+                               "creates it, without protection)", _PROTECT_HINT, self.settings.audit.required)
+        head = shared.head_properties()
+        count = (head.metadata or {}).get("count") if head is not None else "0"
+        runs = f"; {count} run(s) in its ledger" if count else ""
+        return CheckResult(name, Status.PASS, f"{shared.where}: reachable{runs}")
+
+    def _audit_protection(self) -> CheckResult:
+        """Immutability (policy, legal hold, version-level) on the container, or versioning on the account."""
+        name = "audit protection"
+        shared = self._shared_ledger()
+        props = shared.container.get_container_properties()
+        policies = [
+            label
+            for label, on in (
+                ("a time-based immutability policy", props.has_immutability_policy),
+                ("a legal hold", props.has_legal_hold),
+                ("version-level immutability", props.immutable_storage_with_versioning_enabled),
+            )
+            if on
+        ]
+        head = shared.head_properties()
+        versioned = None if head is None else getattr(head, "version_id", None) is not None
+        if versioned:
+            policies.append("blob versioning (an overwritten or deleted ledger keeps its previous version)")
+        if policies:
+            return CheckResult(name, Status.PASS, f"{shared.where}: " + "; ".join(policies), required=False)
+        unknown = " (versioning unknown until the first run is published)" if versioned is None else ""
+        detail = f"{shared.where}: no immutability policy, legal hold or versioning{unknown}"
+        return CheckResult(name, Status.WARN, detail, _PROTECT_HINT, required=False)
 
     # ------------------------------------------------------------------ verdict
 

@@ -3,8 +3,10 @@
 The same steps for a run that ended under its runner and for one found abandoned (`apexops.recovery`):
 the executed notebook as last saved (or the seeded one), its cell states corrected (papermill marks every
 cell completed after a timeout or a dead kernel), secrets scrubbed from everything, the folder renamed to
-carry the outcome, the notebook and its offline HTML written, the ledger line appended, the index
-regenerated.
+carry the outcome, the notebook and its offline HTML written, the ledger line appended, the run published
+to the environment's shared store (`apexops.shared.publish`: its line appended to the shared ledger, its
+artifacts uploaded; a store that is down leaves the run recorded locally and pending, never failed), the
+index regenerated.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from apexops.htmlexport import render_html
 from apexops.index import write_index
 from apexops.ledger import OWNER_FILE, Ledger, file_digest
 from apexops.redact import Redactor, is_reference_name
+from apexops.shared.publish import Published, publish_recorded
 from apexops.status import Outcome
 
 if TYPE_CHECKING:
@@ -85,6 +88,8 @@ class RunResult:
     error: str | None
     ledger_line: dict[str, Any]
     run_dir: Path | None = None
+    #: the publish to the shared store: None when the environment has none; `.ok` False: pending
+    shared: Published | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "outcome", Outcome(self.outcome))  # a plain word from a caller reads too
@@ -207,6 +212,7 @@ def _record(rec: RunRecord, state: _Attempt) -> RunResult:
     fault_kill("recorded")
     tidy(final_dir, keep=files, running_name=rec.running_nb.name)
     fault_kill("publishing")
+    shared = publish_recorded(rec.out_root, str(info["env"]), str(info["run_id"]))
     try:
         write_index(rec.out_root)
     except Exception as exc:  # the index is regenerated from the ledger by the next run or `runs index`
@@ -225,6 +231,7 @@ def _record(rec: RunRecord, state: _Attempt) -> RunResult:
         error=error,
         ledger_line=line,
         run_dir=final_dir,
+        shared=shared,
     )
 
 

@@ -190,8 +190,9 @@ class ProbeSettings(_Model):
     the users' stratum) and they are their own stratum in the judge.
     """
 
-    #: requests per second sent to EACH of the two revisions; 0 turns probes off
-    rate_rps: float = Field(default=2.0, ge=0, le=50)
+    #: requests per second sent to EACH of the two revisions; 0 turns probes off. 4/s is what lets the judge
+    #: catch a 2%-error canary within 3 minutes (benchmarks/canary_judges.py: 2/s takes ~300 s)
+    rate_rps: float = Field(default=4.0, ge=0, le=50)
     #: seconds of probing both revisions before the first stage writes any traffic
     warmup_s: float = Field(default=30, ge=0, le=600)
     #: the application's routes probed, in turn: read-only by default; `create_delete` adds a

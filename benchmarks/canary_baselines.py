@@ -1,8 +1,10 @@
 """The judges apexops is compared with, implemented from their documented rules (notes/canary_anchors.md).
 
-All of them run the runbook's fixed schedule (10% for 10 min, then 50% for 5 min, then 100%) and see
-telemetry the way apexops does (a request is visible at arrival + duration + lag). Each returns an
-Outcome: rollback / promote / inconclusive, and when.
+All of them run the runbook's fixed schedule (10% for 10 min, then 50% for 5 min, then 100%) and read the
+users' telemetry (Application Insights) as production delivers it: `lag=None` (issue 12) makes every
+window they read end LAG + JITTER s before the moment they judge (the backend's lag bound), all rows
+(unsampled). A number instead gives the old fixed lag (hand-built streams in the tests). Each returns
+an Outcome: rollback / promote / inconclusive, and when.
 
   runbook          judged once at the end of each window: error rate < 1%, P95 < 2 s, no 5xx from the new
                    revision, availability >= 99.9%. No request at all: inconclusive (a person decides).
@@ -27,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from canary_sim import SLOW_MS, Served, Stream, served
+from canary_sim import SLOW_MS, Served, Stream, served, users
 
 STAGES = ((10, 600.0), (50, 300.0))
 MINUTE = 60.0
@@ -51,15 +53,24 @@ def _window(s: Served, since: float, until: float, visible_by: float) -> tuple[i
     return int(mask.sum()), int(s.error[mask].sum()), _p95(s.latency[mask])
 
 
+def _view(stream: Stream, schedule: list[tuple[float, int]], canary: bool, lag: float | None) -> Served:
+    """A fixed lag (hand-built streams), or None: the users' telemetry as production delivers it."""
+    if lag is None:
+        return users(stream, schedule, canary, "lagged")
+    return served(stream, schedule, canary, lag)
+
+
 def _fixed_schedule(
-    stream: Stream, lag: float, stage_fn: Callable[[int, Served, Served, float, float], tuple[str, float]]
+    stream: Stream,
+    lag: float | None,
+    stage_fn: Callable[[int, Served, Served, float, float], tuple[str, float]],
 ) -> Outcome:
     """Run the runbook's stages; stage_fn returns ("pass"|"rollback"|"inconclusive", decision time)."""
     t0, schedule = 0.0, []
     for index, (weight, duration) in enumerate(STAGES):
         schedule.append((t0, weight))
-        canary = served(stream, schedule, True, lag)
-        baseline = served(stream, schedule, False, lag)
+        canary = _view(stream, schedule, True, lag)
+        baseline = _view(stream, schedule, False, lag)
         verdict, at = stage_fn(index, canary, baseline, t0, duration)
         if verdict != "pass":
             return Outcome(verdict, at, tuple(schedule))
@@ -67,11 +78,19 @@ def _fixed_schedule(
     return Outcome("promote", t0, tuple(schedule))
 
 
+def _checks(t0: float, d: float, delay: float) -> np.ndarray:
+    """The minutes a watched rule checks: from the first whose (delayed) window lies inside the stage, as
+    an operator sets an initial delay when the metrics come late (else every stage opens with empty,
+    failing windows)."""
+    taus = t0 + MINUTE * np.arange(1, int(d / MINUTE) + 1)
+    return taus[taus - delay - MINUTE >= t0 - 1e-9]
+
+
 def _runbook_ok(n: int, e: int, p95: float) -> bool:
     return n > 0 and e == 0 and e / n < 0.01 and p95 < SLOW_MS and 1 - e / n >= 0.999
 
 
-def runbook(stream: Stream, lag: float) -> Outcome:
+def runbook(stream: Stream, lag: float | None) -> Outcome:
     def stage(_: int, c: Served, __: Served, t0: float, d: float) -> tuple[str, float]:
         n, e, p95 = _window(c, t0, t0 + d, t0 + d)
         if n == 0:
@@ -81,10 +100,10 @@ def runbook(stream: Stream, lag: float) -> Outcome:
     return _fixed_schedule(stream, lag, stage)
 
 
-def runbook_watched(stream: Stream, lag: float) -> Outcome:
+def runbook_watched(stream: Stream, lag: float | None) -> Outcome:
     def stage(_: int, c: Served, __: Served, t0: float, d: float) -> tuple[str, float]:
         n = 0
-        for tau in t0 + MINUTE * np.arange(1, int(d / MINUTE) + 1):
+        for tau in _checks(t0, d, c.delay):
             n, e, p95 = _window(c, t0, tau, tau)
             if e > 0 or (n > 0 and not _runbook_ok(n, e, p95)):
                 return "rollback", float(tau)
@@ -94,12 +113,12 @@ def runbook_watched(stream: Stream, lag: float) -> Outcome:
 
 
 def _minute_checks(
-    stream: Stream, lag: float, ok: Callable[[int, int, float], bool], limit: Callable[[int], bool]
+    stream: Stream, lag: float | None, ok: Callable[[int, int, float], bool], limit: Callable[[int], bool]
 ) -> Outcome:
     failed = [0]  # one analysis across both stages (Argo background analysis; Flagger's failedChecks)
 
     def stage(_: int, c: Served, __: Served, t0: float, d: float) -> tuple[str, float]:
-        for tau in t0 + MINUTE * np.arange(1, int(d / MINUTE) + 1):
+        for tau in _checks(t0, d, c.delay):
             if not ok(*_window(c, tau - MINUTE, tau, tau)):
                 failed[0] += 1
                 if limit(failed[0]):
@@ -109,7 +128,7 @@ def _minute_checks(
     return _fixed_schedule(stream, lag, stage)
 
 
-def argo(stream: Stream, lag: float, failure_limit: int = 0) -> Outcome:
+def argo(stream: Stream, lag: float | None, failure_limit: int = 0) -> Outcome:
     # NaN < 0.01 is false: a minute without requests is a Failed measurement
     return _minute_checks(
         stream,
@@ -119,7 +138,7 @@ def argo(stream: Stream, lag: float, failure_limit: int = 0) -> Outcome:
     )
 
 
-def flagger(stream: Stream, lag: float, threshold: int = 5) -> Outcome:
+def flagger(stream: Stream, lag: float | None, threshold: int = 5) -> Outcome:
     return _minute_checks(
         stream,
         lag,
@@ -159,13 +178,14 @@ def _buckets(s: Served, t0: float, minutes: int, visible_by: float) -> tuple[np.
 
 
 def kayenta(
-    stream: Stream, lag: float, interval_s: float = 300.0, pass_score: float = 90, marginal: float = 75
+    stream: Stream, lag: float | None, interval_s: float = 300.0, pass_score: float = 90, marginal: float = 75
 ) -> Outcome:
     def stage(_: int, c: Served, b: Served, t0: float, d: float) -> tuple[str, float]:
         judgements = t0 + interval_s * np.arange(1, int(d / interval_s) + 1)
         for i, tau in enumerate(judgements):
-            minutes = int((tau - t0) / MINUTE)
-            (cr, cp), (br, bp) = _buckets(c, t0, minutes, tau), _buckets(b, t0, minutes, tau)
+            minutes = int((tau - t0 - c.delay) / MINUTE)  # data-time minutes of the stage seen so far
+            start = t0 + c.delay
+            (cr, cp), (br, bp) = _buckets(c, start, minutes, tau), _buckets(b, start, minutes, tau)
             results = [mann_whitney_classify(cr, br), mann_whitney_classify(cp, bp)]
             scored = [r for r in results if r != "Nodata"]
             nodata = len(results) - len(scored)
@@ -178,7 +198,7 @@ def kayenta(
     return _fixed_schedule(stream, lag, stage)
 
 
-JUDGES: dict[str, Callable[[Stream, float], Outcome]] = {
+JUDGES: dict[str, Callable[[Stream, float | None], Outcome]] = {
     "runbook (end of window)": runbook,
     "runbook (watched each min)": runbook_watched,
     "argo (1m, failureLimit 0)": argo,

@@ -22,6 +22,7 @@ import httpx
 from alembic import command
 from alembic.config import Config
 
+from apexops.sandbox import azurite
 from apexops.sandbox.identity import SandboxIdentity
 from apexops.schema import MIGRATIONS_DIR
 
@@ -84,18 +85,22 @@ def main() -> None:
         cfg.set_main_option("sqlalchemy.url", url)
         command.upgrade(cfg, "head")
         identity = SandboxIdentity(home)
+        blob = azurite.start(home)  # the replicas' Blob Storage (stopped below)
         env = {
             **os.environ,
             "APEX_DATABASE_URL": url,
-            "APEX_BLOB_ROOT": str(home / "blobs"),
+            "APEX_BLOB_ENDPOINT": blob.account_url,
             "APEX_AUTH_AUDIENCE": "api://apex-local-client",
             "APEX_AUTH_KEY_FILE": str(identity.ensure_key()),
             "CONTAINER_APP_REVISION": "bench--1",
             "CONTAINER_APP_REPLICA_NAME": "bench--1-r1",
         }
-        start_replicas(env, 1)  # warm the page cache and .pyc files
-        single = [start_replicas(env, 1)[0] for _ in range(args.runs)]
-        pairs = [max(r for _, r in start_replicas(env, 2)) for _ in range(args.runs)]
+        try:
+            start_replicas(env, 1)  # warm the page cache and .pyc files
+            single = [start_replicas(env, 1)[0] for _ in range(args.runs)]
+            pairs = [max(r for _, r in start_replicas(env, 2)) for _ in range(args.runs)]
+        finally:
+            azurite.stop(home)
     rows = (
         ("1 replica: port accepting", [b for b, _ in single]),
         ("1 replica: /health/ready 200", [r for _, r in single]),

@@ -29,10 +29,12 @@ from apexops.azure.containerapp import AzureContainerApp
 from apexops.azure.database import AzureDatabase
 from apexops.azure.deployments import AzureDeployments
 from apexops.azure.identity import AzureIdentity
+from apexops.azure.metrics import AzurePlatformMetrics
 from apexops.azure.registry import AzureRegistry
 from apexops.azure.telemetry import AzureTelemetry
 from apexops.environment import Environment
 from apexops.ports import Traits
+from apexops.shared.store import AzureAuditStorage
 
 if TYPE_CHECKING:
     from apexops.settings import Settings
@@ -71,4 +73,17 @@ def build_environment(settings: Settings, **client_options: Any) -> Environment:
         ),
         lifecycle=AzureLifecycle(settings),
         load=AzureSyntheticLoad(settings),
+        platform_metrics=AzurePlatformMetrics(clients),
+        **_audit_storage(settings, clients),
     )
+
+
+def _audit_storage(settings: Settings, clients: AzureClients) -> dict[str, Any]:
+    """The shared lock and audit store, when `audit.account` names one (else the port says NotSupported,
+    and a run on an environment whose audit.required is true refuses to change it)."""
+    if not settings.audit.account:
+        return {}
+    options = clients._common()  # the same transport and retries as the other clients (tests fake HTTP)
+    return {
+        "audit_storage": AzureAuditStorage(settings, credential_factory=lambda: clients.credential, **options)
+    }

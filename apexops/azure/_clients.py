@@ -21,6 +21,7 @@ __all__ = ["AzureClients"]
 ARM_SCOPE = "https://management.azure.com/.default"
 ACR_AUDIENCE = "https://containerregistry.azure.net"
 LOGS_AUDIENCE = "https://api.loganalytics.io"
+METRICS_AUDIENCE = "https://metrics.monitor.azure.com"
 
 
 class AzureClients:
@@ -34,6 +35,7 @@ class AzureClients:
         subscription_id: str | None = None,
         arm_endpoint: str | None = None,
         logs_endpoint: str | None = None,
+        metrics_endpoint: str | None = None,
         transport: Any | None = None,
         retry_total: int | None = None,
         polling_interval: float | None = None,
@@ -44,6 +46,7 @@ class AzureClients:
         self._subscription_id = subscription_id
         self._arm_endpoint = arm_endpoint
         self._logs_endpoint = logs_endpoint
+        self._metrics_endpoint = metrics_endpoint
         self._transport = transport
         self._retry_total = 0 if retry_total is None and transport is not None else retry_total
         #: seconds between LRO status polls; None keeps the SDK default (Retry-After, else 30 s)
@@ -122,6 +125,18 @@ class AzureClients:
             return LogsQueryClient(self.credential, **kw)
 
         return self._cached("logs", build)
+
+    def metrics(self) -> Any:
+        """azure.monitor.querymetrics.MetricsClient on the app's region (`metrics:getBatch` is regional)."""
+
+        def build() -> Any:
+            from azure.monitor.querymetrics import MetricsClient
+
+            region = self.settings.azure.location.lower().replace(" ", "")
+            endpoint = self._metrics_endpoint or f"https://{region}.metrics.monitor.azure.com"
+            return MetricsClient(endpoint, self.credential, audience=METRICS_AUDIENCE, **self._common())
+
+        return self._cached("metrics", build)
 
     def registry(self) -> Any:
         """azure.containerregistry.ContainerRegistryClient for the registry's login server."""

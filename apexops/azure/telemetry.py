@@ -28,7 +28,15 @@ from apexops.azure._clients import AzureClients
 from apexops.azure._convert import parse_time
 from apexops.azure._errors import map_azure_errors
 from apexops.errors import ConfigError, TargetError
-from apexops.models import ExceptionRecord, LogLine, RequestRecord, RequestStats, TelemetryBucket
+from apexops.models import (
+    CountsWindow,
+    ExceptionRecord,
+    LogLine,
+    RequestRecord,
+    RequestStats,
+    RouteCounts,
+    TelemetryBucket,
+)
 
 __all__ = ["SERVER_TIMEOUT_S", "AzureTelemetry", "PartialTelemetryWarning"]
 
@@ -65,11 +73,15 @@ def _rows(result: Any) -> tuple[list[dict[str, Any]], str | None]:
     return [dict(zip(table.columns, list(row), strict=False)) for row in table.rows], reason
 
 
-def _check_window(since: datetime, until: datetime) -> None:
-    for name, value in (("since", since), ("until", until)):
+def _aware(**values: datetime) -> None:
+    for name, value in values.items():
         if not isinstance(value, datetime) or value.tzinfo is None:
             raise ConfigError(f"{name} must be a timezone-aware datetime (got {value!r}).",
                               hint="use datetime.now(UTC) - timedelta(...).")
+
+
+def _check_window(since: datetime, until: datetime) -> None:
+    _aware(since=since, until=until)
     if not since < until:
         raise ConfigError(f"the window is empty: since ({since.isoformat()}) is not before until "
                           f"({until.isoformat()}).", hint="pass since < until.")
@@ -245,3 +257,27 @@ class AzureTelemetry:
 
     def ingestion_lag_s(self) -> float:
         return float(self._m.ingestion_lag_s)
+
+    def user_requests_by_route(
+        self, since: datetime, now: datetime, *, revisions: Sequence[str], slow_ms: float
+    ) -> CountsWindow:
+        """The users' requests per revision and route up to `now - monitoring.ingestion_lag_s` (see
+        `kql.user_requests_by_route` for what is left out); nothing is asked before that covers any time."""
+        _aware(since=since, now=now)
+        complete = max(since, now - timedelta(seconds=self.ingestion_lag_s()))
+        if complete <= since:  # nothing is complete yet: an empty window, never zero traffic
+            return CountsWindow(since=since, complete_until=since, rows=())
+        q = kql.user_requests_by_route(self.schema, since, complete, dimension=self._m.revision_dimension,
+                                       app=self._s.app.name, revisions=list(revisions) or None,
+                                       slow_ms=slow_ms)
+        rows, partial = self._answer("users' requests by route", q, (since, complete), empty_ok=True)
+        counts = tuple(
+            RouteCounts(
+                revision=str(r.get("revision") or ""), route=str(r.get("route") or ""),
+                requests=_int(r.get("requests")), errors_5xx=_int(r.get("errors_5xx")),
+                slow=_int(r.get("slow")), estimated_requests=_float(r.get("estimated_requests")) or 0.0,
+                estimated_errors=_float(r.get("estimated_errors")) or 0.0,
+            )
+            for r in rows
+        )
+        return CountsWindow(since=since, complete_until=complete, rows=counts, partial=partial is not None)

@@ -21,17 +21,29 @@ from __future__ import annotations
 from apexops.canary.config import JudgeConfig
 from apexops.canary.evidence import accumulate
 from apexops.canary.judge import CheckResult, Decision, Judgement, assess, evaluate, judge
-from apexops.canary.observation import HarmState, Observation, RevisionSnapshot, measure, restarts_since
+from apexops.canary.observation import (
+    Counts,
+    HarmState,
+    Observation,
+    RevisionSnapshot,
+    Stratum,
+    StratumSnapshot,
+    measure,
+    restarts_since,
+)
 from apexops.canary.triggers import TriggerReport, TriggerResult, evaluate_triggers
 
 __all__ = [
     "CheckResult",
+    "Counts",
     "Decision",
     "HarmState",
     "JudgeConfig",
     "Judgement",
     "Observation",
     "RevisionSnapshot",
+    "Stratum",
+    "StratumSnapshot",
     "TriggerReport",
     "TriggerResult",
     "accumulate",

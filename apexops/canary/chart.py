@@ -7,6 +7,13 @@ canary's traffic weight and a marker at every stage change and at the decision. 
 since the stage start, as the judge uses them. The 5xx and slow panels also carry the promotion gate:
 the canary's anytime-valid upper bound (dotted) against the SLO limit (dashed red); the gate passes when
 the bound is below the limit. plotly is imported here only, when a chart is made.
+
+With strata (issue 12) the first three panels draw each stratum on its own line ("canary 5xx % · probes",
+"· users", ...), each point placed at the time its data is complete up to, not at the poll: the users'
+line trails the probes' by the telemetry's lag, which is what the judge can see. The title says how far
+each stratum is complete ("users: data up to 14:02:10, lag 3 min"); the evidence panel draws each
+stratum's e-values where the judge reports them (`harm_errors_<stratum>_e_value`; keys a judge does not
+report are simply not drawn), and every decision marker carries the judge's reason as its hover text.
 """
 
 from __future__ import annotations
@@ -15,12 +22,16 @@ from datetime import timedelta
 from typing import Any
 
 from apexops.canary.judge import Decision
+from apexops.canary.observation import StratumSnapshot
 from apexops.canary.rollout import PollRecord
+from apexops.canary.strata import completeness
 from apexops.display import LiveChart
 
 __all__ = ["RolloutChart"]
 
 _PANELS = ("requests/s", "5xx %", "slow %", "evidence (e-value)")
+#: line style per stratum, so probes and users read apart at a glance
+_DASH = {"probes": "dot", "platform": "dashdot", "users": "solid"}
 
 
 class RolloutChart:
@@ -37,7 +48,8 @@ class RolloutChart:
             subplot_titles=_PANELS,
             specs=[[{}], [{}], [{}], [{"secondary_y": True}]],
         )
-        fig.update_layout(title=title, height=820, legend={"orientation": "h"})
+        fig.update_layout(title=title, height=860, legend={"orientation": "h"})
+        self._title = title
         fig.update_yaxes(type="log", row=4, col=1, secondary_y=False)
         fig.update_yaxes(title_text="canary weight %", range=[0, 105], row=4, col=1, secondary_y=True)
         self.figure = fig
@@ -48,6 +60,8 @@ class RolloutChart:
         self._stage: int | None = None
         #: the largest observed rate per panel (row -> %), so a 100% bound early on does not flatten it
         self._top: dict[int, float] = {}
+        #: per stratum, its previous point in this stage: (data complete until, cumulative canary/baseline)
+        self._strata_last: dict[str, tuple[Any, tuple[int, int]]] = {}
 
     def _add(self, name: str, x: Any, y: Any, row: int, *, secondary: bool = False, **style: Any) -> None:
         trace = next((t for t in self.figure.data if t.name == name), None)
@@ -63,12 +77,9 @@ class RolloutChart:
         else:
             trace.x, trace.y = (*trace.x, x), (*trace.y, y)
 
-    def update(self, record: PollRecord) -> None:
-        n, x = record.numbers, record.at
-        new_stage = record.stage_index != self._stage
-        if new_stage:
-            self._stage, self._last = record.stage_index, None
-        last = self._last
+    def _revisions(self, record: PollRecord) -> None:
+        """Panels 1-3 from the revisions' counts (the judge's numbers): the chart before strata."""
+        n, x, last = record.numbers, record.at, self._last
         dt = (record.at - last.at).total_seconds() if last else record.elapsed_s
         for role in ("canary", "baseline"):
             req = n.get(f"{role}_requests") or 0
@@ -79,6 +90,69 @@ class RolloutChart:
                 self._add(f"{role} {kind} %", x, value, row)
                 if value is not None:
                     self._top[row] = max(self._top.get(row, 0.0), value)
+
+    def _stratum(self, record: PollRecord, snap: StratumSnapshot) -> None:
+        """Panels 1-3 for one stratum, at the time its data is complete up to (not yet: no point)."""
+        if snap.complete_until is None:
+            return
+        x, name = snap.complete_until, str(snap.stratum)
+        style: dict[str, Any] = {"line": {"dash": _DASH.get(name, "solid")}, "legendgroup": name}
+        canary, baseline = snap.totals()
+        before = self._strata_last.get(name)
+        if before is not None and x <= before[0]:
+            return  # nothing newer is complete (a minute bucket not yet published)
+        start = record.at - timedelta(seconds=record.elapsed_s) if before is None else before[0]
+        dt = (x - start).total_seconds()
+        for i, (role, c) in enumerate((("canary", canary), ("baseline", baseline))):
+            prev = before[1][i] if before else 0
+            rate = max(0, c.requests - prev) / dt if dt > 0 else None
+            self._add(f"{role} req/s · {name}", x, rate, 1, **style)
+            for row, kind, count in ((2, "5xx", c.errors_5xx), (3, "slow", c.slow)):
+                if count is None:
+                    continue  # this source has no latency
+                value = 100 * count / c.requests if c.requests else None
+                self._add(f"{role} {kind} % · {name}", x, value, row, **style)
+                if value is not None:
+                    self._top[row] = max(self._top.get(row, 0.0), value)
+        self._strata_last[name] = (x, (canary.requests, baseline.requests))
+
+    def _evidence(self, record: PollRecord) -> None:
+        """Panel 4: the e-values the judge reports, combined and per stratum (missing keys: not drawn)."""
+        n, x = record.numbers, record.at
+        for check, label in (("harm_errors", "e 5xx"), ("harm_latency", "e slow")):
+            if f"{check}_e_value" in n:
+                self._add(label, x, n[f"{check}_e_value"], 4)
+            for snap in record.strata:
+                value = n.get(f"{check}_{snap.stratum}_e_value")
+                if value is not None:
+                    dash = {"dash": _DASH.get(str(snap.stratum), "solid")}
+                    self._add(f"{label} · {snap.stratum}", x, value, 4, line=dash)
+        if "harm_errors_threshold" in n:  # both checks share the threshold (the budget is split evenly)
+            self._add("1/α", x, n["harm_errors_threshold"], 4, line={"dash": "dash", "color": "red"})
+        for snap in record.strata:  # each stratum's e-values against its own share of the budget
+            threshold = n.get(f"harm_errors_{snap.stratum}_threshold")
+            if threshold is not None:
+                style = {"dash": _DASH.get(str(snap.stratum), "solid"), "color": "red", "width": 1}
+                self._add(f"1/α · {snap.stratum}", x, threshold, 4, line=style)
+
+    def _status_line(self, record: PollRecord) -> None:
+        """How far each stratum is complete, in the title: what the judge can see right now."""
+        if not record.strata:
+            return
+        parts = [f"{s.stratum}: {completeness(s)}" for s in record.strata]
+        self.figure.update_layout(title={"text": f"{self._title}<br><sup>{' · '.join(parts)}</sup>"})
+
+    def update(self, record: PollRecord) -> None:
+        n, x = record.numbers, record.at
+        new_stage = record.stage_index != self._stage
+        if new_stage:
+            self._stage, self._last = record.stage_index, None
+            self._strata_last = {}
+        if record.strata:
+            for snap in record.strata:
+                self._stratum(record, snap)
+        else:
+            self._revisions(record)
         for row, check, kind in ((2, "slo_errors", "5xx"), (3, "slo_latency", "slow")):
             limit, upper = n.get(f"{check}_limit"), n.get(f"{check}_upper")
             if limit is None:
@@ -93,11 +167,7 @@ class RolloutChart:
             )
             top = max(4 * 100 * limit, 1.15 * self._top.get(row, 0.0))
             self.figure.update_yaxes(range=[0, top], row=row, col=1)
-        for check, label in (("harm_errors", "e 5xx"), ("harm_latency", "e slow")):
-            if f"{check}_e_value" in n:
-                self._add(label, x, n[f"{check}_e_value"], 4)
-        if "harm_errors_threshold" in n:  # both checks share the threshold (the budget is split evenly)
-            self._add("1/α", x, n["harm_errors_threshold"], 4, line={"dash": "dash", "color": "red"})
+        self._evidence(record)
         self._add(
             "canary weight %", x, record.weight, 4, secondary=True, line={"shape": "hv", "color": "gray"}
         )
@@ -110,8 +180,12 @@ class RolloutChart:
         decision = Decision(record.verdict)
         if decision is not Decision.HOLD:
             self.figure.add_vline(
-                x=x, line_color="red" if decision.status.failed else "green", annotation_text=decision
+                x=x,
+                line_color="red" if decision.status.failed else "green",
+                annotation_text=decision,
+                annotation_hovertext=record.reason,
             )
+        self._status_line(record)
         self._last = record
         if self._live is not None:
             self._live.update()

@@ -9,23 +9,31 @@
 
 Pure functions of the observation, the policy and the harm tests' state; `apexops.canary.judge` turns
 them into a verdict.
+
+With strata (issue 12), harm_errors and harm_latency each judge every enabled stratum on its own (FAIL
+when any stratum's e-value reaches its 1/alpha AND that stratum's canary has at least
+`min_canary_requests` requests: never a rollback for lack of data), and data / SLO / availability judge
+the canary's counts pooled over probes + one users' source (`JudgeConfig.slo_pool`: errors from the
+platform's counters, latency from Application Insights). A stratum absent from the
+observation or with nothing complete yet contributes nothing; a partial pooled stratum blocks promotion
+as partial telemetry always did.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from apexops.canary import stats
-from apexops.canary.config import JudgeConfig
-from apexops.canary.evidence import harm_evidence
-from apexops.canary.observation import HarmState, Observation, RevisionSnapshot
+from apexops.canary.config import JudgeConfig, strata_key
+from apexops.canary.evidence import HarmEvidence, harm_evidence
+from apexops.canary.observation import HarmState, Observation, RevisionSnapshot, StratumSnapshot
 from apexops.settings import CanaryStage
 from apexops.status import Status
 
-__all__ = ["CheckResult", "evaluate"]
+__all__ = ["CheckResult", "evaluate", "pooled"]
 
 _BAD_STATES = {
     "provisioning_state": {"Failed"},
@@ -270,6 +278,101 @@ def _availability(obs: Observation, cfg: JudgeConfig) -> CheckResult:
     )
 
 
+# ----------------------------------------------------------------------------------- strata
+
+
+def pooled(obs: Observation, cfg: JudgeConfig, metric: str) -> Observation:
+    """The observation with the canary's and baseline's counts pooled over the SLO pool's strata.
+
+    Strata that are absent or have nothing complete contribute nothing; a partial one marks the pooled
+    counts partial (so they never promote). For "latency", strata without latency are left out.
+    """
+    sums = [0, 0, 0, 0, 0, 0]
+    partial = False
+    for name in cfg.slo_pool(metric):
+        snap = obs.stratum(name)
+        if snap is None or snap.complete_until is None:
+            continue
+        if metric == "latency" and not snap.has_latency:
+            continue
+        partial = partial or snap.partial
+        c, b = snap.totals()
+        for i, x in enumerate((c.requests, c.errors_5xx, c.slow or 0, b.requests, b.errors_5xx, b.slow or 0)):
+            sums[i] += x
+    return replace(
+        obs,
+        canary=replace(obs.canary, requests=sums[0], errors_5xx=sums[1], slow=sums[2], partial=partial),
+        baseline=replace(obs.baseline, requests=sums[3], errors_5xx=sums[4], slow=sums[5], partial=partial),
+        strata=(),
+    )
+
+
+def _stratum_harm(
+    snap: StratumSnapshot | None, cfg: JudgeConfig, name: str, label: str, ev: HarmEvidence, stratum: str
+) -> tuple[Status, str, dict[str, Any]]:
+    values: dict[str, Any] = {"e_value": ev.e_value, "threshold": ev.threshold, "alpha": ev.alpha}
+    versus = f"e-value {_num(ev.e_value)} {{}} 1/α = {_num(ev.threshold)}"
+    if snap is None or snap.complete_until is None:
+        return Status.INCONCLUSIVE, f"{stratum}: no complete data yet", values
+    c, b = snap.totals()
+    k, m = (c.errors_5xx, b.errors_5xx) if name == "harm_errors" else (c.slow, b.slow)
+    values.update(canary_bad=k, canary_requests=c.requests, baseline_bad=m, baseline_requests=b.requests)
+    if k is None or m is None:
+        return Status.INCONCLUSIVE, f"{stratum}: no latency in this source", values
+    counts = f"{stratum}: canary {label} {_rate(k, c.requests)} vs baseline {_rate(m, b.requests)}"
+    if snap.partial:
+        return Status.INCONCLUSIVE, f"{counts}; {versus.format('so far')} (partial: not counted)", values
+    if c.requests == 0 or b.requests == 0:
+        return Status.INCONCLUSIVE, f"{counts}: nothing to compare yet", values
+    if ev.e_value < ev.threshold:
+        return Status.PASS, f"{counts}; {versus.format('<')}", values
+    if c.requests < cfg.min_canary_requests:
+        return (
+            Status.INCONCLUSIVE,
+            f"{counts}; {versus.format('>=')} but only {c.requests} canary requests "
+            f"< {cfg.min_canary_requests}: never a rollback for lack of data",
+            values,
+        )
+    return Status.FAIL, f"{counts}; {versus.format('>=')}", values
+
+
+def _harm_strata(obs: Observation, cfg: JudgeConfig, name: str, state: HarmState | None) -> CheckResult:
+    """One harm check over every enabled stratum: FAIL when any stratum fails (see the module docstring)."""
+    label = "5xx" if name == "harm_errors" else f"slow >= {cfg.latency_ms:.0f} ms"
+    if obs.stage_index not in cfg.comparative_stages or state is None:
+        return CheckResult(
+            name,
+            Status.SKIPPED,
+            f"no concurrent baseline at {obs.canary.weight}%: guards and SLO gate only",
+            {},
+        )
+    evidence = harm_evidence(state, cfg)
+    results: dict[str, tuple[Status, str, dict[str, Any]]] = {}
+    for stratum in cfg.enabled_strata:
+        key = strata_key(name, stratum)
+        if key in evidence:
+            results[stratum] = _stratum_harm(obs.stratum(stratum), cfg, name, label, evidence[key], stratum)
+    if not results:
+        return CheckResult(name, Status.SKIPPED, "no stratum measures this", {})
+    statuses = [r[0] for r in results.values()]
+    status = (
+        Status.FAIL
+        if Status.FAIL in statuses
+        else Status.PASS
+        if Status.PASS in statuses
+        else Status.INCONCLUSIVE
+    )
+    shown = [r[1] for r in results.values() if r[0] is Status.FAIL] or [r[1] for r in results.values()]
+    closest = max(results, key=lambda s: results[s][2]["e_value"] / results[s][2]["threshold"])
+    values: dict[str, Any] = {
+        "e_value": results[closest][2]["e_value"],
+        "threshold": results[closest][2]["threshold"],
+        "stratum": closest,
+        "strata": {s: {"status": r[0], **r[2]} for s, r in results.items()},
+    }
+    return CheckResult(name, status, "; ".join(shown), values)
+
+
 def evaluate(obs: Observation, cfg: JudgeConfig, state: HarmState | None = None) -> tuple[CheckResult, ...]:
     """Every check on one observation, in a fixed order (the order tables show them in).
 
@@ -279,16 +382,19 @@ def evaluate(obs: Observation, cfg: JudgeConfig, state: HarmState | None = None)
         raise ValueError(f"stage_index {obs.stage_index} outside the policy's {len(cfg.stages)} stages")
     stage = cfg.stages[obs.stage_index]
     comparative = obs.stage_index in cfg.comparative_stages
+    # with strata, the gate reads the SLO pools and the harm tests run per stratum; without, one users' view
+    errors, latency = (pooled(obs, cfg, "errors"), pooled(obs, cfg, "latency")) if obs.strata else (obs, obs)
+    harm = _harm_strata if obs.strata else _harm
     return (
         _guard(obs.canary, "canary_guard", cfg.max_replica_restarts),
         _guard(obs.baseline, "baseline_guard", None)
         if comparative
         else CheckResult("baseline_guard", Status.SKIPPED, "baseline serves no traffic at 100%", {}),
-        _data(obs, cfg, comparative),
+        _data(errors, cfg, comparative),
         _duration(obs, stage),
-        _harm(obs, cfg, "harm_errors", state),
-        _harm(obs, cfg, "harm_latency", state),
-        _slo(obs, cfg, "slo_errors"),
-        _slo(obs, cfg, "slo_latency"),
-        _availability(obs, cfg),
+        harm(obs, cfg, "harm_errors", state),
+        harm(obs, cfg, "harm_latency", state),
+        _slo(errors, cfg, "slo_errors"),
+        _slo(latency, cfg, "slo_latency"),
+        _availability(errors, cfg),
     )

@@ -10,7 +10,13 @@ guardian process watches its parent. It reads a journal file the rollout keeps u
 
 If the parent disappears while the journal says `armed`, the guardian connects to the same environment
 (`apexops.connect(env)`, same settings and environment variables), writes the complete safe list, reads
-it back and records `restored` (or `restore_failed` with the error) in the journal, then exits. It runs
+it back and records `restored` (or `restore_failed` with the error) in the journal, then exits.
+
+When the run holds the shared deployment lock (a blob lease, `apexops.shared.lock`), the journal also
+carries the lease's name and id (this private file only; never the ledger or evidence). The guardian then
+adopts the lease before it touches the traffic and keeps it renewed while it restores, so no other
+operator's run can start on a half-restored app, and releases it when the traffic is safe again. Had it
+not been adopted, the lease would simply expire (the dead parent no longer renews it). It runs
 in its own session so that killing the kernel's process group does not take it down too, and it exits by
 itself as soon as the journal says `done` or its parent is gone.
 
@@ -32,10 +38,11 @@ from typing import Any
 
 from apexops import atomic
 from apexops.canary.traffic import effective
-from apexops.environment import connect
+from apexops.environment import Environment, connect
 from apexops.models import TrafficWeight
 from apexops.polling import poll_until
 from apexops.processes import alive
+from apexops.shared.lock import LeaseLock, held_lease
 
 __all__ = ["TrafficGuard", "read_journal"]
 
@@ -66,14 +73,20 @@ class TrafficGuard:
         safe: Sequence[TrafficWeight],
         folder: Path,
         spawn: bool = True,
+        lease: LeaseLock | None = None,
     ) -> None:
         self.env, self.app = env, app
+        #: the shared lease to hand over if this process dies; default: the one this process holds on the app
+        self.lease = lease
         self.safe = [{"revision_name": w.revision_name, "weight": w.weight} for w in safe]
         self.path = Path(folder) / f"traffic-guard-{os.getpid()}.json"
         self.spawn = spawn
         self.process: subprocess.Popen[bytes] | None = None
 
     def _state(self, state: str, **extra: Any) -> None:
+        lease = self.lease or held_lease(self.env, self.app)
+        if lease is not None and lease.held:
+            extra["lease"] = lease.journal()
         _write(
             self.path,
             {
@@ -124,14 +137,39 @@ class TrafficGuard:
             self.process = None
 
 
+def _adopt(env: Environment, journal: dict[str, Any]) -> tuple[LeaseLock | None, str]:
+    """Keep the dead parent's shared lease while restoring; (None, why not) when it cannot be kept."""
+    info = journal.get("lease")
+    if not isinstance(info, dict):
+        return None, ""
+    try:
+        lease = LeaseLock.adopt(
+            env.audit_storage.container(),
+            env=str(journal["env"]),
+            app=str(journal["app"]),
+            name=str(info["name"]),
+            lease_id=str(info["lease_id"]),
+            duration_s=int(info["duration_s"]),
+        )
+    except Exception as exc:  # expired already, or the store is down: restore anyway, say so
+        return None, f"; shared lock not kept ({type(exc).__name__})"
+    return lease, "; shared lock kept while restoring, then released"
+
+
 def _restore(journal: dict[str, Any]) -> str:
-    app = connect(journal["env"]).app
-    wanted = [TrafficWeight(w["revision_name"], int(w["weight"])) for w in journal["safe"]]
-    app.set_traffic(wanted)
-    actual = app.get_traffic()
-    if effective(actual) != effective(wanted):
-        raise RuntimeError(f"read back {effective(actual)} instead of {effective(wanted)}")
-    return ", ".join(f"{w.revision_name}={w.weight}" for w in wanted)
+    env = connect(journal["env"])
+    lease, note = _adopt(env, journal)
+    try:
+        app = env.app
+        wanted = [TrafficWeight(w["revision_name"], int(w["weight"])) for w in journal["safe"]]
+        app.set_traffic(wanted)
+        actual = app.get_traffic()
+        if effective(actual) != effective(wanted):
+            raise RuntimeError(f"read back {effective(actual)} instead of {effective(wanted)}")
+        return ", ".join(f"{w.revision_name}={w.weight}" for w in wanted) + note
+    finally:
+        if lease is not None:
+            lease.release()
 
 
 def _watch(path: Path, parent: int) -> int | None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from apexops.canary.checks import CheckResult, evaluate
+from apexops.canary.checks import CheckResult, evaluate, pooled
 from apexops.canary.config import HARM_CHECKS, JudgeConfig
 from apexops.canary.evidence import accumulate
 from apexops.canary.observation import HarmState, Observation
@@ -93,20 +93,64 @@ class Judgement:
 # ----------------------------------------------------------------------------------- assess
 
 
-def _numbers(obs: Observation, checks: tuple[CheckResult, ...]) -> dict[str, Any]:
+def _strata_numbers(obs: Observation, checks: tuple[CheckResult, ...]) -> dict[str, Any]:
+    """Per-stratum keys: <s>_canary_requests/_5xx/_slow, <s>_baseline_requests/_5xx/_slow,
+    <s>_complete_until (ISO text or None), <s>_lag_s, <s>_partial, and per harm check
+    <check>_<s>_e_value/_threshold/_status (s = probes | platform | users)."""
+    out: dict[str, Any] = {}
+    for snap in obs.strata:
+        s = snap.stratum.value
+        c, b = snap.totals()
+        out.update(
+            {
+                f"{s}_canary_requests": c.requests,
+                f"{s}_canary_5xx": c.errors_5xx,
+                f"{s}_canary_slow": c.slow,
+                f"{s}_baseline_requests": b.requests,
+                f"{s}_baseline_5xx": b.errors_5xx,
+                f"{s}_baseline_slow": b.slow,
+                f"{s}_complete_until": snap.complete_until.isoformat() if snap.complete_until else None,
+                f"{s}_lag_s": snap.lag_s,
+                f"{s}_partial": snap.partial,
+            }
+        )
+    for check in checks:
+        for s, v in check.values.get("strata", {}).items():
+            out.update(
+                {
+                    f"{check.name}_{s}_e_value": v["e_value"],
+                    f"{check.name}_{s}_threshold": v["threshold"],
+                    f"{check.name}_{s}_status": v["status"],
+                }
+            )
+    users = obs.stratum("users") or obs.stratum("platform")
+    if users is not None and users.complete_until is not None:
+        c, b = users.totals()
+        out["canary_share"] = c.requests / (c.requests + b.requests) if c.requests + b.requests else None
+    return out
+
+
+def _numbers(obs: Observation, checks: tuple[CheckResult, ...], cfg: JudgeConfig) -> dict[str, Any]:
+    """Flat numbers; with strata, canary_*/baseline_* are the SLO pools' counts (requests and 5xx: probes +
+    platform; slow: probes + users), harm_*_e_value/_threshold those of the stratum nearest its threshold."""
+    counted = pooled(obs, cfg, "errors") if obs.strata else obs
     out: dict[str, Any] = {
         "stage_index": obs.stage_index,
         "elapsed_s": obs.elapsed_s,
         "canary_weight": obs.canary.weight,
         "canary_share": obs.canary_share,
-        "partial": obs.partial,
+        "partial": counted.partial,
     }
-    for role, rev in (("canary", obs.canary), ("baseline", obs.baseline)):
+    slow = pooled(obs, cfg, "latency") if obs.strata else obs
+    for role, rev, slow_rev in (
+        ("canary", counted.canary, slow.canary),
+        ("baseline", counted.baseline, slow.baseline),
+    ):
         out.update(
             {
                 f"{role}_requests": rev.requests,
                 f"{role}_5xx": rev.errors_5xx,
-                f"{role}_slow": rev.slow,
+                f"{role}_slow": slow_rev.slow,
                 f"{role}_p95_ms": rev.p95_ms,
             }
         )
@@ -122,6 +166,8 @@ def _numbers(obs: Observation, checks: tuple[CheckResult, ...]) -> dict[str, Any
         for key in keys.get(c.name, ()):
             if key in c.values:
                 out[f"{c.name}_{key}"] = c.values[key]
+    if obs.strata:
+        out.update(_strata_numbers(obs, checks))
     return out
 
 
@@ -142,7 +188,7 @@ def assess(
             obs.stage_index,
             obs.elapsed_s,
             checks,
-            _numbers(obs, checks),
+            _numbers(obs, checks, cfg),
             state,
         )
 

@@ -67,13 +67,15 @@ def resolve_load_rps(
 
 
 def load_duration_s(policy: CanaryPolicy, *, from_stage: int = 0) -> float:
-    """Long enough for every remaining stage at its maximum, one extension included; never above an hour.
+    """Long enough for the probes' warm-up and every remaining stage at its maximum, one extension
+    included; never above an hour.
 
     The generator stops by itself after this, so a lost handle cannot leave traffic running forever.
     """
     stages = policy.stages[from_stage:]
     worst = sum(s.max_duration_s for s in stages) + max((s.max_duration_s for s in stages), default=0)
-    return float(min(3600.0, worst + 30.0))
+    warmup = policy.probes.warmup_s if "probes" in policy.strata and policy.probes.rate_rps > 0 else 0.0
+    return float(min(3600.0, worst + warmup + 30.0))
 
 
 @dataclass(frozen=True)

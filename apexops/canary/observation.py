@@ -10,12 +10,86 @@ previous poll (the judge returns it in every Decision; the runner passes it back
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from apexops.models import Replica, RequestStats, Revision
 
-__all__ = ["HarmState", "Observation", "RevisionSnapshot", "measure", "restarts_since"]
+__all__ = [
+    "Counts",
+    "HarmState",
+    "Observation",
+    "RevisionSnapshot",
+    "Stratum",
+    "StratumSnapshot",
+    "measure",
+    "restarts_since",
+]
+
+#: per (stratum, route) cell: cumulative canary (requests, 5xx, slow) and baseline (same) folded in so far
+CellCounts = tuple[int, int, int, int, int, int]
+
+
+class Stratum(StrEnum):
+    """A kind of evidence, judged on its own (issue 12): apexops' own probes, the platform's per-revision
+    counters (errors only), and the users' requests from Application Insights (per route, with latency)."""
+
+    PROBES = "probes"
+    PLATFORM = "platform"
+    USERS = "users"
+
+
+@dataclass(frozen=True)
+class Counts:
+    """One revision's counts in one cell; `slow` None when the source has no latency (platform metrics)."""
+
+    requests: int = 0
+    errors_5xx: int = 0
+    slow: int | None = 0
+
+    def __post_init__(self) -> None:
+        slow = self.slow or 0
+        if min(self.requests, self.errors_5xx, slow) < 0:
+            raise ValueError(f"counts must not be negative (got {self})")
+        if self.errors_5xx > self.requests or slow > self.requests:
+            raise ValueError(f"5xx and slow cannot exceed requests (got {self})")
+
+
+@dataclass(frozen=True)
+class StratumSnapshot:
+    """One stratum at one poll: per route (canary, baseline) counts, cumulative since the stage started
+    (probes: since the warm-up started, for stage 1), complete up to `complete_until`."""
+
+    stratum: Stratum
+    #: route -> (canary, baseline)
+    routes: Mapping[str, tuple[Counts, Counts]]
+    #: None: nothing is complete yet, so the stratum says nothing (never read as zero)
+    complete_until: datetime | None = None
+    #: for display: how far behind now the data is
+    lag_s: float = 0.0
+    #: the backend returned only part of the data: not folded in, never promotes
+    partial: bool = False
+
+    @property
+    def usable(self) -> bool:
+        """Whether the judge may use it at all: something is complete and nothing is known missing."""
+        return self.complete_until is not None and not self.partial
+
+    @property
+    def has_latency(self) -> bool:
+        return bool(self.routes) and all(
+            c.slow is not None and b.slow is not None for c, b in self.routes.values()
+        )
+
+    def totals(self) -> tuple[Counts, Counts]:
+        """(canary, baseline) summed over routes; slow None when any route has no latency."""
+        sums = []
+        for side in (0, 1):
+            cells = [pair[side] for pair in self.routes.values()]
+            slow = None if any(c.slow is None for c in cells) else sum(c.slow or 0 for c in cells)
+            sums.append(Counts(sum(c.requests for c in cells), sum(c.errors_5xx for c in cells), slow))
+        return sums[0], sums[1]
 
 
 @dataclass(frozen=True)
@@ -35,6 +109,9 @@ class HarmState:
     log_bf: Mapping[str, float]
     #: cumulative counts at the last poll folded in: canary (requests, 5xx, slow), baseline (same)
     counts: tuple[int, int, int, int, int, int] = (0, 0, 0, 0, 0, 0)
+    #: with strata: stratum -> route -> the largest cumulative counts folded in so far (counts may grow for
+    #: past times as late data arrives; the next increment is what goes beyond these)
+    cells: Mapping[str, Mapping[str, CellCounts]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -83,10 +160,21 @@ class Observation:
     state: HarmState | None = None
     #: when the observation was taken (for records only; the judge never uses the wall clock)
     at: datetime | None = None
+    #: the strata of evidence (issue 12). Empty: the judge uses `canary`/`baseline` counts as one users'
+    #: stratum, exactly as before. Given: the judge uses ONLY the strata's counts (the snapshots' counts
+    #: are ignored; their weight, states and restarts still count).
+    strata: tuple[StratumSnapshot, ...] = ()
 
     def __post_init__(self) -> None:
         if self.elapsed_s < 0:
             raise ValueError(f"elapsed_s must be >= 0 (got {self.elapsed_s})")
+        names = [s.stratum for s in self.strata]
+        if len(set(names)) != len(names):
+            raise ValueError(f"each stratum at most once per observation (got {[str(n) for n in names]})")
+
+    def stratum(self, which: Stratum | str) -> StratumSnapshot | None:
+        """The snapshot of one stratum, None when the observation has none for it."""
+        return next((s for s in self.strata if s.stratum == which), None)
 
     @property
     def partial(self) -> bool:
@@ -143,11 +231,14 @@ def measure(
     canary_restarts: int = 0,
     state: HarmState | None = None,
     at: datetime | None = None,
+    strata: tuple[StratumSnapshot, ...] = (),
 ) -> Observation:
     """Build an Observation from the ports' answers for one poll.
 
     `stats` is `Telemetry.request_stats(stage_start, now - lag, revisions=[canary, baseline],
-    slow_ms=slo.latency_ms)`; `weights` the traffic list read back at the stage start.
+    slow_ms=slo.latency_ms)`; `weights` the traffic list read back at the stage start. With `strata`
+    (issue 12) the judge uses only the strata's counts; `stats` may then be empty (the snapshots'
+    counts are zero and, having no row, marked partial, which the judge ignores with strata).
     """
     return Observation(
         stage_index=stage_index,
@@ -160,4 +251,5 @@ def measure(
         ),
         state=state,
         at=at,
+        strata=strata,
     )

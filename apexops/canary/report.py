@@ -3,8 +3,10 @@ facts for the ledger and the verdict. Pure functions of the rollout's records.
 
 Facts (the contract the release procedure builds on):
 
-    canary         {revision, baseline, verdict, reason, stages: [...], traffic_final: [...], rolled_back,
-                    promoted_at?, load?}
+    canary         {revision, baseline, verdict, reason, stages: [...], strata: [...], traffic_final: [...],
+                    rolled_back, promoted_at?, load?}
+                   strata: per stage and stratum (probes, platform, users) the counts the judge last saw,
+                   how far they were complete ("data up to 14:02:10, lag 3 min") and its e-values
                    verdict: promoted | unchanged | rolled_back | escalated | dry_run | interrupted | error
                    (unchanged: the canary already served 100% and no run of 50 promoted it: SKIPPED)
     traffic_moved  True once any weight went to the canary (recorded before the first write)
@@ -16,12 +18,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from apexops.canary.rollout import PollRecord
+from apexops.canary.rollout import NOT_IN_YET, PollRecord
+from apexops.canary.strata import completeness, counts_text
 from apexops.errors import RolloutError
 from apexops.models import TrafficWeight
 from apexops.status import Status, Verdict
 
-__all__ = ["shift_verdict", "stage_rows", "traffic_rows", "verdict_for"]
+__all__ = ["shift_verdict", "stage_rows", "strata_rows", "traffic_rows", "verdict_for"]
 
 #: the contract's verdict word -> the run's status: anything but a promotion or a dry run fails the run
 #: (an escalation too: traffic is back at the baseline and a person must pick it up)
@@ -70,6 +73,32 @@ def stage_rows(polls: Sequence[PollRecord]) -> list[dict[str, Any]]:
         }
         for index, p in sorted(last.items())
     ]
+
+
+def strata_rows(polls: Sequence[PollRecord]) -> list[dict[str, Any]]:
+    """Per stage and stratum, at the stage's last poll: canary and baseline ("requests · 5xx · slow"),
+    how far the data was complete, and the stratum's e-values where the judge reports them (None: not
+    reported). Probes and users side by side: what apexops measured itself next to what users saw."""
+    last = {p.stage_index: p for p in polls}
+    rows = []
+    for index, p in sorted(last.items()):
+        for snap in p.strata:
+            name, (canary, baseline) = str(snap.stratum), snap.totals()
+            rows.append(
+                {
+                    "stage": index + 1,
+                    "weight": p.weight,
+                    "stratum": name,
+                    "canary": counts_text(canary) if snap.complete_until else NOT_IN_YET,
+                    "baseline": counts_text(baseline) if snap.complete_until else NOT_IN_YET,
+                    "routes": ", ".join(snap.routes) or "-",
+                    "data": completeness(snap),
+                    "e 5xx": p.numbers.get(f"harm_errors_{name}_e_value"),
+                    "e slow": p.numbers.get(f"harm_latency_{name}_e_value"),
+                    "verdict": p.verdict,
+                }
+            )
+    return rows
 
 
 def shift_verdict(word: str, reasons: Sequence[str]) -> Verdict:

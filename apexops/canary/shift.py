@@ -21,7 +21,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,19 +32,20 @@ from apexops.canary.chart import RolloutChart
 from apexops.canary.checks import CheckResult
 from apexops.canary.escalation import EscalationDecision
 from apexops.canary.load import LoadSummary, load_duration_s, resolve_load_rps, synthetic_load
-from apexops.canary.lock import DeploymentLock
+from apexops.canary.lock import lock_for
 from apexops.canary.preconditions import check_preconditions, require, smoke_run_in_ledger
-from apexops.canary.report import shift_verdict, stage_rows, traffic_rows, verdict_for
+from apexops.canary.report import shift_verdict, stage_rows, strata_rows, traffic_rows, verdict_for
 from apexops.canary.resolve import find_promotion, resolve_name, resolve_shift
-from apexops.canary.rollout import PollRecord, Rollout, RolloutResult
+from apexops.canary.rollout import PROCEDURE, PollRecord, Rollout, RolloutResult, no_evidence
 from apexops.canary.stability import StabilityCheck, check_stability, deactivate
 from apexops.canary.traffic import split
 from apexops.display import show_message, step_skipped
-from apexops.errors import ApexopsError, ConfigError, LockHeldError, RolloutError
+from apexops.errors import ApexopsError, ConfigError, LockHeldError, NotSupportedError, RolloutError
 from apexops.gates import Gate, require_approval
 from apexops.ledger import Ledger
 from apexops.scrubbed import write_scrubbed
 from apexops.settings import CanaryPolicy
+from apexops.shared.store import StoreUnavailable
 from apexops.status import Status, Verdict
 
 if TYPE_CHECKING:
@@ -125,6 +126,7 @@ class TrafficShift:
         self.checks: tuple[CheckResult, ...] = ()
         self.polls: list[PollRecord] = []
         self.result: RolloutResult | None = None
+        self._last_rollout: Rollout | None = None
         self.load: LoadSummary | None = None
         self.promoted_at: datetime | None = None
         self.decision: EscalationDecision | None = None
@@ -156,15 +158,28 @@ class TrafficShift:
             {"item": "on inconclusive", "value": self.policy.on_inconclusive},
             {"item": "promotion confidence per stage", "value": f"{self.policy.promote_confidence:.0%}"},
             {"item": "false-rollback budget (alpha)", "value": self.policy.alpha},
+            {"item": "evidence strata", "value": ", ".join(self.policy.strata)},
+            {"item": "probes", "value": self._probes_text()},
             {"item": "synthetic load", "value": f"{self.load_rps:g} req/s" if self.load_rps else "none"},
         ]
 
+    def _probes_text(self) -> str:
+        probes = self.policy.probes
+        if "probes" not in self.policy.strata or probes.rate_rps <= 0:
+            return "none"
+        return (
+            f"{probes.rate_rps:g} req/s to each revision's URL ({', '.join(probes.routes)}), "
+            f"{probes.warmup_s:g} s warm-up before the first stage"
+        )
+
     def _lock_check(self) -> CheckResult:
-        lock = DeploymentLock(self.lock_dir, env=self.env_name, app=self.app_name, run_id=self.run_id)
+        lock = lock_for(self.env, procedure=PROCEDURE, lock_dir=self.lock_dir, run_id=self.run_id)
         try:
             lock.acquire()
         except LockHeldError as exc:
             return CheckResult("deployment lock", Status.FAIL, exc.message, dict(lock.holder()))
+        except StoreUnavailable as exc:  # the shared lock is required and cannot be reached
+            return CheckResult("deployment lock", Status.FAIL, exc.message, {"hint": exc.hint or ""})
         lock.release()
         return CheckResult(
             "deployment lock", Status.PASS, f"no other run is shifting traffic for {self.app_name}"
@@ -187,10 +202,53 @@ class TrafficShift:
             smoke_run=smoke,
             override=self.smoke_override,
         )
-        self.checks = (*found, lock)
+        self.checks = (*found, *self._evidence_checks(), lock)
         if smoke is None and self.smoke_override:
             self._record("smoke_override", {"revision": self.canary, "reason": self.smoke_override})
         return self.checks
+
+    def _evidence_checks(self) -> tuple[CheckResult, ...]:
+        """The policy's strata can be had here: the probes reach both revisions' URLs, the platform's
+        metrics answer. A stratum that can never answer would block every promotion: refused now, in
+        one line, before anything moves."""
+        from apexops.canary.probes import probe_targets  # lazy: the prober's HTTP stack
+
+        assert self.baseline is not None
+        out = []
+        problem = no_evidence(self.policy)
+        if problem:
+            out.append(CheckResult("evidence", Status.FAIL, problem))
+        probes = self.policy.probes
+        if "probes" in self.policy.strata and probes.rate_rps > 0:
+            try:
+                probe_targets(self.app, self.canary, self.baseline)
+                out.append(
+                    CheckResult(
+                        "probes", Status.PASS, f"both revisions have their own URL: {self._probes_text()}"
+                    )
+                )
+            except ApexopsError as exc:
+                out.append(
+                    CheckResult("probes", Status.FAIL, f"canary.probes: {exc.message}", {"hint": exc.hint})
+                )
+        if "platform" in self.policy.strata:
+            now = self.clock()
+            try:
+                self.env.platform_metrics.request_counts(
+                    now - timedelta(minutes=5), now, revisions=[self.canary, self.baseline]
+                )
+                out.append(CheckResult("platform metrics", Status.PASS, "per-revision request counts answer"))
+            except NotSupportedError as exc:
+                out.append(CheckResult(
+                    "platform metrics", Status.FAIL,
+                    f"canary.strata names 'platform' but {exc.message} Remove it from canary.strata.",
+                ))  # fmt: skip
+            except ApexopsError as exc:
+                out.append(CheckResult(
+                    "platform metrics", Status.WARN,
+                    f"no answer ({exc.message}); the platform stratum stays partial until there is one",
+                ))  # fmt: skip
+        return tuple(out)
 
     def precondition_rows(self) -> list[dict[str, Any]]:
         return [{"check": c.name, "status": c.status, "detail": c.reason} for c in self.checks]
@@ -296,6 +354,7 @@ class TrafficShift:
 
         self._record_canary("running", "stages in progress")
         rollout = self._rollout(on_poll)
+        self._last_rollout = rollout
         gen = None
         try:
             with synthetic_load(
@@ -326,7 +385,7 @@ class TrafficShift:
         try:
             folder = self.evidence_dir()
             folder.mkdir(parents=True, exist_ok=True)
-            rows = [{**p.row(), "reason": p.reason, "error": p.error} for p in self.polls]
+            rows = [p.to_record() for p in self.polls]
             write_scrubbed(folder / "canary-polls.json", json.dumps(rows, indent=2, default=str))
         except OSError:
             pass
@@ -346,6 +405,7 @@ class TrafficShift:
             "verdict": verdict,
             "reason": reason,
             "stages": stage_rows(self.polls),
+            "strata": strata_rows(self.polls),
             "traffic_final": final,
             "rolled_back": bool(self._facts.get("traffic_moved"))
             and {t["revision"]: t["weight"] for t in final if t["weight"]} == {self.baseline: 100},
@@ -354,6 +414,10 @@ class TrafficShift:
             canary["promoted_at"] = self.promoted_at.isoformat(timespec="seconds")
         if self.load is not None:
             canary["load"] = self.load.to_record()
+        rollout = self._last_rollout
+        if rollout is not None and rollout.probe_summary:
+            canary["probes"] = rollout.probe_summary
+            canary["probes_left_behind"] = list(rollout.probes_left_behind)
         if self.decision is not None and self.decision.choice:
             canary["escalation"] = self.decision.to_record()
         self._facts["canary"] = canary
@@ -367,11 +431,19 @@ class TrafficShift:
     def decision_rows(self) -> list[dict[str, Any]]:
         return stage_rows(self.polls)
 
+    def strata_rows(self) -> list[dict[str, Any]]:
+        """Per stage and stratum: probes next to users, and how far each one's data was complete."""
+        return strata_rows(self.polls)
+
     def check_rows(self) -> list[dict[str, Any]]:
         decision = self.result.decision if self.result else None
         if decision is None:
             return []
         return [{"check": c.name, "status": c.status, "reason": c.reason} for c in decision.checks]
+
+    def probe_rows(self) -> list[dict[str, Any]]:
+        """What the probes sent to each revision and got back (none when the policy has no probes)."""
+        return list(self._last_rollout.probe_summary) if self._last_rollout is not None else []
 
     def load_rows(self) -> list[dict[str, Any]]:
         if self.load is None:

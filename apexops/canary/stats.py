@@ -69,7 +69,8 @@ class BetaPrior:
 
 
 #: The harm detector's mixture: theta (the canary's share of bad events) with density rising linearly
-#: from its request share to 1. Tuned in benchmarks/canary_judges.py (see the docstring there): at 10%
+#: from its request share to 1. Tuned with benchmarks/canary_judges.py (issue 7's run: poll 2 s, lag 2 s;
+#: `--harm-prior` compares priors; issue 12's strata keep it, laid out from each stratum's share): at 10%
 #: weight three canary errors with none on the baseline must be enough for 1/alpha = 200 (any prior
 #: with a >= 1 gives that); leaning towards theta = 1 acts a poll or two sooner on clear faults (10%
 #: errors: median 18 s vs 20 s for the uniform prior) at no cost in false rollbacks or on mild (2%) faults.

@@ -116,10 +116,14 @@ class Deployment:
         return f"DEPLOY {self.tag} TO {self.settings.environment}"
 
     def apply(self, *, on_progress: ProgressCallback | None = None) -> AppliedRevision:
-        """Step 4: create the revision (no traffic); the new revision is identified and verified."""
+        """Step 4: create the revision (no traffic), under the deployment lock (local and shared); the new
+        revision is identified and verified."""
         if self.plan is None:
             raise ConfigError("there is no plan to apply.", hint="run the plan step (3) first.")
-        self.applied = apply_plan(self.env.app, self.plan, on_progress=on_progress)
+        from apexops.canary.lock import lock_for  # lazily: the apexops.canary package loads scipy
+
+        with lock_for(self.env, procedure="30-application-deployment"):
+            self.applied = apply_plan(self.env.app, self.plan, on_progress=on_progress)
         return self.applied
 
     def watch_health(

@@ -262,7 +262,7 @@ class EmergencyProcedure:
     def apply(self) -> RecoveryResult:
         """The one recovery action (after the gate), under the app's deployment lock, read back."""
         # lazily: the apexops.canary package loads scipy (the canary judge) on import
-        from apexops.canary.lock import DeploymentLock
+        from apexops.canary.lock import lock_for
 
         if self.plan is None:
             raise ConfigError(
@@ -270,7 +270,7 @@ class EmergencyProcedure:
             )
         lock_dir = self._lock_dir or outputs_root() / "locks"
         run_id = self._run_id or run_context().run_id
-        with DeploymentLock(lock_dir, env=self.settings.environment, app=self.app_name, run_id=run_id):
+        with lock_for(self.env, procedure="70-emergency", lock_dir=lock_dir, run_id=run_id):
             self.result = apply_recovery(
                 self.env.app,
                 self.plan,

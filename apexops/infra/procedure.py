@@ -289,7 +289,9 @@ class InfraProcedure:
         if self.cancel_deployment:
             raise ConfigError("this is a cancel run.", hint="call cancel(), or set cancel_deployment=False.")
         self._require_deployable()
-        with infra_hints(self.settings):
+        from apexops.canary.lock import lock_for  # lazily: the apexops.canary package loads scipy
+
+        with lock_for(self.env, procedure="10-infrastructure"), infra_hints(self.settings):
             self.result = self.env.deployments.create_or_update(
                 self.template.document,
                 self.parameters,
@@ -301,7 +303,9 @@ class InfraProcedure:
 
     def cancel(self, *, timeout_s: float = 60.0, poll_s: float = 0.2) -> DeploymentResult | None:
         """Cancel the running deployment (after the gate) and wait until it is no longer running."""
-        with infra_hints(self.settings):
+        from apexops.canary.lock import lock_for  # lazily: the apexops.canary package loads scipy
+
+        with lock_for(self.env, procedure="10-infrastructure"), infra_hints(self.settings):
             if not self.env.deployments.cancel(self.name):
                 self.canceled = self.env.deployments.get(self.name)
                 return self.canceled

@@ -15,14 +15,18 @@ from apexops.migrations.rules import ACK, BLOCK, Finding, RevisionContext, ours,
 
 
 def mig001_drop_table(ctx: RevisionContext) -> Iterator[Finding]:
-    dropped = [(op.source, "op", ident(op.table)) for op in ctx.ops if op.name == "drop_table" and op.table]
+    dropped = [
+        (op.source, "op", ident(op.table), ctx.created_before(op.table, op_index=op.index))
+        for op in ctx.ops
+        if op.name == "drop_table" and op.table
+    ]
     dropped += [
-        (s.text, "sql", s.table)
+        (s.text, "sql", s.table, ctx.created_before(s.table, stmt=s))
         for s in ctx.statements
         if s.verb == "drop table" and not ours(s.table) and s.table not in ctx.rebuilt_tables
     ]
-    for text, source, table in dropped:
-        if table not in ctx.created_here and not ctx.undone(f"table {table}"):
+    for text, source, table, created_earlier in dropped:
+        if not created_earlier and not ctx.undone(f"table {table}"):
             why = rule_why("MIG-001") + ctx.rows_note(table)
             yield ctx.find("MIG-001", text, source=source, obj=f"table {table}", reason=why)
 
@@ -104,14 +108,56 @@ def mig006_rename_column(ctx: RevisionContext) -> Iterator[Finding]:
         if m:
             tbl, _, col = m.group(1).rpartition(".")
             yield ctx.find("MIG-006", s.text, source="sql", obj=f"column {ident(tbl)}.{ident(col)}")
-    dropped = {ident(o.table) for o in ctx.ops if o.name == "drop_column" and o.table}
+    yield from _drop_add_pairs(ctx)
+
+
+def _similar(a: str, b: str) -> bool:
+    """Names a rename would relate: a shared word, or mostly the same letters."""
+    from difflib import SequenceMatcher
+
+    words = lambda n: {w for w in n.lower().split("_") if len(w) > 2}  # noqa: E731
+    return bool(words(a) & words(b)) or SequenceMatcher(None, a.lower(), b.lower()).ratio() >= 0.6
+
+
+def _retyped(ctx: RevisionContext, table: str, old: str, new_type: str) -> bool:
+    """The other direction re-adds the dropped column with a type of another kind (cluster_name VARCHAR
+    replaced by cluster_id INTEGER): a rework of the column, not a rename."""
+    from apexops.migrations.checks_locking import type_shape
+
+    other = ctx.scan.function("downgrade" if ctx.direction == "upgrade" else "upgrade")
+    for op in other.calls:
+        if op.name != "add_column" or not op.table or not op.column:
+            continue
+        if ident(op.table) == table and ident(op.column.name) == old:
+            a, b = type_shape(op.column.type_text), type_shape(new_type)
+            return bool(a and b and a[0] != b[0])
+    return False
+
+
+def _drop_add_pairs(ctx: RevisionContext) -> Iterator[Finding]:
+    """One column dropped and one added on the same table, with related names: possibly a rename.
+
+    A drop and a re-add of the *same* name is a type rework (MIG-002 reports the data loss), and several
+    drops and adds on one table are a redesign, not a rename."""
+    drops: dict[str, list[str]] = {}
+    adds: dict[str, list[tuple[str, str, str]]] = {}
     for op in ctx.ops:
-        if op.name == "add_column" and op.table and ident(op.table) in dropped:
-            why = f"{ident(op.table)} drops a column and adds another in the same revision: if "
-            why += "this is a rename (autogenerate cannot tell), the column's data is lost"
-            yield ctx.find(
-                "MIG-006", op.source, source="op", obj=f"table {ident(op.table)} drop+add", reason=why
+        if op.name == "drop_column" and op.table and op.target:
+            drops.setdefault(ident(op.table), []).append(ident(op.target))
+        elif op.name == "add_column" and op.table and op.column and op.column.name:
+            adds.setdefault(ident(op.table), []).append(
+                (ident(op.column.name), op.source, op.column.type_text)
             )
+    for table, dropped in drops.items():
+        added = adds.get(table, [])
+        if len(dropped) != 1 or len(added) != 1 or ctx.is_new(table):
+            continue
+        (old,), ((new, source, new_type),) = dropped, added
+        if old == new or not _similar(old, new) or _retyped(ctx, table, old, new_type):
+            continue
+        why = f"{table} drops {old} and adds {new} in the same revision: if "
+        why += "this is a rename (autogenerate cannot tell), the column's data is lost"
+        yield ctx.find("MIG-006", source, source="op", obj=f"table {table} drop+add", reason=why)
 
 
 def mig007_not_null_without_default(ctx: RevisionContext) -> Iterator[Finding]:
@@ -142,13 +188,15 @@ def mig007_not_null_without_default(ctx: RevisionContext) -> Iterator[Finding]:
 
 
 def mig022_empty_downgrade(ctx: RevisionContext) -> Iterator[Finding]:
-    down = ctx.scan.downgrade
+    down, up = ctx.scan.downgrade, ctx.scan.upgrade
     if down.exists and not down.empty and not down.raises_not_implemented:
         return
+    if up.empty and not up.calls:
+        return  # a merge or no-op revision: nothing to undo
     what = (
         "has no downgrade()"
         if not down.exists
-        else "downgrade() raises NotImplementedError"
+        else f"downgrade() raises {down.raises or 'an error'}"
         if down.raises_not_implemented
         else "downgrade() is empty"
     )
@@ -196,5 +244,27 @@ def mig023_downgrade_destroys(ctx: RevisionContext) -> Iterator[Finding]:
 
 
 def mig026_data_read(ctx: RevisionContext) -> Iterator[Finding]:
-    for lineno, text in ctx.scan.function(ctx.direction).data_reads:
-        yield ctx.find("MIG-026", f"line {lineno}: {text}", source="op", obj="data read")
+    """Reading the database blocks only when the preview could not show what will run; a rendered
+    preview shows the statements, and the read is left for the reviewer to acknowledge."""
+    reads = [
+        (n, text)
+        for n, text, dialects in ctx.scan.function(ctx.direction).data_reads
+        if dialects is None or ctx.dialect in dialects
+    ]
+    if not reads:
+        return
+    severity = ACK if ctx.previewed else BLOCK
+    lines = ", ".join(str(n) for n, _ in reads[:5])
+    why = (
+        rule_why("MIG-026")
+        if severity == BLOCK
+        else (
+            "the migration reads the database (lines "
+            + lines
+            + "): the rendered preview shows the statements "
+            "for an empty result; what runs on real data may differ"
+        )
+    )
+    lineno, text = reads[0]
+    yield ctx.find("MIG-026", f"line {lineno}: {text}", source="op", obj="data read", severity=severity,
+                   reason=why)  # fmt: skip

@@ -56,8 +56,15 @@ def mig009_set_not_null(ctx: RevisionContext) -> Iterator[Finding]:
             and not ctx.is_new(op.table)
         ):
             yield ctx.find("MIG-009", op.source, source="op", obj=op.obj("column"))
+    already = {
+        (ident(o.table), ident(o.target))
+        for o in ctx.ops
+        if o.name == "alter_column" and o.table and o.target and o.kwargs.get("existing_nullable") is False
+    }
     for s in ctx.statements:
         m = re.search(r"ALTER COLUMN (\S+) SET NOT NULL", s.flat, re.I)
+        if m and (s.table, ident(m.group(1))) in already:
+            continue  # Alembic restates NOT NULL on a column that already is
         if s.verb == "alter table" and m and not ctx.is_new(s.table):
             yield ctx.find("MIG-009", s.text, source="sql", obj=f"column {s.table}.{ident(m.group(1))}")
 
@@ -84,31 +91,64 @@ def mig010_drop_not_null(ctx: RevisionContext) -> Iterator[Finding]:
             yield ctx.find("MIG-010", s.text, source="sql", obj=f"column {s.table}.{ident(m.group(1))}")
 
 
+_PREFIX = re.compile(r"^((sa|sqlalchemy|types|mssql|postgresql|mysql|sqlite|oracle|dialects)\.)+", re.I)
+#: type families by meaning: SQLAlchemy's generic names and what each server renders them as
+_FAMILIES = [
+    ("bool", r"BOOL(EAN)?|BIT"),
+    (
+        "datetimetz",
+        r"DATETIMEOFFSET|TIMESTAMPTZ|TIMESTAMP\s*\(?\s*TIMEZONE\s*=\s*TRUE"
+        r"|TIMESTAMP.*WITH TIME ZONE",
+    ),
+    ("datetime", r"DATETIME2?|TIMESTAMP|SMALLDATETIME|UTCDATETIME"),
+    ("date", r"DATE"),
+    ("time", r"TIME"),
+    ("float", r"FLOAT|REAL|DOUBLE( PRECISION)?|DOUBLE_PRECISION"),
+    ("binary", r"LARGEBINARY|VARBINARY|BINARY|BLOB|BYTEA|IMAGE|LONGBLOB|MEDIUMBLOB|PICKLETYPE"),
+    ("json", r"JSONB?|EXTENDEDJSON"),
+    ("uuid", r"UUID|UNIQUEIDENTIFIER|UUIDTYPE"),
+]
+_INTS = (("BIGINT", 8), ("BIGINTEGER", 8), ("SMALLINT", 2), ("SMALLINTEGER", 2), ("TINYINT", 1),
+         ("INTEGER", 4), ("INT", 4))  # fmt: skip
+
+
 def type_shape(text: str | None) -> tuple[str, tuple[float, ...]] | None:
-    """(family, sizes) of a SQL or SQLAlchemy type, for shrink checks; None when unreadable."""
+    """(family, sizes) of a SQL or SQLAlchemy type, by meaning: `sa.String()`, `VARCHAR(max)` and `TEXT`
+    are all an unbounded string; `sa.Boolean()` and `BIT` one boolean. None when unreadable."""
     if not text:
         return None
-    t = re.sub(r"^(sa|sqlalchemy|types|mssql|postgresql)\.", "", text.strip(), flags=re.I).upper()
-    m = re.match(r"(N?VARCHAR|N?CHAR|STRING|UNICODE|VARBINARY|CHARACTER VARYING)\s*\(\s*(\d+|MAX)", t)
-    if m:
-        return "string", (math.inf if m.group(2) == "MAX" else float(m.group(2)),)
-    if re.match(r"(TEXT|UNICODETEXT|N?VARCHAR\s*\(\s*MAX|CLOB)", t):
-        return "string", (math.inf,)
+    t = _PREFIX.sub("", text.strip()).upper()
+    t = re.sub(r"\bLENGTH\s*=\s*", "", t)
+    m = re.match(r"(N?VARCHAR|N?CHAR|STRING|UNICODE|VARBINARY|CHARACTER VARYING|MEDIUMTEXT|LONGTEXT)"
+                 r"\s*\(\s*(\d+|MAX)", t)  # fmt: skip
+    if m and not m.group(1).endswith("TEXT"):
+        family = "binary" if m.group(1) == "VARBINARY" else "string"
+        return family, (math.inf if m.group(2) == "MAX" else float(m.group(2)),)
+    if re.match(r"(N?TEXT|UNICODETEXT|CLOB|N?VARCHAR|STRING|UNICODE|CHARACTER VARYING|MEDIUMTEXT|LONGTEXT"
+                r"|MEDIUMTEXT)\b", t):  # fmt: skip
+        return "string", (math.inf,)  # no length: unbounded (SQL Server renders VARCHAR(max))
     m = re.match(r"(NUMERIC|DECIMAL)\s*\(\s*(\d+)\s*(?:,\s*(\d+))?", t)
     if m:
         return "numeric", (float(m.group(2)), float(m.group(3) or 0))
-    for name, size in (
-        ("BIGINT", 8),
-        ("BIGINTEGER", 8),
-        ("SMALLINT", 2),
-        ("SMALLINTEGER", 2),
-        ("TINYINT", 1),
-        ("INTEGER", 4),
-        ("INT", 4),
-    ):
+    for name, size in _INTS:
         if re.match(rf"{name}\b", t):
             return "int", (float(size),)
+    for family, pattern in _FAMILIES:
+        if re.match(rf"({pattern})\b", t):
+            return family, ()
+    if re.match(r"ENUM\b", t):
+        return "string", ()
     return re.split(r"[\s(]", t, maxsplit=1)[0], ()
+
+
+def same_type(old: str | None, new: str | None) -> bool:
+    """The two types mean the same (a restated type on a nullability-only change is no type change)."""
+    a, b = type_shape(old), type_shape(new)
+    if not a or not b or a[0] != b[0]:
+        return False
+    if re.search(r"\bEnum\s*\(", f"{old} {new}", re.I):  # an enum's meaning is its values
+        return " ".join(str(old).split()) == " ".join(str(new).split())
+    return not a[1] or not b[1] or a[1] == b[1]
 
 
 def _shrinks(old: str | None, new: str | None) -> bool | None:
@@ -120,29 +160,32 @@ def _shrinks(old: str | None, new: str | None) -> bool | None:
     return any(nb < na for na, nb in zip(a[1], b[1], strict=False))
 
 
-def mig011_type_change(ctx: RevisionContext) -> Iterator[Finding]:
-    def verdict(table: str, column: str, new: str | None, old: str | None) -> tuple[Severity, str]:
-        old = old or (ctx.history.type_before(ctx.revision, table, column) if ctx.history else None)
-        shrink = _shrinks(old, new)
-        if shrink is False and (type_shape(new) or ("",))[0] == "string":
-            return INFO, (
-                f"{table}.{column} widens from {old} to {new}: usually a metadata-only change "
-                "(PostgreSQL varchar, SQL Server non-indexed columns)"
-            )
-        if shrink:
-            return BLOCK, (
-                f"{table}.{column} shrinks from {old} to {new}: existing values longer than the new "
-                "size are truncated or make the migration fail"
-            )
-        known = f" from {old}" if old else ""
-        return ACK, f"{table}.{column} changes type{known} to {new}: " + rule_why("MIG-011")
+def _type_verdict(
+    ctx: RevisionContext, table: str, column: str, new: str | None, old: str | None
+) -> tuple[Severity, str]:
+    """Widening a string is information, shrinking blocks, any other change needs acknowledgement."""
+    old = old or (ctx.history.type_before(ctx.revision, table, column) if ctx.history else None)
+    shrink = _shrinks(old, new)
+    sized = bool((type_shape(old) or ("", ()))[1] and (type_shape(new) or ("", ()))[1])
+    if shrink is False and sized and (type_shape(new) or ("",))[0] == "string":
+        return INFO, (
+            f"{table}.{column} widens from {old} to {new}: usually a metadata-only change "
+            "(PostgreSQL varchar, SQL Server non-indexed columns)"
+        )
+    if shrink:
+        return BLOCK, (
+            f"{table}.{column} shrinks from {old} to {new}: existing values longer than the new "
+            "size are truncated or make the migration fail"
+        )
+    known = f" from {old}" if old else ""
+    return ACK, f"{table}.{column} changes type{known} to {new}: " + rule_why("MIG-011")
 
-    declared = {
-        (ident(o.table), ident(o.target)): o.kw_source["existing_type"]
-        for o in ctx.ops
-        if o.name == "alter_column" and o.table and o.target and "existing_type" in o.kw_source
-    }
-    changed = [
+
+_Change = tuple[str, str, str, str, str, "str | None"]
+
+
+def _op_type_changes(ctx: RevisionContext) -> list[_Change]:
+    return [
         (op.source, "op", op.table, op.target, op.kw_source["type_"], op.kw_source.get("existing_type"))
         for op in ctx.ops
         if op.name == "alter_column"
@@ -150,23 +193,43 @@ def mig011_type_change(ctx: RevisionContext) -> Iterator[Finding]:
         and op.table
         and op.target
         and not ctx.is_new(op.table)
+        and not same_type(op.kw_source.get("existing_type"), op.kw_source["type_"])
     ]
+
+
+def _sql_type_changes(ctx: RevisionContext) -> list[_Change]:
+    """ALTER COLUMN ... TYPE (PostgreSQL) or ALTER COLUMN c <type> (SQL Server, which restates the type on
+    every change: a nullability-only change is not a type change)."""
+    alters = [o for o in ctx.ops if o.name == "alter_column" and o.table and o.target]
+    declared = {(ident(o.table), ident(o.target)): o.kw_source["existing_type"] for o in alters
+                if "existing_type" in o.kw_source}  # fmt: skip
+    retyped = {(ident(o.table), ident(o.target)) for o in alters if "type_" in o.kw_source}
+    altered = {(ident(o.table), ident(o.target)) for o in alters}
+    out: list[_Change] = []
     for s in ctx.statements:
         if s.verb != "alter table" or ctx.is_new(s.table):
             continue
         m = re.search(r"ALTER COLUMN (\S+) (?:SET DATA )?TYPE (.+?)(?: USING .*)?$", s.flat, re.I)
-        if not m and ctx.dialect == "mssql":
+        restated = not m and ctx.dialect == "mssql"
+        if restated:
             m = re.search(r"ALTER COLUMN (\S+) (.+?)(?: (?:NOT )?NULL)?$", s.flat, re.I)
-        if m:
-            column, new = ident(m.group(1)), m.group(2)
-            old = declared.get((s.table, column)) or (
-                ctx.history.type_before(ctx.revision, s.table, column) if ctx.history else None
-            )
-            if not old or type_shape(old) != type_shape(new):  # SQL Server restates it on nullability changes
-                changed.append((s.text, "sql", s.table, column, new, old))
-    for text, source, name, col, new, old in changed:
+        if not m:
+            continue
+        column, new = ident(m.group(1)), m.group(2)
+        if restated and (s.table, column) in altered and (s.table, column) not in retyped:
+            continue
+        old = declared.get((s.table, column)) or (
+            ctx.history.type_before(ctx.revision, s.table, column) if ctx.history else None
+        )
+        if not old or not same_type(old, new):
+            out.append((s.text, "sql", s.table, column, new, old))
+    return out
+
+
+def mig011_type_change(ctx: RevisionContext) -> Iterator[Finding]:
+    for text, source, name, col, new, old in _op_type_changes(ctx) + _sql_type_changes(ctx):
         table, column = ident(name), ident(col)  # idempotent: the SQL's names are already bare
-        sev, why = verdict(table, column, new, old)
+        sev, why = _type_verdict(ctx, table, column, new, old)
         yield ctx.find(
             "MIG-011", text, source=source, severity=sev, reason=why, obj=f"column {table}.{column}"
         )
@@ -185,34 +248,50 @@ def mig012_index_offline(ctx: RevisionContext) -> Iterator[Finding]:
         )
         if not online:
             yield ctx.find("MIG-012", s.text, source="sql", obj=f"index {s.table}.{s.name}")
-    if ctx.dialect == "postgresql":
-        for op in ctx.ops:
-            if (
-                op.name == "create_index"
-                and op.table
-                and op.target
-                and not ctx.is_new(op.table)
-                and not op.kwargs.get("postgresql_concurrently")
-            ):
-                yield ctx.find("MIG-012", op.source, source="op", obj=op.obj("index"))
+    online = "postgresql_concurrently" if ctx.dialect == "postgresql" else "mssql_online"
+    for op in ctx.ops:
+        if (
+            op.name == "create_index"
+            and op.table
+            and op.target
+            and not ctx.is_new(op.table)
+            and not op.kwargs.get(online)
+            and "ONLINE" not in str(op.kw_source.get("mssql_with", "")).upper()
+        ):
+            yield ctx.find("MIG-012", op.source, source="op", obj=op.obj("index"))
+
+
+def _index_owners(ctx: RevisionContext) -> dict[str, str]:
+    owners = {o.name: o.table for o in (ctx.history.universe if ctx.history else ()) if o.kind == "index"}
+    owners.update(
+        {ident(o.target): ident(o.table) for o in ctx.ops if o.name == "drop_index" and o.table and o.target}
+    )
+    return owners
 
 
 def mig013_drop_index_offline(ctx: RevisionContext) -> Iterator[Finding]:
     if ctx.dialect != "postgresql":
         return
-    owners = {o.name: o.table for o in (ctx.history.universe if ctx.history else ()) if o.kind == "index"}
-    owners.update(
-        {ident(o.target): ident(o.table) for o in ctx.ops if o.name == "drop_index" and o.table and o.target}
-    )
+    owners = _index_owners(ctx)
     dropped = {s.table for s in ctx.statements if s.verb == "drop table"}
+    dropped |= {ident(o.table) for o in ctx.ops if o.name == "drop_table" and o.table}
+
+    def exempt(table: str, name: str) -> bool:
+        """The table goes too, the index is the upgrade's own (an undo), or the table is new."""
+        return table in dropped or ctx.undone_name(name) or bool(table and ctx.is_new(table))
+
+    for op in ctx.ops:
+        if op.name != "drop_index" or not op.target or op.kwargs.get("postgresql_concurrently"):
+            continue
+        table = ident(op.table) or owners.get(ident(op.target), "")
+        if not exempt(table, op.target):
+            yield ctx.find("MIG-013", op.source, source="op", obj=f"index {table}.{ident(op.target)}")
     for s in ctx.statements:
         if s.verb != "drop index" or re.search(r"\bCONCURRENTLY\b", s.upper):
             continue
         table = s.table or owners.get(s.name, "")
-        obj = f"index {table}.{s.name}"
-        if table in dropped or ctx.undone(obj) or (table and ctx.is_new(table)):
-            continue
-        yield ctx.find("MIG-013", s.text, source="sql", obj=obj)
+        if not exempt(table, s.name):
+            yield ctx.find("MIG-013", s.text, source="sql", obj=f"index {table}.{s.name}")
 
 
 def mig014_unique_on_existing(ctx: RevisionContext) -> Iterator[Finding]:
@@ -271,15 +350,18 @@ def mig015_validating_constraint(ctx: RevisionContext) -> Iterator[Finding]:
 
 
 def mig016_drop_constraint(ctx: RevisionContext) -> Iterator[Finding]:
-    def reverting(name: str) -> bool:
-        return ctx.direction == "downgrade" and any(o.endswith(f".{name}") for o in ctx.created_by_upgrade)
-
     for op in ctx.ops:
-        if op.name == "drop_constraint" and op.table and op.target and not reverting(ident(op.target)):
+        if op.name != "drop_constraint" or not op.table or ctx.undone_name(op.target or ""):
+            continue
+        if op.target:
             yield ctx.find("MIG-016", op.source, source="op", obj=op.obj("constraint"))
+            continue
+        why = f"{ident(op.table)}: drops a constraint without naming it (name None): "
+        why += "which constraint goes depends on the database's generated names; " + rule_why("MIG-016")
+        yield ctx.find("MIG-016", op.source, source="op", obj=f"constraint {ident(op.table)}.?", reason=why)
     for s in ctx.statements:
         m = re.search(r"\bDROP CONSTRAINT (?:IF EXISTS )?(\S+)", s.flat, re.I)
-        if s.verb == "alter table" and m and not ours(s.table) and not reverting(ident(m.group(1))):
+        if s.verb == "alter table" and m and not ours(s.table) and not ctx.undone_name(ident(m.group(1))):
             yield ctx.find("MIG-016", s.text, source="sql", obj=f"constraint {s.table}.{ident(m.group(1))}")
 
 
@@ -359,11 +441,23 @@ def mig025_server_named(ctx: RevisionContext) -> Iterator[Finding]:
         kinds = [k for k, p in _UNNAMED.items() if re.search(p, rest, re.I)]
         if kinds:
             why = f"{s.table}: unnamed {', '.join(kinds)} constraint; " + rule_why("MIG-025")
-            yield ctx.find(
-                "MIG-025", s.text, source="sql", obj=f"table {s.table} {'/'.join(kinds)}", reason=why
-            )
+            yield ctx.find("MIG-025", s.text, source="sql", obj=f"table {s.table} unnamed", reason=why)
         if re.search(r"\bPRIMARY KEY\b", rest, re.I):
             unnamed_pk.append(s.table)
+    creates = ("create_foreign_key", "create_unique_constraint", "create_check_constraint")
+    for op in ctx.ops:
+        if op.name in creates and op.table and not op.target:  # name None: the server names it
+            kind = op.name.removeprefix("create_").replace("_", " ").upper().replace(" CONSTRAINT", "")
+            why = f"{ident(op.table)}: {kind} created without a name; " + rule_why("MIG-025")
+            yield ctx.find(
+                "MIG-025", op.source, source="op", obj=f"table {ident(op.table)} unnamed", reason=why
+            )
+    for op in ctx.ops:
+        if op.unnamed and op.table:
+            why = f"{ident(op.table)}: unnamed {', '.join(op.unnamed)} constraint; " + rule_why("MIG-025")
+            yield ctx.find(
+                "MIG-025", op.source, source="op", obj=f"table {ident(op.table)} unnamed", reason=why
+            )
     if unnamed_pk:
         pks = "PRIMARY KEY without a name on " + ", ".join(unnamed_pk)
         why = "primary keys get server-generated names (PK__...); harmless until one is dropped"

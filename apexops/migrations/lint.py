@@ -159,6 +159,7 @@ def lint(revisions: Sequence[RevisionInfo], preview: Preview | None, options: Li
         found += [
             f for rule in (_preview_failed, _no_lock_timeout) if (f := rule(preview, options.dialect, label))
         ]
+    found += [_load_failed(info) for info in revisions if info.load_error]
     found += _revision_findings(revisions, preview, options)
     findings = [replace(f, acknowledged=f.severity == ACK and f.key in acks) for f in _merge(found)]
     keys = {f.key for f in findings}
@@ -206,6 +207,12 @@ def _preview_failed(preview: Preview, dialect: str, label: str) -> Finding | Non
     return _plan_finding("MIG-029", revision, preview.error, why, "preview", "preview")
 
 
+def _load_failed(info: RevisionInfo) -> Finding:
+    """MIG-031: the revision file does not import here; the rest of the history is still linted."""
+    why = f"{info.revision} {info.load_error}"
+    return _plan_finding("MIG-031", info.revision, why, why, "history", "revision file")
+
+
 def _no_lock_timeout(preview: Preview, dialect: str, label: str) -> Finding | None:
     """MIG-019: no session lock timeout before the first statement (information only on SQLite)."""
     if any(re.search(r"lock_timeout|busy_timeout", s, re.I) for s in preview.session_statements):
@@ -229,6 +236,9 @@ def _revision_findings(
     out: list[Finding] = []
     for info in revisions:
         scan = scan_revision(info.revision, info.path)
+        rendered = info.revision in statements and (
+            preview is None or preview.failed_revision != info.revision
+        )
         ctx = RevisionContext(
             info.revision,
             options.dialect,
@@ -238,7 +248,8 @@ def _revision_findings(
             set(new_tables) if upgrade else set(),
             history,
             dict(options.row_counts),
-            _created_by_upgrade(scan, history),
+            _created_by_upgrade(scan, history, options.dialect),
+            previewed=rendered,
         )
         out += (_waived(f, scan) for check in CHECKS.values() for f in check(ctx))
         if upgrade:
@@ -278,20 +289,38 @@ def _txn_state(statement: str, in_txn: bool) -> bool:
     return in_txn
 
 
-def _created_by_upgrade(scan: RevisionScan, history: SchemaHistory | None) -> set[str]:
+#: what each creating operation makes, as the objects the undo exemptions compare
+_CREATES = {
+    "create_index": "index",
+    "create_foreign_key": "foreign key",
+    "create_unique_constraint": "unique",
+    "create_primary_key": "primary key",
+    "create_check_constraint": "check",
+}
+
+
+def _created_by_upgrade(scan: RevisionScan, history: SchemaHistory | None, dialect: str) -> set[str]:
     out = {str(o) for o in (history.added(scan.revision) or ())} if history else set()
+    dropped: set[str] = set()
+    rebuilt: set[str] = set()
     for op in scan.upgrade.calls:
-        if not op.table:
+        if op.name == "drop_table" and op.table and op.runs_on(dialect):
+            dropped.add(ident(op.table))
+        elif op.name == "create_table" and op.table and ident(op.table) in dropped:
+            rebuilt.add(ident(op.table))
+    for op in scan.upgrade.calls:
+        if not op.table or not op.runs_on(dialect):
             continue
         t = ident(op.table)
         if op.name == "create_table":
-            out.add(f"table {t}")
+            if t not in rebuilt:  # dropped first and created again: the old rows are gone, not new ones
+                out.add(f"table {t}")
+            out.update(op.declares)
         elif op.name == "add_column" and op.column and op.column.name:
             out.add(f"column {t}.{ident(op.column.name)}")
-        elif op.name == "create_index" and op.target:
-            out.add(f"index {t}.{ident(op.target)}")
-        elif op.name == "create_foreign_key" and op.target:
-            out.add(f"foreign key {t}.{ident(op.target)}")
+            out.update(op.declares)
+        elif op.name in _CREATES and op.target:
+            out.add(f"{_CREATES[op.name]} {t}.{ident(op.target)}")
     return out
 
 

@@ -43,12 +43,13 @@ def render(
     lock_timeout_ms: int | None = None,
 ) -> Preview:
     """Offline T-SQL / PostgreSQL / SQLite rendering of `start:target` (a downgrade's target may be 'base'),
-    with no server (pure)."""
+    with no server (pure). An upgrade may start from several revisions (the branches a merge joins)."""
     start = tuple(start)
-    if len(start) > 1:
+    if len(start) > 1 and direction == "downgrade":
         raise MigrationError(
-            f"the database is at several revisions ({', '.join(start)}); a preview needs one starting point.",
-            hint="merge the branches (alembic merge) before planning a migration.",
+            f"the database is at several revisions ({', '.join(start)}); a downgrade preview needs one "
+            "starting point.",
+            hint="downgrade one branch at a time (downgrade_to a revision of that branch).",
         )
     if direction == "downgrade" and not start:
         raise MigrationError("nothing to downgrade: the database is at base.")
@@ -58,7 +59,8 @@ def render(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            run_command(cfg, direction, f"{start[0]}:{target}" if start else target, sql=True)
+            # several starting revisions (branches a merge joins): Alembic renders from all of them
+            run_command(cfg, direction, f"{','.join(start)}:{target}" if start else target, sql=True)
         except Exception as exc:  # rendering failed: kept as data, the lint turns it into a finding
             error = exc
     preview = build_preview(

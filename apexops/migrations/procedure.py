@@ -24,7 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from apexops.errors import ConfigError, MigrationError
+from apexops.errors import ConfigError, LockHeldError, MigrationError
 from apexops.migrations._alembic import script_directory
 from apexops.migrations._sqlscan import parse_statement
 from apexops.migrations.connectivity import ConnectivityResult, check_from_app
@@ -48,6 +48,7 @@ from apexops.migrations.plan import (
 from apexops.migrations.schema_map import replay_history
 from apexops.migrations.state import MigrationState, read_state, resolve_target
 from apexops.migrations.verify import Verification, verify
+from apexops.shared.store import StoreUnavailable
 from apexops.status import Status, Verdict
 
 if TYPE_CHECKING:
@@ -268,6 +269,22 @@ class MigrationProcedure:
     # ------------------------------------------------------------------ 6 apply (behind the gate)
 
     def apply(self, *, on_progress: Callable[[str], None] | None = None) -> Result:
+        """Make this run's one change under the deployment lock (local and shared: one change per app at a
+        time, on any machine); a lock held elsewhere is a refusal naming its holder, like any refusal."""
+        from apexops.canary.lock import lock_for  # lazily: the apexops.canary package loads scipy
+
+        lock = lock_for(self.env, procedure="20-database-migration")
+        try:
+            lock.acquire()
+        except (LockHeldError, StoreUnavailable) as exc:
+            self.result = Refusal((str(exc),))
+            return self.result
+        try:
+            return self._apply(on_progress=on_progress)
+        finally:
+            lock.release()
+
+    def _apply(self, *, on_progress: Callable[[str], None] | None = None) -> Result:
         """Make this run's one change; a refusal or a failure is returned, never raised."""
         self.preconditions().require(dry_run=False)
         if self.mode == "kill":

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 from apexops.migrations._opscan import OpCall, RevisionScan
 from apexops.migrations._sqlscan import Stmt, excerpt
@@ -30,6 +31,7 @@ class Severity(StrEnum):
 
     BLOCK = "block"
     ACKNOWLEDGE = "acknowledge"
+    WARN = "warn"  # shown as a warning, never blocks
     INFO = "info"
 
     @property
@@ -39,10 +41,11 @@ class Severity(StrEnum):
 
     @property
     def status(self) -> Status:
-        return {Severity.BLOCK: Status.FAIL, Severity.ACKNOWLEDGE: Status.WARN}.get(self, Status.INFO)
+        shown = {Severity.BLOCK: Status.FAIL, Severity.ACKNOWLEDGE: Status.WARN, Severity.WARN: Status.WARN}
+        return shown.get(self, Status.INFO)
 
 
-BLOCK, ACK, INFO = Severity.BLOCK, Severity.ACKNOWLEDGE, Severity.INFO
+BLOCK, ACK, WARN, INFO = Severity.BLOCK, Severity.ACKNOWLEDGE, Severity.WARN, Severity.INFO
 
 
 class Disposition(StrEnum):
@@ -52,11 +55,16 @@ class Disposition(StrEnum):
     NEEDS_ACK = "NEEDS ACK"
     ACKNOWLEDGED = "ACKNOWLEDGED"
     WAIVED = "WAIVED"
+    WARN = Status.WARN
     INFO = Status.INFO
 
     @property
     def status(self) -> Status:
-        shown = {Disposition.BLOCK: Status.FAIL, Disposition.NEEDS_ACK: Status.WARN}
+        shown = {
+            Disposition.BLOCK: Status.FAIL,
+            Disposition.NEEDS_ACK: Status.WARN,
+            Disposition.WARN: Status.WARN,
+        }
         return shown.get(self, Status.INFO if self is Disposition.INFO else Status.PASS)
 
 
@@ -103,7 +111,7 @@ class Finding:
             return Disposition.BLOCK
         if self.severity == ACK:
             return Disposition.ACKNOWLEDGED if self.acknowledged else Disposition.NEEDS_ACK
-        return Disposition.INFO
+        return Disposition.WARN if self.severity == WARN else Disposition.INFO
 
 
 #: a table: each rule's id, severity and title on its first line
@@ -212,8 +220,8 @@ RULES: dict[str, Rule] = {
              "BEGIN/COMMIT inside a migration breaks Alembic's all-or-nothing transaction",
              "use op.get_context().autocommit_block() for statements that need it",
              "squawk transaction-nesting"),
-        Rule("MIG-022", ACK, "downgrade() does nothing",
-             "there is no rollback except a database restore",
+        Rule("MIG-022", WARN, "downgrade() does nothing",
+             "there is no rollback except a database restore (a downgrade through it is blocked)",
              "write the inverse operations, or acknowledge that the pre-migration backup is the rollback",
              "strong_migrations check_down"),
         Rule("MIG-023", INFO, "downgrade drops what the upgrade created",
@@ -241,6 +249,11 @@ RULES: dict[str, Rule] = {
              "the SQL that would run cannot be shown, so it cannot be reviewed",
              "fix the migration so it renders (e.g. existing_type for SQL Server ALTER COLUMN)",
              "Alembic --sql"),
+        Rule("MIG-031", BLOCK, "revision cannot be loaded",
+             "the revision file fails to import, so it can neither be previewed nor run here",
+             "make its imports available: add the folder holding the module to APEXOPS_MIGRATIONS_PATH, "
+             "or put a stub module under <migrations_dir>/stubs/",
+             "Alembic script loading (one failing import stops alembic history)"),
         Rule("MIG-030", INFO, "table rebuilt (SQLite batch move-and-copy)",
              "the whole table is copied under a write lock; time grows with its size",
              "acceptable for the sandbox; on servers the same operation is a plain ALTER",
@@ -263,10 +276,26 @@ class RevisionContext:
     history: SchemaHistory | None = None
     row_counts: Mapping[str, int] = field(default_factory=dict)
     created_by_upgrade: set[str] = field(default_factory=set)  # "table t" / "column t.c" / "fk t.n" ...
+    #: the preview rendered this revision (so it shows what will run)
+    previewed: bool = False
 
-    @property
+    @cached_property  # computed once per revision: rules ask often
     def ops(self) -> list[OpCall]:
-        return list(self.scan.function(self.direction).calls)
+        """The operations of this direction that run on the lint's dialect (dialect guards honoured)."""
+        return [op for op in self.scan.function(self.direction).calls if op.runs_on(self.dialect)]
+
+    def created_before(self, table: str, *, op_index: int | None = None, stmt: Stmt | None = None) -> bool:
+        """The table was created earlier in this revision than the operation (or statement) at hand:
+        a drop that comes *before* a re-create still drops the old table and its rows."""
+        t = ident(table)
+        if op_index is not None:
+            return any(
+                o.name == "create_table" and ident(o.table) == t and o.index < op_index for o in self.ops
+            )
+        if stmt is not None and stmt in self.statements:
+            upto = self.statements[: self.statements.index(stmt)]
+            return any(s.verb == "create table" and s.table == t for s in upto)
+        return t in self.created_here
 
     def find(
         self,
@@ -290,20 +319,20 @@ class RevisionContext:
             obj,
         )
 
-    @property
+    @cached_property  # computed once per revision: rules ask often
     def rebuilt_tables(self) -> set[str]:
         renames = (
             re.match(r"ALTER TABLE _alembic_tmp_(\w+) RENAME TO (\w+)", s.flat, re.I) for s in self.statements
         )
         return {ident(m.group(2)) for m in renames if m}
 
-    @property
+    @cached_property  # computed once per revision: rules ask often
     def created_here(self) -> set[str]:
         return {s.table for s in self.statements if s.verb == "create table"} | {
             ident(o.table) for o in self.ops if o.name == "create_table" and o.table
         }
 
-    @property
+    @cached_property  # computed once per revision: rules ask often
     def added_columns(self) -> set[tuple[str, str]]:
         out = {
             (ident(o.table), ident(o.column.name))
@@ -323,6 +352,14 @@ class RevisionContext:
     def undone(self, obj: str) -> bool:
         """In a downgrade: the object was created by this revision's upgrade (MIG-023 territory)."""
         return self.direction == "downgrade" and obj in self.created_by_upgrade
+
+    def undone_name(self, name: str) -> bool:
+        """In a downgrade: an index or constraint of this name was created by this revision's upgrade
+        (op.f names unwrapped, unique constraints and create_table's named constraints included)."""
+        if self.direction != "downgrade" or not name:
+            return False
+        suffix = f".{ident(name)}"
+        return any(o.endswith(suffix) for o in self.created_by_upgrade)
 
     def rows_note(self, key: str) -> str:
         n = self.row_counts.get(key)

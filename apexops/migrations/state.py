@@ -150,6 +150,8 @@ def resolve_target(sd: ScriptDirectory, target: str) -> str:
     heads = tuple(sd.get_heads())
     if name in ("head", "heads"):
         return heads[0] if len(heads) == 1 else "heads"
+    if name == "base":  # an empty database after a dry run is verified against base (upgrades refuse it)
+        return "base"
     try:
         script = sd.get_revision(name)
     except CommandError:

@@ -30,7 +30,7 @@ from typing import Any
 
 from apexops import azcli, kernel
 from apexops.canary.approvals import NoGate, approval_for
-from apexops.canary.lock import DeploymentLock
+from apexops.canary.lock import lock_for
 from apexops.canary.traffic import effective, write_traffic
 from apexops.canary.triggers import TriggerReport, bucket_size_s, evaluate_triggers
 from apexops.errors import ApexopsError, ConfigError, VerificationError
@@ -344,7 +344,7 @@ class RollbackProcedure:
         )
         rows = []
         snapshot(self.app, self.evidence)  # the configuration as it was, before the first change
-        with DeploymentLock(self.lock_dir, env=self.env_name, app=self.app_name, run_id=self.run_id):
+        with lock_for(self.env, procedure="60-rollback", lock_dir=self.lock_dir, run_id=self.run_id):
             if self.infra_running and self.cancel_infra:
                 cancelled = self.env.deployments.cancel("main")
                 said = "cancelled" if cancelled else "was no longer running"

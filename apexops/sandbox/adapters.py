@@ -10,6 +10,7 @@ registry, identity and blob store read the home folder like the daemon does.
 from __future__ import annotations
 
 import importlib.util
+import math
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from apexops.errors import ConfigError, NotFoundError, TargetUnavailableError
 from apexops.models import (
     AppState,
     AppUpdate,
+    CountsWindow,
     DatabaseInfo,
     DeploymentOperation,
     DeploymentResult,
@@ -36,6 +38,7 @@ from apexops.models import (
     RequestStats,
     ResourceInfo,
     Revision,
+    RouteCounts,
     TelemetryBucket,
     TrafficWeight,
     WhatIfChange,
@@ -44,7 +47,7 @@ from apexops.models import (
 )
 from apexops.polling import poll_until
 from apexops.ports import ClientCheck, ProgressCallback, Traits
-from apexops.sandbox.blobstore import FolderBlobStore
+from apexops.sandbox.blobs import SandboxAuditStorage, sandbox_blob_store
 from apexops.sandbox.capabilities import SandboxLifecycle, SandboxSyntheticLoad
 from apexops.sandbox.client import (
     NOT_RUNNING_HINT,
@@ -70,6 +73,7 @@ __all__ = [
     "SandboxContainerApp",
     "SandboxDatabase",
     "SandboxDeployments",
+    "SandboxPlatformMetrics",
     "SandboxRegistry",
     "SandboxTelemetry",
     "build_environment",
@@ -159,7 +163,11 @@ class SandboxContainerApp:
 
 
 class SandboxTelemetry:
-    """Application Insights queries over the sandbox's telemetry store."""
+    """Application Insights queries over the sandbox's telemetry store.
+
+    The store delivers requests on production's terms (`apexops.sandbox.delivery`): a query sees a request
+    only once its simulated ingestion time has passed, and sampled rows carry their item count.
+    """
 
     def __init__(self, paths: SandboxPaths) -> None:
         self._paths = paths
@@ -201,16 +209,19 @@ class SandboxTelemetry:
             raise ConfigError("too many buckets for the window.", hint="use a larger bucket_s.")
         rows = self._db().requests(t0, t1, list(revisions) if revisions is not None else None)
         durations: dict[tuple[str, int], list[float]] = defaultdict(list)
-        errors: Counter[tuple[str, int]] = Counter()
+        counts: Counter[tuple[str, int, str]] = Counter()  # item counts: requests, 5xx, slow
         for r in rows:
             key = (r.revision, int((r.ts - t0) // bucket_s))
             durations[key].append(r.duration_ms)
-            errors[key] += r.status >= 500
+            counts[(*key, "requests")] += r.item_count
+            counts[(*key, "errors")] += r.item_count if r.status >= 500 else 0
+            counts[(*key, "slow")] += r.item_count if r.duration_ms >= slow_ms else 0
         names = list(revisions) if revisions is not None else sorted({k[0] for k in durations})
         n = max(0, int((t1 - t0 + bucket_s - 1e-9) // bucket_s))
         return [
-            TelemetryBucket(name, _dt(t0 + i * bucket_s), len(ms := sorted(durations.get((name, i), []))),
-                            errors[(name, i)], sum(d >= slow_ms for d in ms), percentile(ms, 0.95))
+            TelemetryBucket(name, _dt(t0 + i * bucket_s), counts[(name, i, "requests")],
+                            counts[(name, i, "errors")], counts[(name, i, "slow")],
+                            percentile(sorted(durations.get((name, i), [])), 0.95))
             for i in range(n)
             for name in names
         ]  # fmt: skip
@@ -233,9 +244,64 @@ class SandboxTelemetry:
             for ts, rev, rep, stream, lvl, msg in self._db().console(revision, tail, level)
         ]
 
+    def user_requests_by_route(
+        self, since: datetime, now: datetime, *, revisions: Sequence[str], slow_ms: float
+    ) -> CountsWindow:
+        """The users' requests (app URL only: probes go to revision URLs) per revision and route, over
+        [since, complete_until): the rows as sampled, and their item-count-weighted estimates."""
+        t0, at = _ts(since), min(_ts(now), time.time())
+        db = self._db()
+        watermark = db.watermark()
+        complete = max(t0, min(at - db.delivery().lag_bound_s, watermark if watermark is not None else t0))
+        names = list(revisions) or None
+        rows = db.user_routes(t0, complete, names, slow_ms, visible_at=at) if complete > t0 else []
+        return CountsWindow(
+            since=since,
+            complete_until=_dt(complete),
+            rows=tuple(
+                RouteCounts(r.revision, r.route, r.rows, r.errors_5xx, r.slow, r.estimated_requests,
+                            r.estimated_errors)
+                for r in rows
+            ),
+        )  # fmt: skip
+
     def ingestion_lag_s(self) -> float:
-        last = self._db().last_flush()
-        return max(0.5, time.time() - last) if last is not None else float("inf")
+        """The simulated lag bound, or longer while the store lags behind (the daemon is down, a request
+        has been in flight for longer)."""
+        db = self._db()
+        watermark = db.watermark()
+        if watermark is None:
+            return float("inf")
+        return max(0.5, db.delivery().lag_bound_s, time.time() - watermark)
+
+
+class SandboxPlatformMetrics:
+    """The platform's per-revision request counters (the ingress counts every request it serves, revision
+    URLs included, like Container Apps' `Requests` metric), per bucket of `platform_grain_s`, each bucket
+    published after the simulated platform lag."""
+
+    def __init__(self, paths: SandboxPaths) -> None:
+        self._telemetry = SandboxTelemetry(paths)
+
+    def request_counts(self, since: datetime, now: datetime, *, revisions: Sequence[str]) -> CountsWindow:
+        t0, at = _ts(since), min(_ts(now), time.time())
+        db = self._telemetry._db()
+        d = db.delivery()
+        first = math.ceil(t0 / d.platform_grain_s)  # whole buckets only: a partial one mixes in other traffic
+        start = first * d.platform_grain_s
+        watermark = db.watermark()
+        end = d.published_until(first, at, watermark if watermark is not None else start) * d.platform_grain_s
+        counts = db.platform(start, end, list(revisions) or None) if end > start else {}
+        names = list(revisions) or sorted(counts)
+        return CountsWindow(
+            since=_dt(max(start, t0)),
+            complete_until=_dt(max(end, start, t0)),
+            rows=tuple(
+                RouteCounts(name, "*", n, e, None, float(n), float(e))
+                for name in names
+                for n, e in [counts.get(name, (0, 0))]
+            ),
+        )
 
 
 class SandboxRegistry:
@@ -414,9 +480,11 @@ def build_environment(settings: Settings) -> Environment:
         target="sandbox",
         app=SandboxContainerApp(client),
         telemetry=SandboxTelemetry(paths),
+        platform_metrics=SandboxPlatformMetrics(paths),
         registry=SandboxRegistry(settings, home),
         identity=SandboxIdentity(home),
-        blobs=FolderBlobStore(paths.blobs),
+        blobs=sandbox_blob_store(home),  # Azurite, through azure-storage-blob
+        audit_storage=SandboxAuditStorage(settings),
         database=SandboxDatabase(settings),
         deployments=SandboxDeployments(client),
         traits=Traits(

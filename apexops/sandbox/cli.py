@@ -64,6 +64,7 @@ def render_status(st: Any) -> None:
         console.print(
             f"daemon pid {st.pid}, {len(st.replica_pids)} replica process(es), database {st.database}"
         )
+        console.print(f"blob storage {st.blob_endpoint or '-'} (Azurite)")
     table = Table(title="revisions")
     table.add_column("revision", no_wrap=True)
     for col in _COLUMNS:
@@ -114,6 +115,7 @@ def status(env: str = EnvOption, as_json: bool = typer.Option(False, "--json", h
                 "url": st.url,
                 "home": str(st.home),
                 "pid": st.pid,
+                "blob_endpoint": st.blob_endpoint,
                 "warning": st.warning,
                 "revisions": [
                     {"weight": r.traffic_weight, **{k: getattr(r, k) for k in _JSON_FIELDS}}

@@ -21,7 +21,8 @@ Calls (keyword arguments -> result):
     restart_app() scale_revision(name, min_replicas, max_replicas=None) list_replicas(revision)
     kill_replica(revision, replica=None, signal_name="SIGKILL")
     exec(revision, command, timeout_s=30, replica=None)
-    flush_telemetry() deploy_validate(template, parameters, name) deploy_what_if(..., mode)
+    flush_telemetry() (returns once everything recorded is queryable, simulated ingestion lag included)
+    deploy_validate(template, parameters, name) deploy_what_if(..., mode)
     deploy_start(..., mode) deploy_get(name) deploy_cancel(name) list_resources()
 """
 
@@ -56,6 +57,7 @@ from apexops.errors import (
     TargetError,
 )
 from apexops.processes import alive
+from apexops.sandbox import azurite
 from apexops.sandbox.controlplane import ControlPlane, RevisionRecord
 from apexops.sandbox.deployments import ResourceGroup, baseline_template
 from apexops.sandbox.identity import SandboxIdentity
@@ -63,7 +65,7 @@ from apexops.sandbox.images import ImageCatalogue
 from apexops.sandbox.ingress import Ingress
 from apexops.sandbox.state import SandboxPaths, read_json, write_json
 from apexops.sandbox.supervisor import Supervisor
-from apexops.sandbox.telemetry import TelemetryWriter
+from apexops.sandbox.telemetry import Delivery, TelemetryWriter
 from apexops.sandbox.zygote import Zygote
 from apexops.settings import Settings
 
@@ -162,10 +164,22 @@ class Daemon:
     # ------------------------------------------------------------------ wiring
     async def start(self) -> None:
         s, p = self.settings, self.paths
+        # Blob Storage (Azurite): `up` started it before anything else (it takes ~0.5 s to listen); the
+        # daemon takes it over, so it exits with the daemon however the daemon ends. Replicas wait for it
+        # (they get its URL); `up` reports ready once it listens.
+        started = azurite.starting(p.home)
+        if started is not None:
+            azurite.hand_over(p.home)
+        self.blob_storage = started or azurite.spawn(p.home)
+        self.blob_ready = asyncio.get_running_loop().run_in_executor(None, self.blob_storage.wait)
         self.identity = SandboxIdentity(p.home)
         self.identity.ensure_key()
         self.images = ImageCatalogue(p.home, s.registry.server, s.app.image_repository)
-        self.telemetry = TelemetryWriter(p.telemetry_db, flush_interval_s=self.options.flush_interval_s)
+        self.telemetry = TelemetryWriter(
+            p.telemetry_db,
+            flush_interval_s=self.options.flush_interval_s,
+            delivery=Delivery.from_settings(s.sandbox.telemetry),
+        )
         self.telemetry.start()
         port = int(self.resolved["ingress_port"])
         self.ingress_url = f"http://127.0.0.1:{port}"
@@ -185,6 +199,7 @@ class Daemon:
             workdir=p.replicas_dir,
         )
         self.control.runtime = self.supervisor
+        self.supervisor.platform_ready = self.blob_ready
         if self.options.fork_server:  # started first: replicas are forked from it once it is warm
             self.supervisor.zygote = Zygote()
             self.supervisor.zygote_starting = asyncio.get_running_loop().create_task(self._start_zygote())
@@ -222,6 +237,10 @@ class Daemon:
             self.supervisor.ensure(rev)
         await self._sync_listeners()
         self.resources.recover()
+        try:
+            await self.blob_ready
+        except ApexopsError as exc:
+            raise StartupError(f"the sandbox's Blob Storage did not start: {exc}") from None
         self._tasks = [
             asyncio.get_running_loop().create_task(self.supervisor.housekeeping()),
             asyncio.get_running_loop().create_task(self._watchdog()),
@@ -276,7 +295,7 @@ class Daemon:
         env.update(
             {
                 "APEX_DATABASE_URL": self.resolved["database_url"],
-                "APEX_BLOB_ROOT": str(self.paths.blobs),
+                "APEX_BLOB_ENDPOINT": self._blob_endpoint(),
                 "APEX_AUTH_AUDIENCE": self.resolved["audience"],
                 "APEX_AUTH_KEY_FILE": str(self.identity.key_path),
                 "APEX_AUTH_ISSUER": self.identity.issuer,
@@ -292,6 +311,13 @@ class Daemon:
         )
         return env
 
+    def _blob_endpoint(self) -> str:
+        """Azurite's account URL once it listens (replicas start after that), else "" (never a key)."""
+        ready = getattr(self, "blob_ready", None)
+        if ready is None or not ready.done() or ready.cancelled() or ready.exception() is not None:
+            return ""
+        return str(ready.result().account_url)
+
     def _provisioned(self, name: str, ok: bool, error: str | None) -> None:
         self.control.provisioned(name, ok, error)
         self._route_gen = -1  # a latestRevision entry may now resolve elsewhere
@@ -300,13 +326,16 @@ class Daemon:
         rev = self.control.revisions.get(name)
         return rev is not None and rev.active
 
-    def _choose(self) -> str | None:
-        """The revision for one request, drawn by integer weight (recomputed when the traffic changes)."""
+    def _choose(self, pinned: str | None = None) -> str | None:
+        """The revision for one request: the one its client is pinned to (affinity cookie) while that one
+        receives traffic, else drawn by integer weight (recomputed when the traffic changes)."""
         if self._route_gen != self.control.generation:
             weights = {n: w for n, w in self.control.effective_weights().items() if w > 0}
             self._route = (list(weights), list(itertools.accumulate(weights.values())))
             self._route_gen = self.control.generation
         names, cum = self._route
+        if pinned is not None and pinned in names:  # names: the revisions at weight > 0 now
+            return pinned
         return self._rng.choices(names, cum_weights=cum)[0] if names else None
 
     async def _sync_listeners(self) -> None:
@@ -347,6 +376,8 @@ class Daemon:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pgid, signal.SIGKILL)
         self.resources.interrupt()
+        if hasattr(self, "blob_storage"):  # after the replicas: they use it until they stop
+            azurite.stop(self.paths.home)
         self.telemetry.stop()
         info = read_json(self.paths.daemon_info) or {}
         if info.get("pid") == os.getpid():
@@ -449,7 +480,11 @@ class Daemon:
             "app": self.control.show() if self.control.exists else None,
             "revisions": self.control.list_revisions(),
             "replica_pids": self.supervisor.all_pids(),
-            "helper_pids": [zygote.pid] if zygote is not None and zygote.pid else [],
+            "helper_pids": [
+                *([zygote.pid] if zygote is not None and zygote.pid else []),
+                *([self.blob_storage.pid] if self.blob_storage.running() else []),
+            ],
+            "blob_endpoint": self._blob_endpoint() or None,
         }
 
     async def api_update(self, change: dict[str, Any]) -> dict[str, Any]:
@@ -510,7 +545,12 @@ class Daemon:
         return {**result, "exit_code": code, "output": out[-1_000_000:].decode(errors="replace")}
 
     async def api_flush_telemetry(self) -> None:
+        """Return once every request recorded before the call is queryable: written, and past its
+        simulated ingestion time (at most the delivery's lag bound after it started)."""
+        called = time.time()
         await asyncio.get_running_loop().run_in_executor(None, self.telemetry.flush)
+        ingested = min(self.telemetry.ingested_until, called + self.telemetry.delivery.lag_bound_s)
+        await asyncio.sleep(max(0.0, ingested - time.time()))
 
 
 def _lock(paths: SandboxPaths) -> int:

@@ -4,9 +4,21 @@ per revision whose URL reaches only that revision (Azure's revision-specific FQD
 A small HTTP/1.1 reverse proxy on asyncio streams (uvloop when available). It parses only what routing
 needs, keeps pooled keep-alive connections to each replica, and records every request (revision, replica,
 route template from the `x-apex-route` header, status, duration) into the telemetry writer's in-memory
-queue, so its added latency stays well under the 2 ms budget (see benchmarks/ingress_latency.py).
+queue, so its added latency stays well under the 2 ms budget (see benchmarks/ingress_latency.py). While a
+request is in flight the writer knows its arrival time, so telemetry never claims to be complete past it.
 Requests the proxy itself must answer (no ready replica, replica crashed mid-request) are recorded too,
 against the revision that was chosen, because users saw them.
+
+Revision affinity: a request to the app URL whose `apex-affinity` cookie names a revision that receives
+traffic now (weight > 0) goes to that revision; otherwise (no cookie, a revision at weight 0, an unknown
+name) the weights decide, so the cookie never sends users where the split does not. It stands for clients
+that production pins to one revision while a canary runs, which is what gives a canary another endpoint mix
+than its baseline (report-heavy sessions, say). Azure Container Apps' own sticky sessions
+(`ingress.stickySessions.affinity: sticky`) pin a client to a replica, in single-revision mode only, so in
+Azure such pinning comes from the clients' side (a revision label's URL, a gateway with cookie affinity).
+The ingress honours the cookie and never sets one: clients that keep cookies (httpx clients, browsers)
+would otherwise all be pinned by their first response, and the per-request split that the canary, the
+smoke tests and the rehearsal rely on would be gone.
 """
 
 from __future__ import annotations
@@ -23,13 +35,16 @@ from http import HTTPStatus
 from apexops.sandbox.supervisor import ReplicaSlot, Supervisor
 from apexops.sandbox.telemetry import TelemetryWriter
 
-__all__ = ["Ingress", "UpstreamPool"]
+__all__ = ["AFFINITY_COOKIE", "Ingress", "UpstreamPool"]
 
 MAX_HEAD = 64 * 1024
 MAX_BODY = 256 * 1024 * 1024
 UPSTREAM_TIMEOUT_S = 240.0  # Azure Container Apps' request timeout
 POOL_IDLE_S = 4.0  # below uvicorn's 5 s keep-alive, so a pooled connection is rarely closed under us
 COLD_START_WAIT_S = 60.0
+#: the cookie that pins a client to a revision while that revision receives traffic
+AFFINITY_COOKIE = "apex-affinity"
+_AFFINITY = AFFINITY_COOKIE.encode()
 #: hop-by-hop headers (and the framing the proxy rewrites): never copied between client and replica
 _HOP = frozenset(
     (
@@ -67,6 +82,7 @@ class _Request:
     via: str  # "ingress" (app URL) or "revision" (revision URL)
     t0: float  # perf_counter at arrival
     ts: float  # wall clock at arrival
+    affinity: str | None = None  # the revision the client's affinity cookie names (app URL only)
 
     def upstream(self, client_ip: bytes) -> bytes:
         """The request as sent to a replica: end-to-end headers, forwarding headers, framed body."""
@@ -113,6 +129,17 @@ class UpstreamPool:
         self._idle.clear()
 
 
+def _affinity(cookie: bytes) -> str | None:
+    """The revision an affinity cookie names in a Cookie header's value, if any."""
+    if _AFFINITY not in cookie:  # the common case: one substring test
+        return None
+    for pair in cookie.split(b";"):
+        name, sep, value = pair.partition(b"=")
+        if sep and name.strip() == _AFFINITY:
+            return value.strip().strip(b'"').decode("latin-1") or None
+    return None
+
+
 def _parse_headers(lines: list[bytes]) -> dict[bytes, bytes]:
     out: dict[bytes, bytes] = {}
     for line in lines:
@@ -149,14 +176,15 @@ async def _read_body(reader: asyncio.StreamReader, headers: dict[bytes, bytes]) 
 
 
 class Ingress:
-    """Serves the app URL and the revision URLs; routing decisions come from `choose_revision`."""
+    """Serves the app URL and the revision URLs; routing decisions come from `choose_revision`, given the
+    revision the request's affinity cookie names (None without one)."""
 
     def __init__(
         self,
         *,
         supervisor: Supervisor,
         telemetry: TelemetryWriter,
-        choose_revision: Callable[[], str | None],
+        choose_revision: Callable[[str | None], str | None],
         is_active: Callable[[str], bool],
         rng: random.Random | None = None,
     ) -> None:
@@ -212,7 +240,11 @@ class Ingress:
                 except asyncio.LimitOverrunError:
                     await self._reply(writer, 431, "request head too large", close=True)
                     return
-                keep = await self._one(reader, writer, head, revision, client_ip)
+                key = self._tel.open(time.time())  # in flight until answered (the telemetry watermark)
+                try:
+                    keep = await self._one(reader, writer, head, revision, client_ip)
+                finally:
+                    self._tel.close(key)
                 if not keep:
                     return
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -233,7 +265,7 @@ class Ingress:
         req = await self._read_request(reader, writer, head, fixed)
         if req is None:
             return False
-        revision = fixed if fixed is not None else self._choose()
+        revision = fixed if fixed is not None else self._choose(req.affinity)
         if revision is None or (fixed is not None and not self._is_active(fixed)):
             detail = f"revision {fixed} is inactive" if fixed else "no revision receives traffic"
             await self._reply(writer, 404 if fixed else 503, detail, close=not req.keep)
@@ -288,7 +320,11 @@ class Ingress:
             return None
         conn_hdr = headers.get(b"connection", b"").lower()
         keep = b"close" not in conn_hdr if version == b"HTTP/1.1" else b"keep-alive" in conn_hdr
-        return _Request(method, target, lines, body, keep, "revision" if fixed else "ingress", t0, ts)
+        if fixed is not None:
+            return _Request(method, target, lines, body, keep, "revision", t0, ts)
+        cookie = headers.get(b"cookie")
+        affinity = _affinity(cookie) if cookie else None
+        return _Request(method, target, lines, body, keep, "ingress", t0, ts, affinity)
 
     async def _forward(
         self, slot: ReplicaSlot, revision: str, request: bytes, method: bytes

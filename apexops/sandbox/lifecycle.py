@@ -4,8 +4,10 @@
 folder it seeds the baseline release (the database migrated with Alembic to
 `settings.sandbox.baseline_migration`, the app with one revision of `baseline_image_tag` at 100%). It checks
 the ingress port before anything starts, so a port in use is one clear line and nothing is half-started.
-`down` stops the daemon and every replica and verifies that no process is left. State lives in the home
-folder and survives both.
+`up` starts Azurite (the sandbox's Blob Storage, `apexops.sandbox.azurite`) before anything else, so its
+half-second start overlaps the migration and the daemon's start; the daemon takes it over and stops it with
+itself. `down` stops the daemon, every replica and Azurite, and verifies that no process is left. State
+lives in the home folder and survives both.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from apexops.errors import ConflictError, TargetError, TargetUnavailableError
 from apexops.models import Revision, TrafficWeight
 from apexops.polling import poll_until
 from apexops.processes import alive
+from apexops.sandbox import azurite
 from apexops.sandbox.client import ControlClient, revision_from_dict, traffic_from_dicts
 from apexops.sandbox.controlplane import ControlPlane
 from apexops.sandbox.daemon import DaemonOptions
@@ -64,7 +67,9 @@ class SandboxStatus:
     traffic: tuple[TrafficWeight, ...] = ()
     pid: int | None = None
     replica_pids: tuple[int, ...] = ()
-    helper_pids: tuple[int, ...] = ()  # the replica fork server
+    helper_pids: tuple[int, ...] = ()  # the replica fork server and Azurite (the Blob Storage)
+    #: the Blob Storage account URL (Azurite on loopback); no key
+    blob_endpoint: str | None = None
     started: datetime | None = None
     database: str = ""
     replicas_ready: dict[str, int] = field(default_factory=dict)
@@ -196,7 +201,20 @@ def _up_locked(
         return status(settings)
     port = settings.sandbox_ingress_port()
     _check_port_free(port)
+    azurite.ensure_installed()  # Blob Storage: npm installs the pinned Azurite once; no Node.js -> one line
     paths.ensure()
+    azurite.spawn(paths.home)  # first: its ~0.5 s start overlaps the migration; the daemon takes it over
+    try:
+        return _start_daemon(settings, paths, port, options, wait_s)
+    except BaseException:
+        if not probe(settings).running:  # nothing half-started (a running daemon keeps its Azurite)
+            azurite.stop(paths.home)
+        raise
+
+
+def _start_daemon(
+    settings: Settings, paths: SandboxPaths, port: int, options: DaemonOptions | None, wait_s: float | None
+) -> SandboxStatus:
     db_url = settings.sandbox_database_url()
     if not paths.state.exists():
         _migrate_baseline(settings, db_url)
@@ -313,6 +331,7 @@ def _status(
                 pid=st["pid"],
                 replica_pids=tuple(st["replica_pids"]),
                 helper_pids=tuple(st.get("helper_pids", [])),
+                blob_endpoint=st.get("blob_endpoint"),
                 started=datetime.fromtimestamp(st["started"], UTC),
                 replicas_ready={r["name"]: r["ready_replicas"] for r in st["revisions"]},
                 restarts={r["name"]: r["restarts"] for r in st["revisions"]},
@@ -362,6 +381,7 @@ def down(settings: Settings, *, timeout_s: float = 10.0) -> list[int]:
         if proc is not None:
             proc.poll()
         paths.daemon_info.unlink(missing_ok=True)
+        azurite.stop(paths.home)  # left by a daemon that died where the kernel cannot tie lifetimes
         return []
     replica_pids: list[int] = []
     with contextlib.suppress(TargetError):
@@ -375,6 +395,7 @@ def down(settings: Settings, *, timeout_s: float = 10.0) -> list[int]:
         if alive(p):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(p, signal.SIGKILL)
+    azurite.stop(paths.home)  # the daemon stopped it; this verifies (and stops one that was left)
     paths.daemon_info.unlink(missing_ok=True)
     return [pid, *replica_pids]
 

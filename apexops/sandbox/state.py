@@ -76,8 +76,9 @@ class SandboxPaths:
         return self.home / "deployments.json"
 
     @property
-    def blobs(self) -> Path:
-        return self.home / "blobs"
+    def azurite(self) -> Path:
+        """The Blob Storage's data (Azurite's workspace), its log and its state file (pid, URL; no key)."""
+        return self.home / "azurite"
 
     @property
     def replicas_dir(self) -> Path:
@@ -90,9 +91,10 @@ class SandboxPaths:
         The home holds the database, telemetry (request paths, logs), the signing key and the control
         token: nobody else on the machine may read them. New files are 0600 because the daemon runs with
         umask 077 and `up` creates its own files with explicit modes; this also tightens a home created by
-        a version that left them 0644 (the top two levels: blobs and replica folders sit under 0700 folders).
+        a version that left them 0644 (the top two levels: Azurite's data and replica folders sit under 0700
+        folders).
         """
-        for folder in (self.home, self.daemon_dir, self.blobs, self.replicas_dir):
+        for folder in (self.home, self.daemon_dir, self.azurite, self.replicas_dir):
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         for entry in [self.home, *self.home.iterdir(), *self.daemon_dir.iterdir()]:
             with contextlib.suppress(FileNotFoundError):  # a temporary file renamed meanwhile

@@ -153,6 +153,8 @@ class Supervisor:
         #: the fork server (see zygote.py) and the task starting it; None means plain processes
         self.zygote: Zygote | None = None
         self.zygote_starting: asyncio.Task | None = None  # kept so the task is not garbage-collected
+        #: what replicas need before they start (the sandbox's Blob Storage): awaited before the first launch
+        self.platform_ready: asyncio.Future[Any] | None = None
 
     # ------------------------------------------------------------------ Runtime protocol
     def _desired(self, rt: _RevisionRuntime) -> int:
@@ -311,6 +313,9 @@ class Supervisor:
         crashes_in_row = 0
         while not slot.stopping:
             slot.port = free_port()
+            if self.platform_ready is not None and not self.platform_ready.done():
+                with contextlib.suppress(Exception):  # a failed start is the daemon's to report
+                    await asyncio.shield(self.platform_ready)
             env = self._env_for(rt.record, slot.name)
             started = time.monotonic()
             try:

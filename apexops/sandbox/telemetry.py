@@ -3,17 +3,24 @@
 The daemon records every request that passes the ingress or a revision URL, and every line a replica
 writes, into in-memory queues; a writer thread flushes them in batches (one transaction every
 `flush_interval_s`) so the request path never waits for the disk. The store is SQLite in WAL mode, so the
-adapters in other processes read it concurrently without going through the daemon. `ingestion_lag_s` is
-how old the newest flush is — like App Insights' ingestion delay, data younger than that may be missing.
+adapters in other processes read it concurrently without going through the daemon.
+
+Requests are delivered on production's terms (`apexops.sandbox.delivery`): each row becomes queryable at
+its own `ingested_at`, sampled rows carry `item_count`, and the ingress' per-revision platform counters
+(every request, exact, revision URLs included) are kept per bucket and published after the platform lag.
+With every flush the writer also records its watermark: every request that started before it is in the
+store (the oldest request still in flight bounds it), so "complete until" never runs ahead of the data.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
+import itertools
 import json
 import logging
 import math
+import random
 import re
 import sqlite3
 import threading
@@ -25,15 +32,19 @@ from pathlib import Path
 from typing import Any
 
 from apexops.polling import poll_until
+from apexops.sandbox.delivery import Delivery
 
-__all__ = ["TelemetryReader", "TelemetryWriter", "parse_console_line", "percentile"]
+__all__ = ["Delivery", "TelemetryReader", "TelemetryWriter", "parse_console_line", "percentile"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
   ts REAL NOT NULL, revision TEXT NOT NULL, replica TEXT NOT NULL, route TEXT NOT NULL,
   method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL, duration_ms REAL NOT NULL,
-  via TEXT NOT NULL, item_count INTEGER NOT NULL DEFAULT 1);
+  via TEXT NOT NULL, item_count INTEGER NOT NULL DEFAULT 1, ingested_at REAL);
 CREATE INDEX IF NOT EXISTS requests_ts ON requests (ts);
+CREATE TABLE IF NOT EXISTS platform (
+  revision TEXT NOT NULL, bucket REAL NOT NULL, requests INTEGER NOT NULL, errors_5xx INTEGER NOT NULL,
+  PRIMARY KEY (revision, bucket));
 CREATE TABLE IF NOT EXISTS exceptions (
   ts REAL NOT NULL, revision TEXT NOT NULL, replica TEXT NOT NULL, type TEXT NOT NULL,
   message TEXT NOT NULL, problem_id TEXT NOT NULL);
@@ -45,10 +56,12 @@ CREATE INDEX IF NOT EXISTS console_revision ON console (revision, id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value REAL NOT NULL);
 """
 
-_REQUEST_COLUMNS = "ts, revision, replica, route, method, path, status, duration_ms, via"
-#: the columns the writer fills, per table (console ids and request item counts take their defaults)
+_REQUEST_COLUMNS = "ts, revision, replica, route, method, path, status, duration_ms, via, item_count"
+#: a row is queryable once its ingestion time has passed (rows of a store older than that column: at once)
+_VISIBLE = "COALESCE(ingested_at, ts) <= ?"
+#: the columns the writer fills, per table (console ids take their default)
 _COLUMNS = {
-    "requests": _REQUEST_COLUMNS,
+    "requests": _REQUEST_COLUMNS + ", ingested_at",
     "exceptions": "ts, revision, replica, type, message, problem_id",
     "console": "ts, revision, replica, stream, level, message",
 }
@@ -119,15 +132,33 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.executescript(SCHEMA)
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(requests)")}
+        if "ingested_at" not in columns:  # a store written before delivery was simulated
+            conn.execute("ALTER TABLE requests ADD COLUMN ingested_at REAL")
     return conn
 
 
 class TelemetryWriter:
     """Batches records in memory and writes them from one background thread."""
 
-    def __init__(self, path: Path, *, flush_interval_s: float = 0.2) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        flush_interval_s: float = 0.2,
+        delivery: Delivery | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
         self.path = Path(path)
         self.flush_interval_s = flush_interval_s
+        self.delivery = delivery or Delivery()
+        self._rng = rng or random.Random()
+        #: requests in flight (arrival times by key): the watermark never passes the oldest of them
+        self._open: dict[int, float] = {}
+        self._open_lock = threading.Lock()
+        self._keys = itertools.count()
+        #: the latest ingestion time of any row written so far (what `flush` callers may wait out)
+        self.ingested_until = 0.0
         self._queues: dict[str, collections.deque[tuple]] = {table: collections.deque() for table in _COLUMNS}
         self._requests, self._exceptions, self._console = self._queues.values()
         self._stop = threading.Event()
@@ -136,7 +167,11 @@ class TelemetryWriter:
         self._generation = 0
         self._thread: threading.Thread | None = None
         self._conn = connect(self.path)
-        self._last_meta = 0.0
+        with self._conn:
+            self._conn.executemany(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", self.delivery.meta().items()
+            )
+        self._last_meta = self._watermark = 0.0
         self._flushes = 0
 
     # -------------------------------------------------------------- hot path (event-loop thread)
@@ -153,6 +188,18 @@ class TelemetryWriter:
         via: str,
     ) -> None:
         self._requests.append((ts, revision, replica, route, method, path, status, duration_ms, via))
+
+    def open(self, ts: float) -> int:
+        """A request arrived at `ts` and is in flight; returns the key to `close` it with (always)."""
+        key = next(self._keys)
+        with self._open_lock:
+            self._open[key] = ts
+        return key
+
+    def close(self, key: int) -> None:
+        """The request is answered and recorded (or was never recorded: a client that went away)."""
+        with self._open_lock:
+            self._open.pop(key, None)
 
     def exception(
         self, ts: float, revision: str, replica: str, type_: str, message: str, problem_id: str = ""
@@ -175,23 +222,53 @@ class TelemetryWriter:
         self._thread = threading.Thread(target=self._run, name="telemetry-writer", daemon=True)
         self._thread.start()
 
+    def _deliver(self, rows: list[tuple]) -> tuple[list[tuple], list[tuple[int, int, str, float]]]:
+        """The rows the store keeps (sampled, with item count and ingestion time) and the platform counts
+        (every request, exact: the platform counts what it served, sampling is Application Insights')."""
+        kept: list[tuple] = []
+        counts: collections.Counter[tuple[str, float]] = collections.Counter()
+        errors: collections.Counter[tuple[str, float]] = collections.Counter()
+        d, n = self.delivery, self.delivery.item_count
+        for row in rows:
+            key = (row[1], d.bucket(row[0]) * d.platform_grain_s)
+            counts[key] += 1
+            errors[key] += row[6] >= 500
+            ingested = d.draw(self._rng, row[0])
+            if ingested is not None:
+                kept.append((*row, n, ingested))
+                self.ingested_until = max(self.ingested_until, ingested)
+        return kept, [(c, errors[k], *k) for k, c in counts.items()]
+
     def _write_once(self) -> None:
-        batches = {table: [q.popleft() for _ in range(len(q))] for table, q in self._queues.items()}
         now = time.time()
-        if not any(batches.values()) and now - self._last_meta < 1.0:
+        with self._open_lock:  # before draining: a request not in flight now and older is in the queue
+            watermark = min(self._open.values(), default=now)
+        batches = {table: [q.popleft() for _ in range(len(q))] for table, q in self._queues.items()}
+        held = self._watermark < self._last_meta  # a request in flight held the last watermark back
+        if not any(batches.values()) and now - self._last_meta < 1.0 and not held:
             return
+        batches["requests"], platform = self._deliver(batches["requests"])
         with self._conn:
             for table, rows in batches.items():
                 if rows:
                     marks = ",".join("?" * len(_COLUMNS[table].split(",")))
                     self._conn.executemany(f"INSERT INTO {table} ({_COLUMNS[table]}) VALUES ({marks})", rows)
-            self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_flush', ?)", (now,))
+            self._conn.executemany(
+                "INSERT INTO platform (requests, errors_5xx, revision, bucket) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (revision, bucket) DO UPDATE SET requests = requests + excluded.requests,"
+                " errors_5xx = errors_5xx + excluded.errors_5xx",
+                platform,
+            )
+            self._conn.executemany(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                (("last_flush", now), ("watermark", watermark)),
+            )
             self._flushes += 1
             if self._flushes % 500 == 0:
                 self._conn.execute(
                     "DELETE FROM console WHERE id < (SELECT MAX(id) FROM console) - ?", (MAX_CONSOLE_ROWS,)
                 )
-        self._last_meta = now
+        self._last_meta, self._watermark = now, watermark
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -241,10 +318,29 @@ class RequestRow:
     status: int
     duration_ms: float
     via: str
+    #: how many requests this (sampled) row stands for
+    item_count: int = 1
+
+
+@dataclass(frozen=True)
+class RouteRow:
+    """Counts of one revision on one route: rows seen, and their itemCount-weighted estimates."""
+
+    revision: str
+    route: str
+    rows: int
+    errors_5xx: int
+    slow: int
+    estimated_requests: float
+    estimated_errors: float
 
 
 class TelemetryReader:
-    """Queries over the store by time window and revision; safe to use from any process."""
+    """Queries over the store by time window and revision; safe to use from any process.
+
+    Request queries see only rows already ingested at `visible_at` (default: now), as Application Insights
+    would answer at that moment.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -252,8 +348,8 @@ class TelemetryReader:
 
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
-            if not self.path.exists():
-                connect(self.path).close()  # an empty store: queries return nothing rather than fail
+            # an empty store: queries return nothing rather than fail; an older one gains ingested_at
+            connect(self.path).close()
             self._conn = connect(self.path, readonly=True)
         return self._conn
 
@@ -272,22 +368,35 @@ class TelemetryReader:
         names = list(revisions)
         return f" AND revision IN ({','.join('?' * len(names))})", names
 
-    def requests(self, since: float, until: float, revisions: Iterable[str] | None) -> list[RequestRow]:
+    @staticmethod
+    def _at(visible_at: float | None) -> float:
+        return time.time() if visible_at is None else visible_at
+
+    def requests(
+        self, since: float, until: float, revisions: Iterable[str] | None, visible_at: float | None = None
+    ) -> list[RequestRow]:
         extra, args = self._filter(revisions)
         rows = self._rows(
-            f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE ts >= ? AND ts < ?{extra} ORDER BY ts",
-            [since, until, *args],
+            f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE ts >= ? AND ts < ? AND {_VISIBLE}{extra}"
+            " ORDER BY ts",
+            [since, until, self._at(visible_at), *args],
         )
         return [RequestRow(*r) for r in rows]
 
     def stats(
-        self, since: float, until: float, revisions: Sequence[str] | None = None, slow_ms: float = 2000.0
+        self,
+        since: float,
+        until: float,
+        revisions: Sequence[str] | None = None,
+        slow_ms: float = 2000.0,
+        visible_at: float | None = None,
     ) -> dict[str, dict[str, Any]]:
-        """Per revision: requests, errors_5xx, slow, p50/p95/p99 (ms)."""
+        """Per revision: requests, errors_5xx, slow (item counts), p50/p95/p99 (ms) of the rows."""
         extra, args = self._filter(revisions)
         rows = self._rows(
-            f"SELECT revision, status, duration_ms, item_count FROM requests WHERE ts >= ? AND ts < ?{extra}",
-            [since, until, *args],
+            "SELECT revision, status, duration_ms, item_count FROM requests"
+            f" WHERE ts >= ? AND ts < ? AND {_VISIBLE}{extra}",
+            [since, until, self._at(visible_at), *args],
         )
         durations: dict[str, list[float]] = collections.defaultdict(list)
         counts: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0, 0])
@@ -311,11 +420,44 @@ class TelemetryReader:
             }
         return out
 
-    def slowest(self, since: float, until: float, top: int = 10) -> list[RequestRow]:
+    def user_routes(
+        self,
+        since: float,
+        until: float,
+        revisions: Sequence[str] | None,
+        slow_ms: float,
+        visible_at: float | None = None,
+    ) -> list[RouteRow]:
+        """Per (revision, route): the users' requests only (through the app URL, never a revision URL)."""
+        extra, args = self._filter(revisions)
         rows = self._rows(
-            f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE ts >= ? AND ts < ?"
+            "SELECT revision, route, COUNT(*), SUM(status >= 500), SUM(duration_ms >= ?), SUM(item_count),"
+            " SUM(CASE WHEN status >= 500 THEN item_count ELSE 0 END) FROM requests"
+            f" WHERE ts >= ? AND ts < ? AND via = 'ingress' AND {_VISIBLE}{extra}"
+            " GROUP BY revision, route ORDER BY revision, route",
+            [slow_ms, since, until, self._at(visible_at), *args],
+        )
+        return [RouteRow(rev, route, n, e, sl, float(er), float(ee)) for rev, route, n, e, sl, er, ee in rows]
+
+    def platform(
+        self, start: float, end: float, revisions: Sequence[str] | None
+    ) -> dict[str, tuple[int, int]]:
+        """Per revision: (requests, 5xx) of the platform buckets starting in [start, end)."""
+        extra, args = self._filter(revisions)
+        rows = self._rows(
+            "SELECT revision, SUM(requests), SUM(errors_5xx) FROM platform"
+            f" WHERE bucket >= ? AND bucket < ?{extra} GROUP BY revision",
+            [start, end, *args],
+        )
+        return {rev: (int(n), int(e)) for rev, n, e in rows}
+
+    def slowest(
+        self, since: float, until: float, top: int = 10, visible_at: float | None = None
+    ) -> list[RequestRow]:
+        rows = self._rows(
+            f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE ts >= ? AND ts < ? AND {_VISIBLE}"
             " ORDER BY duration_ms DESC LIMIT ?",
-            (since, until, top),
+            (since, until, self._at(visible_at), top),
         )
         return [RequestRow(*r) for r in rows]
 
@@ -343,6 +485,17 @@ class TelemetryReader:
         )
         return rows[::-1]
 
+    def meta(self) -> dict[str, float]:
+        return {str(k): float(v) for k, v in self._db().execute("SELECT key, value FROM meta")}
+
     def last_flush(self) -> float | None:
-        row = self._db().execute("SELECT value FROM meta WHERE key = 'last_flush'").fetchone()
-        return float(row[0]) if row else None
+        return self.meta().get("last_flush")
+
+    def delivery(self) -> Delivery:
+        """How the writer delivers (lag, jitter, sampling, platform buckets), as it recorded it."""
+        return Delivery.from_meta(self.meta())
+
+    def watermark(self) -> float | None:
+        """Every request that started before this time is in the store (None: nothing written yet)."""
+        meta = self.meta()
+        return meta.get("watermark", meta.get("last_flush"))

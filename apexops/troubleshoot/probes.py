@@ -5,10 +5,10 @@ the exact commands). They read the replica's own configuration, the same environ
 
 - database: the runbook's `engine.connect()` / `SELECT 1` (`apexops.migrations.connectivity.CHECK_SCRIPT`);
 - blob: the runbook's "Accessible containers" listing plus a write probe (a probe blob written and deleted,
-  as the app's own readiness check does), through the app's client when present, else in the folder the
-  replica keeps its containers in (`APEX_BLOB_ROOT`: one sub-folder per container);
+  as the app's own readiness check does), through the app's own Blob Storage client (Azure Storage, or
+  Azurite on the sandbox);
 - network: a TCP connect to each endpoint the replica is configured with (the runbook's `nc -zv`), or the
-  equivalent for local endpoints (a Unix socket, a database file, a blob folder). Endpoints the replica is
+  equivalent for local endpoints (a Unix socket, a database file). Endpoints the replica is
   not configured with are SKIPPED, never guessed.
 """
 
@@ -42,29 +42,18 @@ BLOB_OK = "Blob write probe successful:"
 _PROBE_STATUS = {True: Status.PASS, False: Status.FAIL, None: Status.SKIPPED}
 
 BLOB_SCRIPT = f"""
-import os, re, uuid
+import os
 try:
     from apex.azure.blob_storage import BlobStorageClient
     client = BlobStorageClient()
     print("Accessible containers:", client.list_containers())
     raise SystemExit(0)
 except ImportError:
-    pass
-root = os.environ["APEX_BLOB_ROOT"]
-names = sorted(os.listdir(root)) if os.path.isdir(root) else []
-valid = re.compile(r"[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){{2,62}}")
-print("Accessible containers:", [n for n in names if valid.fullmatch(n) and os.path.isdir(root + "/" + n)])
+    from apexops.sandbox.service.blob_storage import BlobStorageClient  # the sandbox's reference service
+client = BlobStorageClient()
+print("Accessible containers:", client.list_containers())
 container = os.environ.get("AZURE_STORAGE_CONTAINER_UPLOADS", "uploads")
-folder, problem = os.path.join(root, container), None
-if not os.path.isdir(folder):
-    problem = "container %r does not exist under %s" % (container, root)
-else:
-    probe = os.path.join(folder, ".probe-%d-%s" % (os.getpid(), uuid.uuid4().hex[:8]))
-    try:
-        open(probe, "wb").close()
-        os.unlink(probe)
-    except OSError as exc:
-        problem = "container %r is not writable (%s)" % (container, exc.strerror or type(exc).__name__)
+problem = client.check_writable(container)
 if problem:
     print("Blob write probe failed:", problem)
     raise SystemExit(1)
@@ -101,14 +90,6 @@ def readable(path):
             f.read(16)
         return "database file readable"
     return go
-def writable(path):
-    def go():
-        if not os.path.isdir(path):
-            raise FileNotFoundError(path)
-        if not os.access(path, os.W_OK):
-            raise PermissionError(path + " is not writable")
-        return "blob folder writable"
-    return go
 url = os.environ.get("APEX_DATABASE_URL", "")
 u = urllib.parse.urlsplit(url) if url else None
 if u and u.scheme.startswith("sqlite"):
@@ -125,8 +106,9 @@ elif os.environ.get("AZURE_SQL_SERVER"):
     probe("database", host + ":1433", tcp(host, 1433))
 else:
     out.append({"endpoint": "database", "target": "", "ok": None, "detail": "not configured"})
-if os.environ.get("APEX_BLOB_ROOT"):
-    probe("blob storage", os.environ["APEX_BLOB_ROOT"], writable(os.environ["APEX_BLOB_ROOT"]))
+if os.environ.get("APEX_BLOB_ENDPOINT"):
+    b = urllib.parse.urlsplit(os.environ["APEX_BLOB_ENDPOINT"])
+    probe("blob storage", b.hostname + ":" + str(b.port or 443), tcp(b.hostname, b.port or 443))
 elif os.environ.get("AZURE_STORAGE_ACCOUNT"):
     host = os.environ["AZURE_STORAGE_ACCOUNT"] + ".blob.core.windows.net"
     probe("blob storage", host + ":443", tcp(host, 443))

@@ -314,6 +314,37 @@ ACR_CHALLENGE = {
 }
 
 
+METRICS_EXAMPLE = "monitor-metrics/MetricBatchExample.json"
+
+
+def requests_metric(resource_id: str, series: list[tuple[str, str, dict[str, float]]]) -> dict[str, Any]:
+    """The official getBatch example reshaped into Container Apps' `Requests` metric of one app: one time
+    series per (revision, status-code category) with a `total` per 1-minute data point (dimension names come
+    back in lower case, as in the example)."""
+    import copy
+
+    body = copy.deepcopy(example_body(METRICS_EXAMPLE))
+    value = body["values"][0]
+    metric = value["value"][0]
+    value.update(interval="PT1M", namespace="microsoft.app/containerapps", resourceid=resource_id)
+    name = {"value": "Requests", "localizedValue": "Requests"}
+    metric.update(id=f"{resource_id}/providers/Microsoft.Insights/metrics/Requests", unit="Count", name=name,
+                  displayDescription="Requests")  # fmt: skip
+    template = metric["timeseries"][0]
+    metric["timeseries"] = []
+    for revision, category, points in series:
+        ts = copy.deepcopy(template)
+        ts["metadatavalues"] = [
+            {"name": {"value": dim, "localizedValue": dim}, "value": value}
+            for dim, value in (("revisionname", revision), ("statuscodecategory", category))
+        ]
+        ts["data"] = [{"timeStamp": t, "total": n} for t, n in points.items()]
+        metric["timeseries"].append(ts)
+    value["value"] = [metric]
+    body["values"] = [value]
+    return body
+
+
 def acr(fake: FakeAzure, path: str, *replies: Handler | Reply) -> None:
     """An ACR data-plane route behind the token challenge: 401 until the ACR access token is presented."""
     queue = list(replies)
@@ -440,6 +471,8 @@ class AzureWorld:
         f.on("GET", APP_PATH + r"/revisions/[^/]+", self._get_revision)
         f.on("POST", APP_PATH + r"/revisions/[^/]+/(activate|deactivate|restart)", self._verb)
         f.on("POST", r"/v1/.+/query", ok({"tables": [{"name": "PrimaryResult", "columns": [], "rows": []}]}))
+        app_id = APP_PATH.replace("\\", "")
+        f.on("POST", rf"/subscriptions/{SUB}/metrics:getBatch", lambda rec: ok(requests_metric(app_id, [])))
         f.on("GET", "/", ok(CONTAINERS_XML))
         f.on("HEAD", r"/uploads/.+", (404, None, {"x-ms-error-code": "BlobNotFound"}))
         f.on("PUT", dep + "[^/]+", self._deploy)

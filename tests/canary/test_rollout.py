@@ -18,9 +18,16 @@ from apexops.canary.chart import RolloutChart
 from apexops.canary.guard import read_journal
 from apexops.canary.lock import DeploymentLock
 from apexops.canary.rollout import Rollout
-from apexops.errors import LockHeldError, RolloutError, TargetError, TrafficError, VerificationError
-from apexops.models import LogLine, Replica, RequestStats, Revision, TrafficWeight
-from apexops.settings import CanaryPolicy, CanaryStage
+from apexops.errors import (
+    ConfigError,
+    LockHeldError,
+    RolloutError,
+    TargetError,
+    TrafficError,
+    VerificationError,
+)
+from apexops.models import CountsWindow, LogLine, Replica, RequestStats, Revision, RouteCounts, TrafficWeight
+from apexops.settings import CanaryPolicy, CanaryStage, ProbeSettings
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 NEW, OLD = "app--new", "app--old"
@@ -113,6 +120,11 @@ class FakeTelemetry:
         self.app, self.rates, self.lag_s = app, rates, lag_s
         self.fail = False
         self.queries: list[tuple[datetime, datetime]] = []
+        #: per revision: route -> share of its users' requests; per route: its slow share (both revisions)
+        self.mix: dict[str, dict[str, float]] = {}
+        self.route_slow: dict[str, float] = {}
+        #: report every route as one ("*"): what a judge that ignores routes sees
+        self.pooled = False
 
     def ingestion_lag_s(self) -> float:
         return self.lag_s
@@ -134,10 +146,27 @@ class FakeTelemetry:
             out[name] = RequestStats(name, n, math.floor(n * b.error), math.floor(n * b.slow), 100, 400, 900)
         return out
 
+    def user_requests_by_route(self, since, now, *, revisions, slow_ms):
+        """The same users per route ("list" 60%, "get" 40%), complete up to now minus the lag."""
+        if self.fail:
+            raise TargetError("Log Analytics timed out")
+        until = now - timedelta(seconds=self.lag_s)  # before `since` while the stage is younger than the lag
+        stats = self.request_stats(since, max(since, until), revisions=revisions, slow_ms=slow_ms)
+        rows = []
+        for name, st in stats.items():
+            mix = self.mix.get(name, {"list": 0.6, "get": 0.4})
+            for route, share in mix.items():
+                n, e, slow = (math.floor(x * share) for x in (st.requests, st.errors_5xx, st.slow))
+                if route in self.route_slow:  # this route's own slow share, the same on both revisions
+                    slow = math.floor(n * self.route_slow[route])
+                rows.append(RouteCounts(name, "*" if self.pooled else route, n, e, slow, float(n), float(e)))
+        return CountsWindow(since, until, tuple(rows))
+
     def console_logs(self, revision=None, *, tail=100, level=None):
         return [LogLine(T0, revision, f"{revision}-r1", "stdout", "ERROR", "DatabaseTimeoutError")]
 
 
+#: the users' stratum alone (no probes): the runner as it judged before strata, on the same telemetry
 POLICY = CanaryPolicy(
     stages=[
         CanaryStage(weight=10, min_duration_s=60, max_duration_s=600),
@@ -148,6 +177,7 @@ POLICY = CanaryPolicy(
     alpha=0.01,
     on_inconclusive="escalate",
     max_replica_restarts=1,
+    strata=("users",),
 )
 
 
@@ -298,8 +328,13 @@ def test_telemetry_failures_are_partial_data_not_crashes(world):
         )
     ).run()
     assert result.outcome == "escalated"
-    assert all(p.error == "telemetry query failed: Log Analytics timed out" for p in result.polls)
-    assert "telemetry partial" in result.reason
+    assert all(
+        p.error
+        == "telemetry query failed: Log Analytics timed out; users query failed: Log Analytics timed out"
+        for p in result.polls
+    )
+    assert all(p.stratum("users").partial and not p.stratum("users").routes for p in result.polls)
+    assert "without evidence" in result.reason  # never a rollback, never a promotion on missing data
 
 
 def test_resume_after_an_escalation_carries_the_evidence(world):
@@ -315,8 +350,8 @@ def test_the_chart_draws_every_poll(world):
     world.telemetry.rates[NEW] = Behaviour(error=0.10)
     result = world.rollout(on_poll=chart.update).run()
     names = {t.name for t in chart.figure.data}
-    assert {"canary req/s", "baseline 5xx %", "e 5xx", "1/α", "canary weight %"} <= names
-    errors = next(t for t in chart.figure.data if t.name == "canary 5xx %")
+    assert {"canary req/s · users", "baseline 5xx % · users", "e 5xx", "1/α", "canary weight %"} <= names
+    errors = next(t for t in chart.figure.data if t.name == "canary 5xx % · users")
     assert len(errors.x) == len(result.polls)
 
 
@@ -376,3 +411,224 @@ def test_a_failed_restore_says_traffic_may_still_be_split(world):
         world.rollout().run()
     assert "run 60-rollback now" in str(info.value)
     assert isinstance(info.value.__cause__, TargetError)
+
+
+# ---------------------------------------------------------------------------------------------- strata
+
+
+class FakeProber:
+    """Probes at `rps` per revision from start() on, over three routes, answered at once (no lag)."""
+
+    def __init__(self, clock: Clock, targets, rps: float = 2.0) -> None:
+        self.clock, self.targets, self.rps = clock, dict(targets), rps
+        self.error: dict[str, float] = {}
+        self.started_at: datetime | None = None
+        self.stops = 0
+
+    def start(self):
+        self.started_at = self.clock.now
+        return self
+
+    def stop(self) -> None:
+        self.stops += 1
+
+    def _n(self, since: datetime, until: datetime) -> int:
+        start = max(since, self.started_at)
+        return max(0, math.floor(self.rps * (until - start).total_seconds()))
+
+    def counts(self, since):
+        rows = []
+        for name in self.targets:
+            n = self._n(since, self.clock.now)
+            for route in ("health", "list", "get"):
+                k = n // 3
+                e = math.floor(k * self.error.get(name, 0.0))
+                rows.append(RouteCounts(name, route, k, e, 0, float(k), float(e)))
+        return CountsWindow(since, self.clock.now, tuple(rows))
+
+    def per_minute(self, revision, since):
+        out, minute = {}, since.replace(second=0, microsecond=0)
+        while minute <= self.clock.now:
+            n = self._n(max(since, minute), min(self.clock.now, minute + timedelta(minutes=1)))
+            if n:
+                out[minute] = (n, math.floor(n * self.error.get(revision, 0.0)))
+            minute += timedelta(minutes=1)
+        return out
+
+
+class FakePlatform:
+    """Per-revision counters of users AND probes, per published minute (published `lag_s` after its end)."""
+
+    def __init__(self, telemetry: FakeTelemetry, lag_s: float = 60.0) -> None:
+        self.telemetry, self.lag_s = telemetry, lag_s
+        self.prober: FakeProber | None = None
+
+    def request_counts(self, since, now, *, revisions):
+        published = (now - timedelta(seconds=self.lag_s)).replace(second=0, microsecond=0)
+        first = since.replace(second=0, microsecond=0)
+        until = max(first, published)
+        users = self.telemetry.request_stats(first, until, revisions=revisions)
+        rows = []
+        for name in revisions:
+            probes = [
+                v
+                for m, v in (self.prober.per_minute(name, first) if self.prober else {}).items()
+                if m < until
+            ]
+            n = users[name].requests + sum(p[0] for p in probes)
+            e = users[name].errors_5xx + sum(p[1] for p in probes)
+            rows.append(RouteCounts(name, "*", n, e, None, float(n), float(e)))
+        return CountsWindow(since, until, tuple(rows))
+
+
+#: production's lags need production's stage lengths: at 100% only users and probes show latency
+STRATA = POLICY.model_copy(
+    update={
+        "strata": ("probes", "platform", "users"),
+        "probes": ProbeSettings(rate_rps=2, warmup_s=30),
+        "stages": [*POLICY.stages[:2], CanaryStage(weight=100, min_duration_s=10, max_duration_s=600)],
+    }
+)
+
+
+@pytest.fixture
+def strata_world(world):
+    world.telemetry.lag_s = 180.0
+    platform = FakePlatform(world.telemetry)
+    probers: list[FakeProber] = []
+
+    def make(targets):
+        prober = FakeProber(world.clock, targets)
+        platform.prober = prober
+        probers.append(prober)
+        return prober
+
+    env_platform = platform
+
+    def rollout(policy=STRATA, **kw):
+        r = world.rollout(policy=policy, prober=make, **kw)
+        r.env = SimpleNamespace(platform_metrics=env_platform, settings=r.env.settings)
+        return r
+
+    world.platform, world.probers, world.strata_rollout = platform, probers, rollout
+    world.app.revisions = {
+        NEW: revision(NEW, url="http://127.0.0.1:1/new"),
+        OLD: revision(OLD, url="http://127.0.0.1:1/old"),
+    }
+    return world
+
+
+def test_probes_warm_up_before_any_traffic_moves_then_every_stratum_is_judged(strata_world):
+    w = strata_world
+    result = w.strata_rollout().run()
+    (prober,) = w.probers
+    assert prober.targets == {NEW: "http://127.0.0.1:1/new", OLD: "http://127.0.0.1:1/old"}
+    assert prober.started_at == T0 and w.clock.sleeps[0] == 30  # the warm-up, before the first write
+    assert w.app.history[1][0] == T0 + timedelta(seconds=30)
+    assert prober.stops == 1
+    first = result.polls[0]
+    assert [s.stratum for s in first.strata] == ["probes", "platform", "users"]
+    probes, platform, users = first.strata
+    # stage 1's probe evidence counts from the warm-up: 35 s at 2 req/s per revision
+    assert probes.totals()[0].requests == 69 and probes.lag_s == 0
+    # no platform minute is published yet (the first closes at 12:01, published a minute later)
+    assert platform.complete_until is None and platform.routes == {}
+    # once it is: the users only, the probes it counted subtracted
+    later = next(p.stratum("platform") for p in result.polls if p.stratum("platform").complete_until)
+    assert later.routes["*"][0].slow is None and later.totals()[0].requests == (
+        w.telemetry.request_stats(T0, later.complete_until, revisions=[NEW])[NEW].requests
+    )
+    # the users' telemetry is 180 s late: nothing complete yet, which is not zero traffic
+    assert users.complete_until is None and users.routes == {} and users.lag_s >= 180
+    assert "users data" in first.row() and first.row()["users data"].startswith("no data complete yet")
+    assert result.outcome == "promoted"
+
+
+@pytest.mark.parametrize("ending", ["promoted", "rolled_back", "exception", "interrupt"])
+def test_the_probes_stop_however_the_run_ends(strata_world, ending):
+    w = strata_world
+    if ending == "rolled_back":
+        w.telemetry.rates[NEW] = Behaviour(error=0.2)
+    if ending == "exception":
+        w.app.fail_revision_after = 8
+    if ending == "interrupt":
+        w.clock.interrupt_at = 4
+    try:
+        result = w.strata_rollout().run()
+    except (TargetError, KeyboardInterrupt):
+        result = None
+    assert (result.outcome if result else ending) == ending
+    assert [p.stops for p in w.probers] == [1]
+    assert w.app.writes[-1] in ({OLD: 100}, {NEW: 100})
+
+
+def test_probes_off_sends_none_and_the_judge_gets_no_probe_stratum(strata_world):
+    w = strata_world
+    policy = STRATA.model_copy(update={"probes": ProbeSettings(rate_rps=0)})
+    result = w.strata_rollout(policy).run()
+    assert w.probers == [] and {s.stratum for s in result.polls[0].strata} == {"platform", "users"}
+    assert w.clock.sleeps[0] == 5  # no warm-up without probes
+
+
+def test_a_failed_source_is_a_partial_stratum_named_in_the_poll(strata_world):
+    w = strata_world
+
+    def down(*a, **k):
+        raise TargetError("Azure Monitor metrics unavailable")
+
+    w.platform.request_counts = down
+    short = [
+        CanaryStage(weight=10, min_duration_s=5, max_duration_s=20),
+        CanaryStage(weight=100, min_duration_s=0, max_duration_s=20),
+    ]
+    policy = STRATA.model_copy(update={"stages": short})
+    result = w.strata_rollout(policy).run()
+    assert all(p.error == "platform query failed: Azure Monitor metrics unavailable" for p in result.polls)
+    assert all(p.stratum("platform").partial for p in result.polls)
+
+
+@pytest.mark.parametrize("pooled", [False, True])
+def test_a_heavier_share_of_a_slow_route_inside_the_slo_is_not_harm(world, pooled):
+    """Both revisions serve project reads 4% slow and lists 0.5% slow; the canary gets 90% reads, the
+    baseline 10% (3.65% vs 0.85% slow overall, SLO 5%). Judged per route: promoted. The same requests with
+    the routes pooled into one cell look like harm: rolled back (the test can fail)."""
+    world.telemetry.mix = {NEW: {"get": 0.9, "list": 0.1}, OLD: {"get": 0.1, "list": 0.9}}
+    world.telemetry.route_slow = {"get": 0.04, "list": 0.005}
+    world.telemetry.pooled = pooled
+    result = world.rollout().run()
+    assert result.outcome == ("rolled_back" if pooled else "promoted"), result.reason
+    if pooled:
+        assert "slow >= 2000 ms" in result.reason
+
+
+def test_the_chart_draws_each_stratum_where_its_data_is_complete(strata_world):
+    w = strata_world
+    w.telemetry.rates[NEW] = Behaviour(error=0.05)
+    chart = RolloutChart(live=False)
+    result = w.strata_rollout(on_poll=chart.update).run()
+    assert result.outcome == "rolled_back"
+    names = {t.name for t in chart.figure.data}
+    assert {
+        "canary 5xx % · probes",
+        "canary 5xx % · platform",
+        "canary slow % · probes",
+        "e 5xx · probes",
+    } <= names
+    assert "canary slow % · platform" not in names  # the platform has no latency
+    assert {"1/α · probes", "1/α · platform"} <= names  # each stratum against its share of the budget
+    probes = next(t for t in chart.figure.data if t.name == "canary req/s · probes")
+    assert list(probes.x) == [p.at for p in result.polls]  # live: one point per poll, at the poll
+    platform = next(t for t in chart.figure.data if t.name == "canary 5xx % · platform")
+    assert all(x.second == 0 and x <= result.polls[-1].at - timedelta(seconds=60) for x in platform.x)
+    title = chart.figure.layout.title.text
+    assert "probes: data up to" in title and "users: no data complete yet, lag 3 min" in title
+    marker = next(a for a in chart.figure.layout.annotations if a.text == "ROLLBACK")
+    assert marker.hovertext == result.reason
+
+
+def test_a_policy_whose_strata_can_see_nothing_is_refused_before_anything_moves(strata_world):
+    w = strata_world
+    policy = STRATA.model_copy(update={"strata": ("probes",), "probes": ProbeSettings(rate_rps=0)})
+    with pytest.raises(ConfigError, match=r"only 'probes' but canary\.probes\.rate_rps is 0"):
+        w.strata_rollout(policy).run()
+    assert w.app.writes == [] and w.probers == []

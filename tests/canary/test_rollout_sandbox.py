@@ -30,6 +30,9 @@ POLICY = {
     ],
     "poll_interval_s": 1,
     "promote_confidence": 0.8,
+    # the guard and the lock are under test here, not the evidence: the users' telemetry alone, no probes
+    # (their warm-up would delay the split; tests/traffic/test_shift_strata_sandbox.py covers them)
+    "strata": ["users"],
 }
 
 

@@ -21,6 +21,7 @@ from apexops.models import (
     AppState,
     AppUpdate,
     BlobContainerInfo,
+    CountsWindow,
     DatabaseInfo,
     DeploymentOperation,
     DeploymentResult,
@@ -35,6 +36,7 @@ from apexops.models import (
     RequestStats,
     ResourceInfo,
     Revision,
+    RouteCounts,
     TelemetryBucket,
     TrafficWeight,
     WhatIfResult,
@@ -77,6 +79,7 @@ def test_every_port_is_wired_and_implemented(target):
         "deployments": ports.Deployments,
         "lifecycle": ports.Lifecycle,
         "load": ports.SyntheticLoad,
+        "platform_metrics": ports.PlatformMetrics,
     }.items():
         assert isinstance(getattr(env, name), port), name
     assert isinstance(env.traits, ports.Traits) and env.traits.name == env.target
@@ -170,6 +173,27 @@ def test_telemetry_queries_return_domain_types(target):
     lines = t.console_logs(name, tail=5)
     assert len(lines) <= 5 and all(isinstance(x, LogLine) for x in lines)
     assert t.ingestion_lag_s() >= 0
+
+
+def test_the_judges_windows_never_claim_more_than_is_complete(target):
+    """Users by route and the platform's counts: windows that end where the backend's data may end."""
+    env, name = target.env, serving(target.env)
+    now = datetime.now(UTC)
+    since = now - timedelta(minutes=10)
+    users = env.telemetry.user_requests_by_route(since, now, revisions=[name], slow_ms=2000)
+    assert isinstance(users, CountsWindow) and users.since == since
+    assert since <= users.complete_until <= now - timedelta(seconds=env.telemetry.ingestion_lag_s() * 0.99)
+    assert all(isinstance(r, RouteCounts) and r.revision == name and r.slow is not None for r in users.rows)
+    platform = env.platform_metrics.request_counts(since, now, revisions=[name])
+    assert isinstance(platform, CountsWindow) and since <= platform.since <= platform.complete_until <= now
+    (row,) = platform.rows  # every named revision, zeros included; no routes, no latency
+    assert (row.revision, row.route, row.slow) == (name, "*", None) and row.requests >= row.errors_5xx >= 0
+    fresh = env.platform_metrics.request_counts(now - timedelta(seconds=1), now, revisions=[name])
+    assert fresh.complete_until == fresh.since  # a bucket is never published before it has ended
+    with pytest.raises(ConfigError):
+        env.platform_metrics.request_counts(datetime(2020, 1, 1), now, revisions=[name])
+    with pytest.raises(ConfigError):
+        env.telemetry.user_requests_by_route(datetime(2020, 1, 1), now, revisions=[name], slow_ms=1)
 
 
 def test_telemetry_refuses_a_time_without_timezone(target):
@@ -274,7 +298,8 @@ def test_this_contract_calls_every_method_of_every_port():
     source = Path(__file__).read_text()
     called = set(re.findall(r"\.(\w+)\(", source)) | set(re.findall(r"\.(\w+)\)", source))
     for port in (ports.ContainerApp, ports.Telemetry, ports.Registry, ports.Identity, ports.BlobStore,
-                 ports.Database, ports.Deployments, ports.Lifecycle, ports.SyntheticLoad):  # fmt: skip
+                 ports.Database, ports.Deployments, ports.Lifecycle, ports.SyntheticLoad,
+                 ports.PlatformMetrics):  # fmt: skip
         methods = [n for n, v in vars(port).items() if not n.startswith("_") and inspect.isfunction(v)]
         missing = [n for n in methods if n not in called]
         assert not missing, f"{port.__name__}: {missing} untested"

@@ -1,12 +1,13 @@
 """Fixtures for the deploy/smoke tests: the real APEX reference service as a process (loopback, port 0).
 
 `reference_service(profile)` starts `python -m apexops.sandbox.service` with a migrated SQLite database,
-a blob folder and the sandbox identity's key in a temporary home, waits until it answers, and stops it
-afterwards (checking that the process is gone).
+the session's Azurite as its Blob Storage and the sandbox identity's key in a temporary home, waits until it
+answers, and stops it afterwards (checking that the process is gone).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -21,6 +22,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from apexops.sandbox import azurite
+
 AUDIENCE = "api://apex-local-client"
 
 
@@ -34,7 +37,7 @@ def free_port() -> int:
 class Service:
     url: str
     home: Path
-    blob_root: Path
+    blob: azurite.AzuriteEndpoint
     process: subprocess.Popen
     log_path: Path
 
@@ -49,7 +52,9 @@ class Service:
 
 
 @contextmanager
-def reference_service(base: Path, profile: dict | None = None, *, name: str = "svc"):
+def reference_service(
+    base: Path, profile: dict | None = None, *, name: str = "svc", blob: azurite.AzuriteEndpoint | None = None
+):
     import sqlalchemy as sa
 
     from apexops.sandbox.identity import SandboxIdentity
@@ -63,12 +68,12 @@ def reference_service(base: Path, profile: dict | None = None, *, name: str = "s
     engine = sa.create_engine(db_url)
     metadata.create_all(engine)
     engine.dispose()
-    blob_root = home / "blobs"
+    assert blob is not None, "pass blob=<the azurite_endpoint fixture> (the service needs Blob Storage)"
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("APEX_", "APEXOPS_"))},
         "APEX_DATABASE_URL": db_url,
-        "APEX_BLOB_ROOT": str(blob_root),
+        "APEX_BLOB_ENDPOINT": blob.account_url,
         "APEX_AUTH_AUDIENCE": AUDIENCE,
         "APEX_AUTH_KEY_FILE": str(key_file),
         "APEX_AUTH_ISSUER": identity.issuer,
@@ -88,7 +93,7 @@ def reference_service(base: Path, profile: dict | None = None, *, name: str = "s
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
-    service = Service(url, home, blob_root, proc, log_path)
+    service = Service(url, home, blob, proc, log_path)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -114,16 +119,26 @@ def reference_service(base: Path, profile: dict | None = None, *, name: str = "s
         assert proc.poll() is not None, "the reference service is still running"
 
 
+@pytest.fixture(scope="session")
+def azurite_endpoint(tmp_path_factory):
+    """One Azurite (the sandbox's Blob Storage) for the session's services; stopped at teardown."""
+    home = tmp_path_factory.mktemp("azurite-home")
+    try:
+        yield azurite.start(home)
+    finally:
+        azurite.stop(home)
+
+
 @pytest.fixture(scope="module")
-def healthy_service(tmp_path_factory):
-    with reference_service(tmp_path_factory.mktemp("healthy")) as svc:
+def healthy_service(tmp_path_factory, azurite_endpoint):
+    with reference_service(tmp_path_factory.mktemp("healthy"), blob=azurite_endpoint) as svc:
         yield svc
 
 
 @pytest.fixture
-def start_service():
+def start_service(azurite_endpoint):
     """The `reference_service` context manager, for tests that need a faulty service of their own."""
-    return reference_service
+    return functools.partial(reference_service, blob=azurite_endpoint)
 
 
 @pytest.fixture

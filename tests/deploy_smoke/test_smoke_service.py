@@ -16,7 +16,7 @@ pytestmark = pytest.mark.sandbox
 AUDIENCE = "api://apex-local-client"
 
 
-def _session(svc, *, acquire=None, **options):
+def _session(svc, *, acquire=None, blobs=None, **options):
     opts = SmokeOptions(
         **{
             "latency_requests": 120,
@@ -33,6 +33,7 @@ def _session(svc, *, acquire=None, **options):
         expected_tenant=svc.identity.tenant_id,
         options=opts,
         revision="apex-backend-test--svc",
+        blobs=blobs,
     )
 
 
@@ -87,11 +88,35 @@ def test_a_healthy_service_passes_every_check_and_is_left_clean(healthy_service,
             ).status_code
             == 404
         )
-    assert not list((svc.blob_root / "uploads").rglob("*.pdf"))
+    uploads = svc.blob.service_client().get_container_client("uploads")
+    assert not [b.name for b in uploads.list_blobs(name_starts_with=f"projects/{created['project_id']}/")]
     # the token never appears in anything the suite reports
     text = json.dumps(report.rows()) + repr(report.facts()) + repr([c.data for c in report.checks[:-1]])
     assert _raw(token) not in text
     assert f"audience {AUDIENCE}" in report.checks[0].detail
+
+
+def test_the_smoke_upload_is_in_blob_storage_readable_with_azure_storage_blob(healthy_service):
+    """The document the smoke suite uploads lands in Azurite: read it back with the SDK, then cleaned up."""
+    from apexops.sandbox.blobs import AzuriteBlobStore
+
+    svc = healthy_service
+    with _session(svc, blobs=AzuriteBlobStore(svc.blob.account_url)) as session:
+        try:
+            session.token()
+            session.health()
+            session.project_crud()
+            rows = {c.name: c for c in session.document_upload()}
+            assert rows["blob: get document"].status == "PASS", rows
+            blob_path = rows["blob: get document"].data["blob_path"]
+            container, _, name = blob_path.partition("/")
+            blob = svc.blob.service_client().get_blob_client(container, name)
+            data = blob.download_blob().readall()
+            assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+            assert blob.get_blob_properties().size == len(data)
+        finally:
+            session.cleanup()
+    assert not blob.exists()  # the smoke suite's cleanup deleted it from Blob Storage
 
 
 def test_a_wrong_audience_token_is_diagnosed_and_nothing_is_created(healthy_service, run_smoke):

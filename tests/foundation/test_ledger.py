@@ -250,3 +250,58 @@ def test_verify_leaves_a_run_in_progress_alone(ledger):
     assert kinds(ledger) == []
     (folder / ".owner.json").write_text(json.dumps({"pid": 2**22 + 1}))  # its owner is gone
     assert kinds(ledger) == [("run-unrecorded", folder.relative_to(ledger.outputs).as_posix())]
+
+
+def test_lines_give_each_entry_with_its_exact_text(ledger):
+    rows = lines(ledger)
+    assert [text for text, _ in ledger.lines()] == rows
+    assert [entry["run_id"] for _, entry in ledger.lines()] == ["r1", "r2", "r3", "r4", "r5"]
+
+
+def test_publishing_receipts_are_appended_whole_and_read_back(ledger):
+    assert ledger.receipts() == []
+    with ledger.publishing():
+        ledger.add_receipt({"run_id": "r1", "env": "local", "state": "publishing", "offset": 0})
+        ledger.add_receipt({"run_id": "r1", "env": "local", "state": "published", "seq": 1})
+    assert [r["state"] for r in ledger.receipts()] == ["publishing", "published"]
+    assert ledger.verify().ok  # receipts are not run artifacts and never disturb the chain
+
+
+def test_a_torn_receipt_stays_on_its_own_line(ledger):
+    ledger.add_receipt({"run_id": "r1", "env": "local", "state": "publishing", "offset": 0})
+    with ledger.published_path.open("a") as fh:
+        fh.write('{"run_id": "r2", "sta')  # a crash mid-write
+    ledger.add_receipt({"run_id": "r3", "env": "local", "state": "published", "seq": 3})
+    assert [r["run_id"] for r in ledger.receipts()] == ["r1", "r3"]
+
+
+def test_publishers_of_one_folder_take_turns(ledger):
+    import threading
+    import time
+
+    order: list[str] = []
+
+    def publisher(name: str) -> None:
+        with Ledger(ledger.outputs).publishing():
+            order.append(f"{name} in")
+            time.sleep(0.05)
+            order.append(f"{name} out")
+
+    threads = [threading.Thread(target=publisher, args=(n,)) for n in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert order[0][0] == order[1][0] and order[2][0] == order[3][0]  # never interleaved
+
+
+def test_a_removed_ledger_of_a_folder_that_published_is_not_ok(ledger):
+    """`runs verify` alone: the receipts outlive a deleted ledger.jsonl + ledger.head."""
+    ledger.add_receipt({"run_id": "r2", "env": "local", "state": "published", "seq": 2})
+    assert ledger.verify().ok
+    rows = lines(ledger)
+    write(ledger, [r for r in rows if '"r2"' not in r])
+    assert ("run-missing", "run r2") in kinds(ledger)
+    ledger.path.unlink()
+    ledger.head_path.unlink()
+    assert ("ledger-missing", "ledger.jsonl") in kinds(ledger)

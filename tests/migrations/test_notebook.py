@@ -321,3 +321,20 @@ def test_a_lock_held_by_another_session_fails_fast_and_the_blocker_is_shown_then
     finally:
         blocker.invalidate()
         blocker.close()
+
+
+@on_sqlite
+def test_a_vendored_real_world_history_runs_dry_with_its_findings_inline(sandbox, db):
+    """Procedure 20 pointed at mlflow's history (tests/migrations/corpora): it loads although half its
+    revisions import mlflow (one MIG-031 finding each), previews, and shows the findings in the notebook."""
+    corpus = Path(__file__).parent / "corpora" / "mlflow"
+    meta = sa.MetaData()
+    meta.reflect(db)
+    meta.drop_all(db)  # an empty database: the plan is the whole history, from base
+    result = _run(sandbox, migrations_dir=str(corpus))
+    text = notebook_text(result)
+    assert "MIG-031" in text and "imports mlflow" in text  # a revision that does not import: one finding
+    assert "MIG-022" in text and "MIG-026" in text  # empty downgrades (warn), data read through the ORM
+    assert "SKIPPED (dry run: the database was not changed)" in text
+    assert result.facts.get("lint", {}).get("verdict") == "BLOCKED", (result.outcome, result.error)
+    assert sa.inspect(db).get_table_names() == []  # dry: nothing was created

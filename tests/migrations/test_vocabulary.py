@@ -26,14 +26,26 @@ from apexops.status import Status
 
 @pytest.mark.parametrize(
     ("severity", "status"),
-    [(Severity.BLOCK, Status.FAIL), (Severity.ACKNOWLEDGE, Status.WARN), (Severity.INFO, Status.INFO)],
+    [
+        (Severity.BLOCK, Status.FAIL),
+        (Severity.ACKNOWLEDGE, Status.WARN),
+        (Severity.WARN, Status.WARN),
+        (Severity.INFO, Status.INFO),
+    ],
 )
 def test_a_severity_is_shown_with_the_status_it_maps_to(severity, status):
     assert severity.status is status
 
 
 def test_severities_rank_most_severe_first():
-    assert [s.rank for s in (Severity.BLOCK, Severity.ACKNOWLEDGE, Severity.INFO)] == [0, 1, 2]
+    ranks = [s.rank for s in (Severity.BLOCK, Severity.ACKNOWLEDGE, Severity.WARN, Severity.INFO)]
+    assert ranks == [0, 1, 2, 3]
+
+
+def test_a_warning_is_shown_but_never_blocks():
+    finding = Finding("MIG-022", Severity.WARN, "0002", "x", "why", "instead", "op")
+    assert finding.status is Disposition.WARN and finding.status.status is Status.WARN
+    assert not finding.blocking
 
 
 @pytest.mark.parametrize(
@@ -43,6 +55,7 @@ def test_severities_rank_most_severe_first():
         (Disposition.NEEDS_ACK, Status.WARN),
         (Disposition.ACKNOWLEDGED, Status.PASS),
         (Disposition.WAIVED, Status.PASS),
+        (Disposition.WARN, Status.WARN),
         (Disposition.INFO, Status.INFO),
     ],
 )
@@ -74,7 +87,7 @@ def test_a_lint_report_is_fail_while_a_finding_blocks_and_its_rows_carry_statuse
 
 
 def test_every_rule_has_one_check_function_except_the_plan_wide_ones():
-    assert set(RULES) - set(CHECKS) == {"MIG-024", "MIG-029"}
+    assert set(RULES) - set(CHECKS) == {"MIG-024", "MIG-029", "MIG-031"}
     assert set(CHECKS) <= set(RULES)
 
 

@@ -10,12 +10,13 @@ import subprocess
 import sys
 
 import httpx
+import psutil
 import pytest
 
 from apexops.errors import ConflictError, TargetUnavailableError
 from apexops.models import AppUpdate, TrafficWeight
 from apexops.processes import alive
-from apexops.sandbox import lifecycle
+from apexops.sandbox import azurite, lifecycle
 from apexops.sandbox.adapters import build_environment
 from apexops.sandbox.daemon import DaemonOptions
 from apexops.sandbox.identity import SandboxIdentity
@@ -24,6 +25,17 @@ from apexops.sandbox.testing import apply_overrides
 from apexops.settings import load_settings
 
 pytestmark = pytest.mark.sandbox
+
+
+def _azurite_pids(settings) -> list[int]:
+    """Every live Azurite process whose data is in this sandbox's home (found by its command line)."""
+    home = str(settings.sandbox_home().resolve())
+    found = []
+    for proc in psutil.process_iter(["pid", "cmdline", "status"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if "azurite" in cmdline and home in cmdline and proc.info["status"] != psutil.STATUS_ZOMBIE:
+            found.append(proc.info["pid"])
+    return found
 
 
 @pytest.fixture
@@ -49,12 +61,17 @@ def test_up_down_up_keeps_state_and_leaves_no_process(local, helpers):
     env.app.set_traffic([TrafficWeight(base, 80), TrafficWeight(new, 20)])
     running = lifecycle.status(local)
     pids = [running.pid, *running.replica_pids, *running.helper_pids]
-    assert len(running.replica_pids) == 2 and len(running.helper_pids) == 1 and all(alive(p) for p in pids)
+    assert len(running.replica_pids) == 2 and len(running.helper_pids) == 2 and all(alive(p) for p in pids)
+    # the Blob Storage is Azurite, one of the helpers; the BlobStore port and the replicas use it
+    blob_pid = azurite.endpoint(local.sandbox_home()).pid
+    assert blob_pid in running.helper_pids and running.blob_endpoint.startswith("http://127.0.0.1:")
+    assert {"uploads", "processed"} <= {c.name for c in env.blobs.list_containers()}
 
     stopped = lifecycle.down(local)
     assert sorted(stopped) == sorted(pids)
     assert not any(alive(p) for p in pids)
     assert not lifecycle.probe(local).running
+    assert azurite.endpoint(local.sandbox_home()) is None and not _azurite_pids(local)
 
     # the state survives: a fresh CLI process reads it while the daemon is down
     cli = subprocess.run(
@@ -80,7 +97,9 @@ def test_up_down_up_keeps_state_and_leaves_no_process(local, helpers):
     # the daemon killed outright: its replicas die with it, and the next `up` recovers
     replicas = [*again.replica_pids, *again.helper_pids]
     os.kill(again.pid, signal.SIGKILL)
+    assert azurite.endpoint(local.sandbox_home()).pid in replicas  # Azurite too: it dies with the daemon
     helpers.wait_for(lambda: not any(alive(p) for p in [again.pid, *replicas]), 10, "replicas to die")
+    assert not _azurite_pids(local)
     assert not lifecycle.probe(local).running
     third = lifecycle.up(local, options=opts)
     assert third.running and len(third.revisions) == 2
@@ -106,6 +125,7 @@ def test_up_down_up_keeps_state_and_leaves_no_process(local, helpers):
     last = [fresh.pid, *fresh.replica_pids, *fresh.helper_pids]
     lifecycle.down(local)
     assert not any(alive(p) for p in last)
+    assert not _azurite_pids(local)
 
 
 def test_port_in_use_is_one_clear_line_and_starts_nothing(local):
@@ -121,6 +141,7 @@ def test_port_in_use_is_one_clear_line_and_starts_nothing(local):
     assert not (home / "state.json").exists() and not (home / "apex.db").exists()  # nothing half-started
     assert not (home / "daemon" / "daemon.pid").exists() and not (home / "daemon" / "daemon.json").exists()
     assert not lifecycle.probe(local).running
+    assert not _azurite_pids(local)
 
 
 def test_adapters_say_how_to_start_a_sandbox_that_is_not_running(local):

@@ -1,6 +1,6 @@
-"""Real replicas of the reference service for tests: a process on a free port, a migrated SQLite copy, a
-temporary blob root, and a sandbox identity. Every process started here is killed and reaped at teardown,
-and the teardown checks that its pid is gone."""
+"""Real replicas of the reference service for tests: a process on a free port, a migrated SQLite copy, the
+session's Azurite as Blob Storage, and a sandbox identity. Every process started here is killed and reaped at
+teardown, and the teardown checks that its pid is gone."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ import pytest
 from alembic import command
 from alembic.config import Config
 
+from apexops.sandbox import azurite
 from apexops.sandbox.identity import SandboxIdentity
 from apexops.schema import MIGRATIONS_DIR
 
@@ -199,8 +200,15 @@ def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Pat
 
 
 class Launcher:
-    def __init__(self, root: Path, identity: SandboxIdentity, migrated_db: Callable[[str], Path]) -> None:
+    def __init__(
+        self,
+        root: Path,
+        identity: SandboxIdentity,
+        migrated_db: Callable[[str], Path],
+        blob_endpoint: azurite.AzuriteEndpoint,
+    ) -> None:
         self.root = root
+        self.blob_endpoint = blob_endpoint
         self.identity = identity
         self.migrated_db = migrated_db
         self.started: list[Replica] = []
@@ -221,7 +229,7 @@ class Launcher:
                 "APEX_DATABASE_URL": db
                 if isinstance(db, str)
                 else f"sqlite:///{db or self.migrated_db('head')}",
-                "APEX_BLOB_ROOT": str(home / "blobs"),
+                "APEX_BLOB_ENDPOINT": self.blob_endpoint.account_url,
                 "APEX_AUTH_AUDIENCE": AUDIENCE,
                 "APEX_AUTH_KEY_FILE": str(self.identity.key_path),
                 "APEX_AUTH_ISSUER": self.identity.issuer,
@@ -267,9 +275,19 @@ class Launcher:
             replica.stop()
 
 
+@pytest.fixture(scope="session")
+def azurite_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[azurite.AzuriteEndpoint]:
+    """One Azurite (the sandbox's Blob Storage) for the session's replicas; stopped at teardown."""
+    home = tmp_path_factory.mktemp("azurite-home")
+    try:
+        yield azurite.start(home)
+    finally:
+        azurite.stop(home)
+
+
 @pytest.fixture
-def launch(tmp_path: Path, identity: SandboxIdentity, migrated_db) -> Iterator[Launcher]:
-    launcher = Launcher(tmp_path, identity, migrated_db)
+def launch(tmp_path: Path, identity: SandboxIdentity, migrated_db, azurite_endpoint) -> Iterator[Launcher]:
+    launcher = Launcher(tmp_path, identity, migrated_db, azurite_endpoint)
     try:
         yield launcher
     finally:
@@ -278,10 +296,10 @@ def launch(tmp_path: Path, identity: SandboxIdentity, migrated_db) -> Iterator[L
 
 @pytest.fixture(scope="session")
 def service(
-    tmp_path_factory: pytest.TempPathFactory, identity: SandboxIdentity, migrated_db
+    tmp_path_factory: pytest.TempPathFactory, identity: SandboxIdentity, migrated_db, azurite_endpoint
 ) -> Iterator[Replica]:
     """One healthy replica shared by the endpoint tests (database at head)."""
-    launcher = Launcher(tmp_path_factory.mktemp("shared-service"), identity, migrated_db)
+    launcher = Launcher(tmp_path_factory.mktemp("shared-service"), identity, migrated_db, azurite_endpoint)
     try:
         yield launcher.start()
     finally:

@@ -48,10 +48,9 @@ def test_health_live_and_ready(service):
     assert ready.json()["checks"] == {"database": "healthy", "blob_storage": "healthy"}
 
 
-def test_ready_reports_blob_storage_unhealthy_when_container_is_gone(service):
-    uploads = service.home / "blobs" / "uploads"
-    moved = service.home / "blobs-uploads-moved"
-    uploads.rename(moved)
+def test_ready_reports_blob_storage_unhealthy_when_container_is_gone(service, azurite_endpoint):
+    uploads = azurite_endpoint.container_client("uploads")
+    uploads.delete_container()
     try:
         r = httpx.get(service.url + "/health/ready")
         assert r.status_code == 503
@@ -59,7 +58,7 @@ def test_ready_reports_blob_storage_unhealthy_when_container_is_gone(service):
         assert r.json()["checks"]["database"] == "healthy"
         assert r.json()["checks"]["blob_storage"].startswith("unhealthy: container 'uploads' does not exist")
     finally:
-        moved.rename(uploads)
+        uploads.create_container()
     assert httpx.get(service.url + "/health/ready").status_code == 200
 
 
@@ -173,13 +172,15 @@ def test_delete_is_a_soft_delete_to_archived(api, smoke_pdf):
     assert r.status_code == 409
 
 
-def test_upload_get_validate_delete_document(api, service, smoke_pdf):
+def test_upload_get_validate_delete_document(api, azurite_endpoint, smoke_pdf):
     p = new_project(api)
     doc = upload(api, p["id"], smoke_pdf)
     assert doc["blob_path"].startswith(f"uploads/projects/{p['id']}/")
     assert doc["blob_path"].endswith("-smoke-test.pdf")
-    blob = service.home / "blobs" / doc["blob_path"]
-    assert blob.read_bytes() == smoke_pdf
+    # the document is in Blob Storage: read it back from Azurite with azure-storage-blob directly
+    container, _, name = doc["blob_path"].partition("/")
+    blob = azurite_endpoint.service_client().get_blob_client(container, name)
+    assert blob.download_blob().readall() == smoke_pdf
     got = api.get(f"/api/v1/documents/{doc['id']}").json()
     assert got["blob_path"] == doc["blob_path"] and got["blob_exists"] is True
     assert got["size_bytes"] == len(smoke_pdf) and got["document_type"] == "scope"
@@ -198,12 +199,13 @@ def test_upload_get_validate_delete_document(api, service, smoke_pdf):
     assert api.delete(f"/api/v1/documents/{doc['id']}").status_code == 404
 
 
-def test_document_whose_blob_vanished(api, service):
+def test_document_whose_blob_vanished(api, azurite_endpoint):
     p = new_project(api)
     doc = upload(api, p["id"], data=b"not a pdf at all", name="../../etc/passwd")
     assert doc["filename"] == "passwd"  # the client's path is never used as a path
     assert doc["blob_path"].startswith(f"uploads/projects/{p['id']}/")
-    (service.home / "blobs" / doc["blob_path"]).unlink()
+    container, _, name = doc["blob_path"].partition("/")
+    azurite_endpoint.service_client().get_blob_client(container, name).delete_blob()
     got = api.get(f"/api/v1/documents/{doc['id']}").json()
     assert got["blob_exists"] is False
     r = api.post(f"/api/v1/documents/{doc['id']}/validate")

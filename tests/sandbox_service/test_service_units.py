@@ -141,7 +141,7 @@ def test_completeness_score_is_deterministic_and_structural(smoke_pdf):
 
 BASE_ENV = {
     "APEX_DATABASE_URL": "sqlite:///x.db",
-    "APEX_BLOB_ROOT": "/tmp/b",
+    "APEX_BLOB_ENDPOINT": "http://127.0.0.1:10000/devstoreaccount1",
     "APEX_AUTH_AUDIENCE": "api://a",
     "APEX_AUTH_KEY_FILE": "/tmp/k",
 }

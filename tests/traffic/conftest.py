@@ -24,20 +24,25 @@ sys.path.insert(0, str(Path(__file__).parent))  # traffic_helpers, imported by n
 
 
 @contextlib.contextmanager
-def isolated_sandbox(base: Path):
-    """A running sandbox in `base/home`, outputs in `base/outputs` (APEXOPS_OUTPUTS for the kernels)."""
+def isolated_sandbox(base: Path, parameters: Path | None = None):
+    """A running sandbox in `base/home`, outputs in `base/outputs` (APEXOPS_OUTPUTS for the kernels);
+    `parameters`: a parameters folder of the test's own (APEXOPS_PARAMETERS, for the kernels too)."""
     from apexops.sandbox.testing import running_sandbox
 
-    saved = os.environ.get("APEXOPS_OUTPUTS")
+    names = ("APEXOPS_OUTPUTS", "APEXOPS_PARAMETERS")
+    saved = {name: os.environ.get(name) for name in names}
     os.environ["APEXOPS_OUTPUTS"] = str(base / "outputs")
+    if parameters is not None:
+        os.environ["APEXOPS_PARAMETERS"] = str(parameters)
     try:
         with running_sandbox(base / "home") as (settings, env):
             yield settings, env, base / "outputs"
     finally:
-        if saved is None:
-            os.environ.pop("APEXOPS_OUTPUTS", None)
-        else:
-            os.environ["APEXOPS_OUTPUTS"] = saved
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def new_revision(env, settings, tag: str, suffix: str, timeout_s: float = 30.0) -> str:
@@ -74,5 +79,9 @@ def sandbox(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tools():
     return SimpleNamespace(
-        new_revision=new_revision, serving=serving, text=notebook_text, plotly_outputs=plotly_outputs
+        new_revision=new_revision,
+        serving=serving,
+        text=notebook_text,
+        plotly_outputs=plotly_outputs,
+        isolated_sandbox=isolated_sandbox,
     )

@@ -124,10 +124,14 @@ class ServingApp:
         return next(r for r in self.revisions if r.name == name)
 
 
-def _serving_shift(tmp_path, recorded: dict, revisions=REVS, **kw) -> TrafficShift:
+def _serving_shift(tmp_path, recorded: dict, revisions=REVS, strata=None, **kw) -> TrafficShift:
     settings = load_settings("local")
+    if strata is not None:
+        canary = settings.canary.model_copy(update={"strata": strata})
+        settings = settings.model_copy(update={"canary": canary})
     env = SimpleNamespace(settings=settings.model_copy(update={"app": settings.app.model_copy(
-        update={"name": APP})}), app=ServingApp({"app--v3": 100, "app--v2": 0}, revisions))  # fmt: skip
+        update={"name": APP})}), app=ServingApp({"app--v3": 100, "app--v2": 0}, revisions),
+        platform_metrics=SimpleNamespace(request_counts=lambda *a, **k: None))  # fmt: skip
     return TrafficShift(env, dry_run=False, synthetic_load_rps=0, outputs=tmp_path, run_id="r",
                         record=recorded.__setitem__, evidence_dir=tmp_path / "ev", **kw)  # fmt: skip
 
@@ -156,6 +160,27 @@ def test_an_unknown_or_inactive_revision_stops_before_any_gate(tmp_path):
     shift.preconditions()
     with pytest.raises(RolloutError, match="new revision: app--v1: not active"):
         shift.require()
+
+
+def test_a_stratum_that_can_never_answer_is_refused_in_one_line_before_anything_moves(tmp_path):
+    """The policy wants probes and platform metrics: a canary without a URL of its own cannot be probed,
+    a target without platform metrics cannot give that stratum; either would block every promotion."""
+    revs = [*REVS[:2], rev("app--v3", minutes=2, url="")]
+    shift = _serving_shift(
+        tmp_path, {}, revisions=revs, revision="v1", smoke_override="test", strata=("probes", "platform")
+    )
+
+    def missing(*a, **k):
+        raise NotSupportedError("platform metrics are not available on this target.", hint="use the portal.")
+
+    shift.env.platform_metrics = SimpleNamespace(request_counts=missing)
+    checks = {c.name: c for c in shift.preconditions()}
+    assert checks["probes"].status == "FAIL" and checks["probes"].reason.startswith("canary.probes: ")
+    assert checks["platform metrics"].status == "FAIL"
+    assert "Remove it from canary.strata" in checks["platform metrics"].reason
+    with pytest.raises(RolloutError, match=r"preconditions not met: .*probes: canary\.probes") as info:
+        shift.require()
+    assert "\n" not in str(info.value.message)
 
 
 def test_a_rerun_after_a_recorded_promotion_still_reads_as_that_promotion(tmp_path, monkeypatch):
@@ -201,11 +226,14 @@ def test_the_synthetic_load_comes_from_the_policy_and_never_reaches_a_real_envir
         resolve_load_rps(local, 5000)
 
 
-def test_the_load_outlasts_every_stage_with_one_extension_but_never_an_hour():
+def test_the_load_outlasts_the_warm_up_and_every_stage_with_one_extension_but_never_an_hour():
     local, prod = load_settings("local").canary, load_settings("prod").canary
     stages = [s.max_duration_s for s in local.stages]
-    assert load_duration_s(local) == sum(stages) + max(stages) + 30
-    assert load_duration_s(local, from_stage=2) == 2 * stages[2] + 30
+    warmup = local.probes.warmup_s if local.probes.rate_rps > 0 and "probes" in local.strata else 0
+    assert load_duration_s(local) == sum(stages) + max(stages) + warmup + 30
+    assert load_duration_s(local, from_stage=2) == 2 * stages[2] + warmup + 30
+    no_probes = local.model_copy(update={"strata": ("users",)})
+    assert load_duration_s(no_probes) == sum(stages) + max(stages) + 30
     assert load_duration_s(prod) == 3600
 
 

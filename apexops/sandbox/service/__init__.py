@@ -1,7 +1,8 @@
 r"""The APEX reference service: what one sandbox replica runs (README).
 
 The sandbox daemon starts each replica of a revision as a real process of this package. To run one by
-hand (for debugging the service itself), give it a migrated database, a blob folder and a signing key:
+hand (for debugging the service itself), give it a migrated database, an Azurite (the sandbox's Blob Storage)
+and a signing key:
 
     . .venv/bin/activate && mkdir -p /tmp/apex-replica
     python - <<'PY'
@@ -14,9 +15,11 @@ hand (for debugging the service itself), give it a migrated database, a blob fol
     command.upgrade(cfg, "head")
     from apexops.sandbox.identity import SandboxIdentity
     SandboxIdentity(Path("/tmp/apex-replica")).ensure_key()
+    from apexops.sandbox import azurite
+    print(azurite.start(Path("/tmp/apex-replica")).account_url)   # stop it with azurite.stop(...)
     PY
     APEX_DATABASE_URL=sqlite:////tmp/apex-replica/apex.db \
-    APEX_BLOB_ROOT=/tmp/apex-replica/blobs \
+    APEX_BLOB_ENDPOINT=<the account URL printed above> \
     APEX_AUTH_AUDIENCE=api://apex-local-client \
     APEX_AUTH_KEY_FILE=/tmp/apex-replica/identity/signing.key \
     APEX_FAULT_PROFILE='{"error_rate":0.1}' \
@@ -30,7 +33,9 @@ hand (for debugging the service itself), give it a migrated database, a blob fol
 
 Environment (the contract with the daemon, see INTERFACES.md):
     APEX_DATABASE_URL      SQLAlchemy URL (SQLite file or PostgreSQL); tables from apexops.schema
-    APEX_BLOB_ROOT         folder whose sub-folders are blob containers (uploads, processed are created)
+    APEX_BLOB_ENDPOINT     Blob Storage account URL (Azurite: http://127.0.0.1:<port>/devstoreaccount1);
+                           no key: the development account's key is Azurite's published constant; the
+                           uploads and processed containers are created
     APEX_AUTH_AUDIENCE     the audience tokens must carry, e.g. api://apex-local-client
     APEX_AUTH_KEY_FILE     the sandbox identity's HS256 key file (hex); APEX_AUTH_ISSUER optional
     APEX_FAULT_PROFILE     FaultProfile.to_json() of the image; absent or {} = healthy

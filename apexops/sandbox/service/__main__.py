@@ -38,7 +38,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m apexops.sandbox.service",
         description="One replica of the APEX reference service (configured by environment variables: "
-        "APEX_DATABASE_URL, APEX_BLOB_ROOT, APEX_AUTH_AUDIENCE, APEX_AUTH_KEY_FILE, optional "
+        "APEX_DATABASE_URL, APEX_BLOB_ENDPOINT, APEX_AUTH_AUDIENCE, APEX_AUTH_KEY_FILE, optional "
         "APEX_AUTH_ISSUER, APEX_FAULT_PROFILE, APEX_IMAGE, APP_VERSION, CONTAINER_APP_REVISION, "
         "CONTAINER_APP_REPLICA_NAME).",
     )

@@ -7,6 +7,7 @@ blocks (a migration holding a lock) stalls those requests, not the health probes
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import uuid
@@ -15,12 +16,15 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+# azure-storage-blob at import time on purpose: the replica fork server preloads this module, so a forked
+# replica reaches Azurite without paying the SDK's import on its way to ready
+import azure.storage.blob  # noqa: F401
 from fastapi import FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StringConstraints
 
-from apexops.errors import InvalidRequestError, NotFoundError
-from apexops.sandbox.blobstore import FolderBlobStore, split_blob_path
+from apexops.errors import InvalidRequestError, NotFoundError, TargetError
+from apexops.sandbox.blobs import AzuriteBlobStore, split_blob_path
 from apexops.sandbox.service import pdfcheck
 from apexops.sandbox.service.config import ServiceConfig
 from apexops.sandbox.service.db import Duplicate, Store
@@ -64,8 +68,10 @@ def _warm_up() -> None:
 
 
 def create_app(config: ServiceConfig, key: bytes) -> ApexMiddleware:
+    # the SDK logs every Blob Storage request and response at INFO: that is the SDK's debugging, not the app's
+    logging.getLogger("azure").setLevel(logging.WARNING)
     store = Store(config.database_url)
-    blobs = FolderBlobStore(config.blob_root)
+    blobs = AzuriteBlobStore(config.blob_endpoint)  # Azurite through azure-storage-blob, as on Azure
     faults = FaultInjector(config.fault_profile, config.replica)
     profile = config.fault_profile
 
@@ -74,7 +80,7 @@ def create_app(config: ServiceConfig, key: bytes) -> ApexMiddleware:
         for container in (config.uploads_container, config.processed_container):
             try:
                 blobs.ensure_container(container)
-            except OSError as exc:  # readiness reports it; the process still starts, like Azure
+            except TargetError as exc:  # readiness reports it; the process still starts, like Azure
                 log.warning("cannot create blob container %s: %s", container, exc)
         threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
         faults.started = faults.clock()
@@ -99,7 +105,12 @@ def create_app(config: ServiceConfig, key: bytes) -> ApexMiddleware:
             {"detail": "Internal Server Error", "problem_id": problem_id(exc)}, status_code=500
         )
 
+    async def storage_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        message = exc.message if isinstance(exc, TargetError) else str(exc)
+        return JSONResponse({"detail": f"blob storage unavailable: {message}"}, status_code=503)
+
     app.add_exception_handler(Exception, unhandled)
+    app.add_exception_handler(TargetError, storage_unavailable)  # Azurite down: 503, as Azure answers
 
     # ------------------------------------------------------------------ health (no auth)
 
@@ -115,7 +126,7 @@ def create_app(config: ServiceConfig, key: bytes) -> ApexMiddleware:
                 "unhealthy: OperationalError: connection to the database timed out after 5 s "
                 "(simulated by the image's fault profile)"
             )
-        problem = blobs.check_writable(config.uploads_container)
+        problem = blobs.check_reachable(config.uploads_container)
         checks = {"database": database, "blob_storage": f"unhealthy: {problem}" if problem else "healthy"}
         ok = all(v == "healthy" for v in checks.values())
         body = {
@@ -188,8 +199,8 @@ def create_app(config: ServiceConfig, key: bytes) -> ApexMiddleware:
         name = f"projects/{project_id}/{uuid.uuid4()}-{filename}"
         try:
             blob_path = blobs.put(config.uploads_container, name, data)
-        except (NotFoundError, OSError) as exc:
-            raise HTTPException(503, f"blob storage unavailable: {exc}") from None
+        except TargetError as exc:
+            raise HTTPException(503, f"blob storage unavailable: {exc.message}") from None
         try:
             return store.create_document(
                 {
@@ -201,7 +212,8 @@ def create_app(config: ServiceConfig, key: bytes) -> ApexMiddleware:
                 }
             )
         except Exception:
-            blobs.delete(config.uploads_container, name)  # no orphan blob when the row cannot be written
+            with contextlib.suppress(TargetError):  # no orphan blob when the row cannot be written
+                blobs.delete(config.uploads_container, name)
             raise
 
     def _document(document_id: int) -> dict[str, Any]:
@@ -214,7 +226,7 @@ def create_app(config: ServiceConfig, key: bytes) -> ApexMiddleware:
         try:
             return blobs.exists(*split_blob_path(blob_path))
         except InvalidRequestError:
-            return False
+            return False  # a row whose blob path could never be a blob
 
     @app.get("/api/v1/documents/{document_id}")
     def get_document(document_id: int) -> dict[str, Any]:

@@ -18,7 +18,8 @@ from apexops.sandbox.images import FaultProfile
 
 __all__ = ["ServiceConfig"]
 
-REQUIRED = ("APEX_DATABASE_URL", "APEX_BLOB_ROOT", "APEX_AUTH_AUDIENCE", "APEX_AUTH_KEY_FILE")
+#: APEX_BLOB_ENDPOINT is the Blob Storage account URL (the sandbox's Azurite); it carries no key
+REQUIRED = ("APEX_DATABASE_URL", "APEX_BLOB_ENDPOINT", "APEX_AUTH_AUDIENCE", "APEX_AUTH_KEY_FILE")
 #: the LOG_LEVEL values a replica accepts, as `logging` names them
 LOG_LEVELS = tuple(map(logging.getLevelName, (logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR)))
 
@@ -26,7 +27,7 @@ LOG_LEVELS = tuple(map(logging.getLevelName, (logging.DEBUG, logging.INFO, loggi
 @dataclass(frozen=True)
 class ServiceConfig:
     database_url: str
-    blob_root: Path
+    blob_endpoint: str
     auth_audience: str
     auth_key_file: Path
     auth_issuer: str | None
@@ -58,7 +59,7 @@ class ServiceConfig:
             )
         return cls(
             database_url=env["APEX_DATABASE_URL"].strip(),
-            blob_root=Path(env["APEX_BLOB_ROOT"].strip()),
+            blob_endpoint=env["APEX_BLOB_ENDPOINT"].strip(),
             auth_audience=env["APEX_AUTH_AUDIENCE"].strip(),
             auth_key_file=Path(env["APEX_AUTH_KEY_FILE"].strip()),
             auth_issuer=(env.get("APEX_AUTH_ISSUER") or "").strip() or None,

@@ -1,0 +1,1 @@
+"""Stub: Airflow's migrations helpers (db_types is simplified, utils is Airflow's own, Apache-2.0)."""

@@ -1,0 +1,34 @@
+# Licensed to the Apache Software Foundation (ASF) under one
+# or more contributor license agreements.  See the NOTICE file
+# distributed with this work for additional information
+# regarding copyright ownership.  The ASF licenses this file
+# to you under the Apache License, Version 2.0 (the
+# "License"); you may not use this file except in compliance
+# with the License.  You may obtain a copy of the License at
+#
+#   http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing,
+# software distributed under the License is distributed on an
+# "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+# KIND, either express or implied.  See the License for the
+# specific language governing permissions and limitations
+# under the License.
+"""empty message
+
+Revision ID: b347b202819b
+Revises: ('33d996bcc382', '65903709c321')
+Create Date: 2016-09-19 17:22:40.138601
+
+"""
+# revision identifiers, used by Alembic.
+revision = "b347b202819b"
+down_revision = ("33d996bcc382", "65903709c321")
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass

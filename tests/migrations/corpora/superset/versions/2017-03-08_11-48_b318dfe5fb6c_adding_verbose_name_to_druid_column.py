@@ -1,0 +1,40 @@
+# Licensed to the Apache Software Foundation (ASF) under one
+# or more contributor license agreements.  See the NOTICE file
+# distributed with this work for additional information
+# regarding copyright ownership.  The ASF licenses this file
+# to you under the Apache License, Version 2.0 (the
+# "License"); you may not use this file except in compliance
+# with the License.  You may obtain a copy of the License at
+#
+#   http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing,
+# software distributed under the License is distributed on an
+# "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+# KIND, either express or implied.  See the License for the
+# specific language governing permissions and limitations
+# under the License.
+"""adding verbose_name to druid column
+
+Revision ID: b318dfe5fb6c
+Revises: d6db5a5cdb5d
+Create Date: 2017-03-08 11:48:10.835741
+
+"""
+
+# revision identifiers, used by Alembic.
+revision = "b318dfe5fb6c"
+down_revision = "d6db5a5cdb5d"
+
+import sqlalchemy as sa
+from alembic import op
+
+
+def upgrade():
+    op.add_column(
+        "columns", sa.Column("verbose_name", sa.String(length=1024), nullable=True)
+    )
+
+
+def downgrade():
+    op.drop_column("columns", "verbose_name")
