@@ -6,6 +6,11 @@ rate above 1000 req/s, or a duration above an hour, so it cannot turn into a loa
 It runs in a background thread (`start()` / `wait()` / `stop()`) so a notebook or a canary can poll
 telemetry while traffic flows. The result counts responses per status and per revision (from
 `x-apex-revision`) for cross-checking telemetry.
+
+Sessions: with `affinity=<revision>` every request carries the ingress' affinity cookie naming that revision,
+so the generator's users stay on it while it receives traffic (and follow the weights while it does not).
+Two generators, one random over the weights and one of report-heavy sessions pinned to a canary, give the
+canary another endpoint mix than its baseline, as pinned clients do in production.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import re
 import threading
 import time
 import uuid
@@ -26,6 +32,7 @@ import httpx
 
 from apexops.errors import ConfigError, TargetUnavailableError
 from apexops.sandbox.identity import SandboxIdentity
+from apexops.sandbox.ingress import AFFINITY_COOKIE
 from apexops.sandbox.lifecycle import probe
 
 if TYPE_CHECKING:
@@ -44,6 +51,7 @@ ROUTES: dict[str, tuple[str, str]] = {
 DEFAULT_MIX: dict[str, float] = {"list_projects": 0.6, "get_project": 0.4}
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 MAX_RATE, MAX_DURATION_S = 1000.0, 3600.0
+_REVISION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # also a valid cookie value
 
 
 @dataclass
@@ -102,13 +110,22 @@ class LoadGenerator:
         seed: int | None = None,
         timeout_s: float = 30.0,
         setup: bool = True,
+        affinity: str | None = None,
     ) -> None:
         self.mix = dict(mix or DEFAULT_MIX)
         _validate(url, rate, duration_s, self.mix)
         if arrival not in ("uniform", "poisson"):
             raise ConfigError(f"arrival {arrival!r} is not known.", hint="use uniform or poisson.")
+        if affinity is not None and not _REVISION_NAME.fullmatch(affinity):
+            raise ConfigError(
+                f"affinity {affinity!r} is not a revision name.",
+                hint="pass the full name of the revision the sessions stay on, e.g. apex-api--v1-2-3.",
+            )
         self.url, self.rate, self.duration_s, self.arrival = url.rstrip("/"), rate, duration_s, arrival
-        self._headers = token.authorization_header() if token is not None else {}
+        self._headers = dict(token.authorization_header()) if token is not None else {}
+        if affinity is not None:  # every request of these sessions asks for the same revision
+            self._headers["cookie"] = f"{AFFINITY_COOKIE}={affinity}"
+        self.affinity = affinity
         self.concurrency, self.timeout_s, self.setup = concurrency, timeout_s, setup
         self._rng = random.Random(seed)
         self.result = LoadResult()

@@ -21,6 +21,16 @@ from apexops.shared.publish import pending, shared_for
 pytestmark = pytest.mark.notebook
 cli = CliRunner()
 
+
+@pytest.fixture(autouse=True)
+def _wide_console(monkeypatch):
+    """The CLI's consoles wrap at the width they found at import (80 when another test set COLUMNS):
+    these tests read whole lines, so they get a console wider than any temporary path."""
+    from apexops import cli as cli_module
+
+    for console in (cli_module.console, cli_module.err_console):
+        monkeypatch.setattr(console, "width", 250)
+
 STOP_STORE = """\
 import os
 from pathlib import Path
