@@ -20,3 +20,30 @@ sys.path.insert(0, str(Path(__file__).parent))
 def _own_outputs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     if "APEXOPS_OUTPUTS" not in os.environ:
         monkeypatch.setenv("APEXOPS_OUTPUTS", str(tmp_path_factory.mktemp("outputs")))
+
+
+#: the files that wait longest on real processes (canary stages, whole releases), slowest first. Two
+#: xdist workers take files in collection order; these would otherwise be collected last (release, traffic)
+#: and leave one worker running them alone at the end. Started first, the short files fill in around them.
+SLOW_FIRST = (
+    "tests/traffic/test_shift_strata_sandbox.py",
+    "tests/release/test_rehearsal_canary.py",
+    "tests/traffic/test_shift_sandbox.py",
+    "tests/release/test_rehearsal.py",
+    "tests/traffic/test_shift_affinity_sandbox.py",
+    "tests/traffic/test_rollback_sandbox.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {path: i for i, path in enumerate(SLOW_FIRST)}
+    root = Path(str(config.rootpath))
+
+    def key(item: pytest.Item) -> int:
+        try:
+            relative = Path(str(item.path)).relative_to(root).as_posix()
+        except ValueError:
+            return len(SLOW_FIRST)
+        return rank.get(relative, len(SLOW_FIRST))
+
+    items.sort(key=key)  # stable: every other file keeps its order

@@ -38,8 +38,20 @@ def one_line(err: BaseException) -> str:
         (lambda d: d["database"].pop("expected_tables"), ["missing key database.expected_tables", "add"]),
         (lambda d: d["database"].update(password="hunter2"),
          ["database.password", "literal secret", "password_env: <ENV_VAR_NAME>"]),
+        (lambda d: d["canary"].update(probes={"rate_rps": -1}),
+         ["canary.probes.rate_rps", "greater than or equal to 0"]),
+        (lambda d: d["canary"].update(probes={"rate_rps": 5000}),
+         ["canary.probes.rate_rps", "less than or equal to 50"]),
+        (lambda d: d["canary"].update(strata=[]), ["canary.strata", "at least 1"]),
+        (lambda d: d["canary"].update(strata=["probes", "logs"]), ["canary.strata", "'logs'"]),
+        (lambda d: d["monitoring"].update(platform_metrics_lag_s=-5), ["monitoring.platform_metrics_lag_s"]),
+        (lambda d: d.update(audit={"lease_duration_s": 90}),
+         ["audit.lease_duration_s", "less than or equal to 60"]),
+        (lambda d: d.update(audit={"container": "Audit_Log"}), ["audit", "not valid for Azure"]),
     ],
-    ids=["unknown-key", "wrong-type", "missing-key", "literal-secret"],
+    ids=["unknown-key", "wrong-type", "missing-key", "literal-secret", "probe-rate-negative",
+         "probe-rate-absurd", "strata-missing", "stratum-unknown", "platform-lag-negative",
+         "lease-out-of-range", "container-invalid"],
 )  # fmt: skip
 def test_bad_parameter_files_fail_with_one_line(tmp_path, monkeypatch, change, expect):
     data = yaml.safe_load(yaml.safe_dump(LOCAL))
