@@ -296,6 +296,9 @@ class Daemon:
             {
                 "APEX_DATABASE_URL": self.resolved["database_url"],
                 "APEX_BLOB_ENDPOINT": self._blob_endpoint(),
+                # where the reference service keeps its Blob client, as the real app keeps it in
+                # apex.azure.blob_storage: the troubleshooting probes import it from here
+                "APEX_BLOB_CLIENT_MODULE": "apexops.sandbox.service.blob_storage",
                 "APEX_AUTH_AUDIENCE": self.resolved["audience"],
                 "APEX_AUTH_KEY_FILE": str(self.identity.key_path),
                 "APEX_AUTH_ISSUER": self.identity.issuer,

@@ -42,14 +42,14 @@ BLOB_OK = "Blob write probe successful:"
 _PROBE_STATUS = {True: Status.PASS, False: Status.FAIL, None: Status.SKIPPED}
 
 BLOB_SCRIPT = f"""
-import os
+import importlib, os
 try:
     from apex.azure.blob_storage import BlobStorageClient
     client = BlobStorageClient()
     print("Accessible containers:", client.list_containers())
     raise SystemExit(0)
-except ImportError:
-    from apexops.sandbox.service.blob_storage import BlobStorageClient  # the sandbox's reference service
+except ImportError:  # an app that names its client module in its environment (the reference app)
+    BlobStorageClient = importlib.import_module(os.environ["APEX_BLOB_CLIENT_MODULE"]).BlobStorageClient
 client = BlobStorageClient()
 print("Accessible containers:", client.list_containers())
 container = os.environ.get("AZURE_STORAGE_CONTAINER_UPLOADS", "uploads")
