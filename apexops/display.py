@@ -163,6 +163,10 @@ def show_context(env: str | Settings | Environment, parameters: Mapping[str, Any
     """
     settings: Any = getattr(env, "settings", None) or (env if hasattr(env, "environment") else None)
     env_name = settings.environment if settings is not None else str(env)
+    from apexops import unaudited  # the banner of a run nobody records (plain papermill)
+
+    if banner := unaudited.notice():
+        _display(banner)
     ctx = run_context()
     rows: list[tuple[str, Any]] = [
         ("environment", env_name),

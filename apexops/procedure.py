@@ -40,8 +40,10 @@ def connect(env: str = "local", *, settings: Settings | None = None) -> Environm
     """`apexops.connect(env)`: the environment's wired adapters; the procedure's start, so an interactive
     run (no runner to say it) knows the environment it goes to."""
     # environment loads settings (pydantic) and the adapters: only when a notebook connects
+    from apexops import stops  # in the kernel only: apexops stops render as verdict boxes
     from apexops.environment import connect as wire
 
+    stops.install()
     target = wire(env, settings=settings)
     kernel.note_environment(target.settings.environment)
     return target

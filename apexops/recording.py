@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from apexops import atomic, kernel, processes
+from apexops import atomic, chartimages, kernel, processes, stops
 from apexops.catalog import Procedure
 from apexops.htmlexport import render_html
 from apexops.index import write_index
@@ -333,6 +333,8 @@ def _executed_notebook(rec: RunRecord, problems: list[str]) -> NotebookNode:
         problems.append(f"executed notebook unreadable ({exc}); recorded the seeded notebook")
         nb = rec.seeded_nb
     _fix_cell_states(nb, rec.cell_index, rec.outcome)
+    stops.strip_papermill_error_cells(nb)
+    chartimages.add_static_images(nb, problems)
     return nb
 
 
