@@ -2,16 +2,23 @@
 
     apexops procedures
     apexops run 00 --env local -p require_sandbox=true
+    apexops run 90 --env staging -p ... --junit-xml outputs/junit.xml --summary-md outputs/summary.md
     apexops runs list | show <run-id> | verify | index   [--shared --env <env>]
     apexops runs publish --env <env>
     apexops lock status | break
 
 Exit codes: 0 succeeded; 1 failed; 2 bad input (ConfigError, unknown procedure, a wrong option); 3 approval
-missing; 4 timed out; 5 kernel died; 130 interrupted. Operational errors and bad options print as one red
+missing; 4 timed out; 5 kernel died; 7 ran but not recorded (or its --junit-xml/--summary-md not written);
+130 interrupted. Operational errors and bad options print as one red
 line with a HINT, never a traceback. `apexops run` checks all its input (procedure, parameters and their
 declared ranges, parameters file, cell timeout, outputs folder) before the runner starts, so bad input
 writes nothing. Command groups owned by other modules (e.g. `apexops sandbox`) are registered by module
 path in `EXTENSIONS` and imported only when used, so `apexops run` never pays for the sandbox's imports.
+
+`apexops run` ends with the run's facts as `key: value` lines, the next step's inputs first, never cut at the
+terminal's width, and a stop as its verdict block (reason, hint); during a long step (a canary stage) the
+spinner line shows the run's latest progress note (`apexops.kernel.note_progress`). `--junit-xml` and
+`--summary-md` write what a CI pipeline shows (`apexops.cireport`), whatever the outcome.
 
 `--shared` reads the environment's shared store (`connect(env).audit_storage`: Azure Storage, Azurite on
 the sandbox) instead of this machine's outputs folder, so a reviewer anywhere sees every run; `runs verify
@@ -21,12 +28,14 @@ down (idempotent).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -39,15 +48,18 @@ from rich.text import Text
 
 from apexops.catalog import list_procedures, notebooks_dir, resolve
 from apexops.errors import ApexopsError, ConfigError, LedgerError
-from apexops.kernel import outputs_root
+from apexops.kernel import NoteWatch, outputs_root
 from apexops.ledger import PUBLISHED_NAME, Ledger
-from apexops.status import style
+from apexops.status import Outcome, style
 
 if TYPE_CHECKING:
     from apexops.recording import RunResult
     from apexops.shared.audit import SharedLedger
 
 __all__ = ["EXTENSIONS", "app", "main"]
+
+#: the exit code of a run whose record (here: its CI report) could not be written
+RECORD_FAILED_EXIT = 7
 
 #: sub-command groups owned by other modules: name -> ("module:typer_app", help), imported lazily
 EXTENSIONS: dict[str, tuple[str, str]] = {
@@ -182,10 +194,19 @@ def run(
         float | None, typer.Option("--cell-timeout", help="Per-cell timeout in seconds (default 600).")
     ] = None,
     parent: Annotated[str | None, typer.Option(help="Parent run id (for child runs).")] = None,
+    junit_xml: Annotated[
+        Path | None,
+        typer.Option("--junit-xml", help="Also write the run as JUnit XML (one test per step), for CI."),
+    ] = None,
+    summary_md: Annotated[
+        Path | None,
+        typer.Option("--summary-md", help="Also write a Markdown summary of the run (a CI job summary)."),
+    ] = None,
     notebooks: Annotated[Path | None, typer.Option(help="Notebooks folder.", hidden=True)] = None,
 ) -> None:
     """Run a procedure headless; the exit code reflects the outcome."""
     # pydantic: only for commands that run
+    from apexops.cireport import check_report_path
     from apexops.procparams import check_cell_timeout, parse_cli_parameters, validate_parameters
     from apexops.settings import load_settings
 
@@ -194,35 +215,91 @@ def run(
     params = parse_cli_parameters(proc, list(param or []))
     check_cell_timeout(cell_timeout)
     outputs = writable_outputs(outputs)
+    reports = {
+        "junit": check_report_path(junit_xml, "--junit-xml"),
+        "summary": check_report_path(summary_md, "--summary-md"),
+    }
     validate_parameters(proc, env, params)  # ranges included: a bad value is refused before a kernel starts
     load_settings(env)
-    interactive = console.is_terminal
-    last_step: list[str] = [""]
-
-    def progress(message: str) -> None:
-        step = message.split("] ", 1)[1] if message.startswith("[") and "] " in message else message
-        if interactive:
-            status.update(f"[bold]{proc.slug}[/] · {message}")
-        if step != last_step[0]:
-            last_step[0] = step
-            console.print(f"  · {step}", markup=False)
+    display = _RunDisplay(console, proc.slug, outputs)
 
     console.print(f"[bold]{proc.slug}[/] · {proc.title} · env [bold]{env}[/]")
     with console.status(f"[bold]{proc.slug}[/] · starting", spinner="dots") as status:
-        result = _run_recorded(
-            procedure=str(proc.path),
-            env=env,
-            parameters=params,
-            outputs=outputs,
-            cell_timeout_s=cell_timeout,
-            parent_run_id=parent,
-            progress=progress,
-            notebooks=notebooks,
-        )
+        display.status = status if console.is_terminal else None
+        try:
+            with display.notes:
+                result = _run_recorded(
+                    procedure=str(proc.path),
+                    env=env,
+                    parameters=params,
+                    outputs=outputs,
+                    cell_timeout_s=cell_timeout,
+                    parent_run_id=parent,
+                    progress=display.progress,
+                    notebooks=notebooks,
+                )
+        except ApexopsError as err:  # the run could not start or be recorded: CI still gets its files
+            if not isinstance(err, ConfigError):
+                _write_reports_of_error(err, proc.slug, env, outputs, reports)
+            raise
+    _print_result(result, env)
+    raise typer.Exit(_write_reports(result, outputs, reports))
+
+
+class _RunDisplay:
+    """The progress of `apexops run`: each step once as a line; in a terminal the spinner line shows the
+    current step and the latest progress note of the run (or of its child run), e.g. what the canary judge
+    sees during a stage. Off a terminal (a CI log) a note is printed at most every `NOTE_EVERY_S`."""
+
+    NOTE_EVERY_S = 10.0
+
+    def __init__(self, out: Console, slug: str, outputs: Path) -> None:
+        self.console, self.slug = out, slug
+        self.status: Any = None  # rich's Status while a terminal shows the spinner
+        self.step = ""
+        self._printed_note_at: float | None = None
+        self.notes = NoteWatch(outputs, self.note)
+
+    def progress(self, message: str) -> None:
+        step = message.split("] ", 1)[1] if message.startswith("[") and "] " in message else message
+        if self.notes.run_id is None and message.startswith("run ") and ":" in message:
+            self.notes.run_id = message[4:].split(":", 1)[0]
+        if self.status is not None:
+            self.status.update(f"[bold]{self.slug}[/] · {message}")
+        if step != self.step:
+            self.step = step
+            self.console.print(f"  · {step}", markup=False)
+
+    def note(self, note: dict[str, Any]) -> None:
+        """A new progress note (from the watch thread)."""
+        who = str(note.get("procedure") or "")
+        text = str(note.get("text", ""))
+        shown = text if not who or who == self.slug else f"{who}: {text}"
+        if self.status is not None:
+            self.status.update(Text.assemble((self.slug, "bold"), f" · {self.step}\n    ", (shown, "cyan")))
+            return
+        now = time.monotonic()
+        if self._printed_note_at is None or now - self._printed_note_at >= self.NOTE_EVERY_S:
+            self._printed_note_at = now
+            self.console.print(f"      {shown}", markup=False, soft_wrap=True)
+
+
+def _print_result(result: RunResult, env: str) -> None:
+    """The closing lines: outcome, the stop as a verdict (reason and hint, complete), where the record is,
+    and the facts as `key: value` lines with the next step's inputs first; nothing is cut at the width."""
+    from apexops.cireport import fact_lines, stop_text
+
     console.print(
         Text.assemble((result.outcome.upper(), _outcome_style(result.outcome)), f" run {result.run_id}")
     )
-    if result.error:
+    stop = result.facts.get("stop")
+    if isinstance(stop, dict):
+        block = stop_text(stop)
+        head, _, rest = block.partition("\n")
+        err_console.print(Text(head, style=_outcome_style(result.outcome)), soft_wrap=True)
+        if rest:
+            err_console.print(rest, markup=False, soft_wrap=True)
+    elif result.error:
         _print_error(result.error)
     console.print(f"  notebook: {result.notebook_path}", markup=False, soft_wrap=True)
     if result.html_path:
@@ -236,10 +313,71 @@ def run(
             f"`apexops runs publish --env {env}` uploads it"
         )
         console.print(f"  shared:   {shared}", markup=False, soft_wrap=True)
-    facts = {k: v for k, v in result.facts.items() if k != "redactions"}
-    if facts:
-        console.print(f"  facts:    {json.dumps(facts, default=str)[:400]}", markup=False, soft_wrap=True)
-    raise typer.Exit(result.exit_code)
+    verdict = result.facts.get("verdict")
+    if isinstance(verdict, dict) and verdict.get("status"):
+        word = str(verdict["status"])
+        console.print(Text.assemble("  verdict:  ", (word, f"bold {style(word).fg}")))
+        for reason in verdict.get("reasons") or []:
+            console.print(f"    - {reason}", markup=False, soft_wrap=True)
+    children = result.facts.get("children")
+    if isinstance(children, list) and children:
+        console.print("  child runs:")
+        for child in (c for c in children if isinstance(c, dict)):
+            outcome = str(child.get("outcome"))
+            took = child.get("duration_s")
+            line = Text.assemble(
+                f"    {child.get('procedure')} ",
+                (outcome, _outcome_style(outcome)),
+                f" · run {child.get('run_id') or '-'}" + ("" if took is None else f" · {float(took):.1f} s"),
+            )
+            console.print(line, soft_wrap=True)
+    lines = fact_lines(result.procedure, result.facts, run_id=result.run_id)
+    if lines:
+        console.print("  facts:")
+        for key, value in lines:
+            console.print(Text.assemble(f"    {key}: ", (value, "bold")), soft_wrap=True)
+
+
+def _write_reports(result: RunResult, outputs: Path, reports: dict[str, Path | None]) -> int:
+    """Write --junit-xml / --summary-md for a run (any outcome); the exit code to end with."""
+    if not any(reports.values()):
+        return result.exit_code
+    from apexops.cireport import RunReport, write_reports
+
+    try:
+        written = write_reports(
+            RunReport.of(result, outputs=outputs), junit=reports["junit"], summary=reports["summary"]
+        )
+    except OSError as exc:
+        _print_error(
+            f"the CI report could not be written ({exc.strerror or exc}). HINT: free disk space or pass "
+            "another --junit-xml / --summary-md; the run itself is recorded."
+        )
+        return result.exit_code or RECORD_FAILED_EXIT
+    for path in written:
+        console.print(f"  report:   {path}", markup=False, soft_wrap=True)
+    return result.exit_code
+
+
+def _write_reports_of_error(
+    err: ApexopsError, slug: str, env: str, outputs: Path, reports: dict[str, Path | None]
+) -> None:
+    """The run stopped before it was recorded (it could not start, the lock, a full disk): the CI reports
+    say so, so a pipeline shows the error instead of a missing file."""
+    if not any(reports.values()):
+        return
+    from apexops.cireport import RunReport, write_reports
+
+    report = RunReport(
+        procedure=slug,
+        env=env,
+        outcome=Outcome.FAILED,
+        exit_code=err.exit_code,
+        error=str(err),
+        outputs=outputs,
+    )
+    with contextlib.suppress(OSError):
+        write_reports(report, junit=reports["junit"], summary=reports["summary"])
 
 
 def writable_outputs(outputs: Path | None, *, access: Callable[[Path, int], bool] = os.access) -> Path:

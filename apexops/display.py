@@ -2,9 +2,9 @@
 
 Every helper emits a rich bundle (HTML for JupyterLab and the audit HTML) *and* a text/plain rendering, so
 the executed notebook reads well in a terminal diff, in CI logs and under nbval. Charts are always the
-plotly mimetype (small, renders in untrusted notebooks); live charts update ONE display in place, so the
-saved notebook holds exactly the final figure (notebook_mechanics.md §3.6). Nothing here imports pandas or
-plotly at import time.
+plotly mimetype (small, renders in untrusted notebooks); a chart that moves while a cell runs is
+`apexops.livechart.LiveChart`, whose finished chart is one plain plotly output (notebook_mechanics.md §3.6).
+Nothing here imports pandas or plotly at import time.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from apexops.settings import Settings
 
 __all__ = [
-    "LiveChart",
     "show_chart",
     "show_code",
     "show_context",
@@ -40,6 +39,7 @@ __all__ = [
     "show_verdict",
     "step_skipped",
     "table_bundle",
+    "verdict_bundle",
     "verdict_parts",
 ]
 
@@ -170,7 +170,7 @@ def show_context(env: str | Settings | Environment, parameters: Mapping[str, Any
     ctx = run_context()
     rows: list[tuple[str, Any]] = [
         ("environment", env_name),
-        ("mode", "headless (runner)" if ctx.headless else "interactive"),
+        ("mode", "headless (runner)" if ctx.headless else _unrunner_mode(unaudited.plain_papermill())),
         ("run id", ctx.run_id),
         ("procedure", ctx.procedure),
     ]
@@ -194,6 +194,11 @@ def show_context(env: str | Settings | Environment, parameters: Mapping[str, Any
         show_table([{"parameter": k, "value": v} for k, v in shown.items()], title="Parameters")
 
 
+def _unrunner_mode(plain_papermill: bool) -> str:
+    """The mode row of a run no runner started: plain papermill records nothing, and says so."""
+    return "headless, NOT AUDITED (plain papermill)" if plain_papermill else "interactive"
+
+
 def show_code(text: str, language: str = "sql") -> None:
     """Code to read (a SQL preview, the equivalent `az` command): highlighted, copyable, never executed."""
     fence = "````" if "```" in text else "```"
@@ -202,9 +207,11 @@ def show_code(text: str, language: str = "sql") -> None:
 
 def show_message(text: str, status: Status | str = Status.INFO) -> None:
     """One status line (e.g. WARN: the sandbox is not running)."""
+    data_status = html.escape(str(style(status).status))
     _display(
         {
-            "text/html": f"<div>{badge_html(status)} {html.escape(text)}</div>",
+            "text/html": f'<div class="apexops-message" data-status="{data_status}">'
+            f"{badge_html(status)} {html.escape(text)}</div>",
             "text/plain": f"{status}: {text}",
         }
     )
@@ -216,18 +223,69 @@ def step_skipped(reason: str) -> None:
     _display({"text/html": html_line, "text/plain": f"{Status.SKIPPED} ({reason})"})
 
 
-def show_verdict(verdict: Verdict | str, reasons: Iterable[object] | None = None) -> None:
-    """A verdict banner with its reasons (verdicts are data: a status plus why); see `verdict_parts`."""
+def verdict_bundle(
+    status: Status | str,
+    reasons: Iterable[object] = (),
+    *,
+    label: str = "",
+    title: str = "",
+    hint: str = "",
+    details: str = "",
+    details_summary: str = "traceback",
+    stop: str = "",
+) -> dict[str, str]:
+    """The one verdict box (HTML and text): a procedure's verdict and a stop that ends a cell look alike.
+
+    `label` is the word after VERDICT: (the status word by default; a stop says BLOCKED, ROLLED BACK, ...),
+    so the operator reads what happened, while `data-status` keeps the status a page or a test can rely on.
+    `details` (a traceback) is folded under the reasons in HTML, so the message and the hint are what the
+    eye meets first, and printed in full in the text form, which terminals and CI logs read.
+    """
+    s = style(status)
+    word = label or s.label
+    reason_list = [str(r) for r in reasons]
+    attrs = f'class="apexops-verdict" data-status="{html.escape(str(s.status))}"'
+    if stop:
+        attrs += f' data-stop="{html.escape(stop)}"'
+    wrap = "white-space:pre-wrap;overflow-wrap:anywhere"
+    parts = [
+        f'<div {attrs} style="border-left:6px solid {s.fg};background:{s.bg};color:#212121;'
+        'padding:8px 12px;margin:4px 0">',
+        f'<div style="font-size:1.3em;font-weight:700;color:{s.fg}">VERDICT: {html.escape(word)}</div>',
+    ]
+    if title:
+        parts.append(f'<div style="font-weight:600">{html.escape(title)}</div>')
+    if reason_list:
+        items = "".join(f'<li style="{wrap}">{html.escape(r)}</li>' for r in reason_list)
+        parts.append(f'<ul style="margin:4px 0">{items}</ul>')
+    if hint:
+        parts.append(f'<div class="apexops-hint" style="{wrap}"><b>HINT:</b> {html.escape(hint)}</div>')
+    if details:
+        parts.append(
+            f'<details style="margin-top:6px"><summary>{html.escape(details_summary)}</summary>'
+            f'<pre style="{wrap};font-size:0.9em">{html.escape(details)}</pre></details>'
+        )
+    parts.append("</div>")
+    lines = [f"VERDICT: {word}", *([title] if title else []), *(f"  - {r}" for r in reason_list)]
+    lines += [f"HINT: {hint}"] if hint else []
+    lines += ["", details.rstrip("\n")] if details else []
+    return {"text/html": "".join(parts), "text/plain": "\n".join(lines)}
+
+
+def show_verdict(
+    verdict: Verdict | str, reasons: Iterable[object] | None = None, *, label: str = "", stop: str = ""
+) -> None:
+    """A verdict banner with its reasons and hint (verdicts are data: a status plus why); see `verdict_parts`.
+
+    `label` replaces the status word in the banner when a failed verdict stops the run as a named stop
+    (`apexops.finish`: BLOCKED, ROLLED BACK, ...) and `stop` names that kind (`data-stop`); the status
+    itself is kept in `data-status`.
+    """
     word, reason_list = verdict_parts(verdict, reasons)
-    s = style(word)
-    items = "".join(f"<li>{html.escape(r)}</li>" for r in reason_list)
-    block = (
-        f'<div style="border-left:6px solid {s.fg};background:{s.bg};padding:8px 12px">'
-        f'<div style="font-size:1.3em;font-weight:700;color:{s.fg}">VERDICT: {html.escape(word)}</div>'
-        f"{'<ul>' + items + '</ul>' if items else ''}</div>"
-    )
-    text = "\n".join([f"VERDICT: {word}", *(f"  - {r}" for r in reason_list)])
-    _display({"text/html": block, "text/plain": text})
+    hint = verdict.hint if isinstance(verdict, Verdict) else ""
+    # a verdict's title names the failure ("database migration failed"); a passing one has nothing to name
+    title = verdict.title if isinstance(verdict, Verdict) and verdict.status.failed else ""
+    _display(verdict_bundle(word, reason_list, label=label, title=title, hint=hint, stop=stop))
 
 
 def _figure_bundle(fig: Figure | Mapping[str, Any]) -> dict[str, Any]:
@@ -235,6 +293,7 @@ def _figure_bundle(fig: Figure | Mapping[str, Any]) -> dict[str, Any]:
     layout = data.get("layout") or {}
     title = layout.get("title")
     title_text = title.get("text", "") if isinstance(title, Mapping) else (title or "")
+    title_text = str(title_text).split("<br>")[0]  # the headline, without a subtitle's markup
     # plotly's JSON may hold numpy arrays; the mimetype bundle must be plain JSON
     plain = json.loads(json.dumps(data, default=_json_default))
     return {PLOTLY_MIME: plain, "text/plain": f"<chart: {title_text or 'untitled'}>"}
@@ -251,30 +310,3 @@ def _json_default(value: Any) -> Any:
 def show_chart(fig: Figure | Mapping[str, Any]) -> None:
     """A plotly figure as the plotly mimetype (renders untrusted; the audit HTML renders it offline)."""
     _display(_figure_bundle(fig))
-
-
-class LiveChart:
-    """A chart that updates in place while a cell runs; the saved notebook keeps only the final figure.
-
-    chart = LiveChart(fig)
-    chart.update(lambda f: f.add_trace(...))   # redraws the same display
-    """
-
-    def __init__(self, fig: Figure) -> None:
-        self.figure = fig
-        self._handle: Any = None
-
-    def show(self) -> LiveChart:
-        """Display the chart now (the first `update` does it otherwise)."""
-        if self._handle is None:
-            self._handle = _display(_figure_bundle(self.figure), display_id=True)
-        return self
-
-    def update(self, mutate: Callable[[Any], None] | None = None) -> None:
-        """Redraw after changing `self.figure` (or pass a function that changes it)."""
-        if mutate is not None:
-            mutate(self.figure)
-        if self._handle is None:
-            self.show()
-            return
-        self._handle.update(_figure_bundle(self.figure), raw=True)

@@ -17,8 +17,10 @@
     ├── ApprovalRequired              a gate was not approved; nothing past it runs
     ├── LockHeldError                 another run holds the deployment lock for this app
     ├── MigrationError                a migration cannot be planned, linted, applied or verified
+    │   └── MigrationBlocked          refused before anything ran (a blocking finding, a moved database)
     ├── VerificationError             a read-back did not match what was written
-    ├── RolloutError                  a canary was rolled back, or a rollout stopped for a person to decide
+    ├── RolloutError                  a rollout failed, or stopped for a person to decide
+    │   └── CanaryRolledBack          the judge rolled the canary back: traffic is at the baseline
     ├── ReleaseError                  a release (90) stopped before 100% on the new revision
     └── LedgerError                   the ledger or an artifact does not verify
 
@@ -33,11 +35,13 @@ __all__ = [
     "ApprovalRequired",
     "AuthenticationError",
     "AuthorizationError",
+    "CanaryRolledBack",
     "ConfigError",
     "ConflictError",
     "InvalidRequestError",
     "LedgerError",
     "LockHeldError",
+    "MigrationBlocked",
     "MigrationError",
     "NotFoundError",
     "NotSupportedError",
@@ -143,12 +147,22 @@ class MigrationError(ApexopsError):
     """A migration cannot be planned, linted, applied or verified."""
 
 
+class MigrationBlocked(MigrationError):
+    """The migration was refused before anything ran: a blocking lint finding, a database that moved since
+    the plan, a stamp the schema does not match. Nothing changed; the findings say what to resolve."""
+
+
 class VerificationError(ApexopsError):
     """A read-back did not match what was written."""
 
 
 class RolloutError(ApexopsError):
     """A canary was rolled back (traffic is at the baseline) or a rollout stopped for a person to decide."""
+
+
+class CanaryRolledBack(RolloutError):
+    """The judge rolled the canary back on evidence: traffic is at the baseline, as the procedure intends.
+    A stop to read (the evidence says why), not a fault of the tooling."""
 
 
 class ReleaseError(ApexopsError):

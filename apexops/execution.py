@@ -47,7 +47,8 @@ __all__ = [
 KERNEL_NAME = "python3"
 #: the kernel process's own stdout/stderr (crash messages, C-level output), kept with the evidence
 KERNEL_LOG = "kernel.log"
-_ENGINE = "apexops"
+#: the runner's own papermill engine; "apexops" is `papermill --engine apexops` (apexops.papermill_engine)
+_ENGINE = "apexops-kernel"
 #: papermill writes every save of the executed notebook to a path with this prefix: our handler scrubs it
 _SCRUBBED = "apexops-scrubbed:"
 

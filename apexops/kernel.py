@@ -11,6 +11,7 @@ memory, so they survive a kernel death and the runner can still put them in the 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
 import enum
@@ -18,7 +19,8 @@ import getpass
 import json
 import os
 import secrets
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,10 +33,14 @@ from apexops.tokens import AccessToken
 
 __all__ = [
     "FACTS_FILE",
+    "PROGRESS_FILE",
+    "NoteWatch",
     "RunContext",
     "evidence",
     "facts",
+    "latest_progress_note",
     "new_run_id",
+    "note_progress",
     "operator_identity",
     "outputs_root",
     "read_facts",
@@ -47,6 +53,9 @@ __all__ = [
 
 #: name of the facts file inside a run folder (the runner reads it, puts the facts in the ledger, removes it)
 FACTS_FILE = ".apexops-facts.json"
+#: the latest progress note of a headless run, in its folder while it runs; a working file, never an artifact:
+#: the recorder removes `.*.tmp` files from a run folder before it records the run
+PROGRESS_FILE = ".apexops-progress.tmp"
 
 _interactive_id: str | None = None
 _interactive_env: str | None = None
@@ -264,3 +273,103 @@ def record_verdict(verdict: Verdict | str, reasons: Iterable[object] | None = No
 def facts() -> dict[str, Any]:
     """The facts recorded so far in this run."""
     return read_facts(run_context().run_dir)
+
+
+def note_progress(text: str) -> None:
+    """Publish what a long step sees right now (a canary stage: requests per revision, the evidence, time
+    left) for the runner's progress display, which otherwise shows only the step's heading for its whole
+    duration. One small file in the run folder, replaced atomically at each note; interactive sessions
+    show their own output, so there it does nothing. A note that cannot be written never stops the run."""
+    ctx = run_context()
+    if not ctx.headless:
+        return
+    note = {
+        "text": str(text),
+        "at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "run_id": ctx.run_id,
+        "procedure": ctx.procedure,
+        "parent_run_id": ctx.parent_run_id,
+    }
+    try:
+        clean = Redactor.for_kernel().scrub(note)
+        atomic.write_text(ctx.run_dir / PROGRESS_FILE, json.dumps(clean, ensure_ascii=False))
+    except (OSError, ValueError):
+        pass
+
+
+def _read_note(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("text"), str) else None
+
+
+def latest_progress_note(
+    outputs: Path, run_id: str, *, since: _dt.date | None = None
+) -> dict[str, Any] | None:
+    """The newest progress note of run `run_id` or of one of its child runs (a release's 50) among the
+    unfinished runs in `outputs`, or None. `since`: the day the run started (run folders are filed by day);
+    only that day's folders and later ones are looked at."""
+    runs = Path(outputs) / "runs"
+    try:
+        days = sorted(
+            d for d in runs.iterdir() if d.is_dir() and (since is None or d.name >= since.isoformat())
+        )
+    except OSError:
+        return None
+    best: dict[str, Any] | None = None
+    for day in days:
+        for path in day.glob(f"*_running_*/{PROGRESS_FILE}"):
+            note = _read_note(path)
+            if note is None or run_id not in (note.get("run_id"), note.get("parent_run_id")):
+                continue
+            if best is None or str(note.get("at", "")) >= str(best.get("at", "")):
+                best = note
+    return best
+
+
+class NoteWatch:
+    """Follows the progress notes (`note_progress`) of one run and of its child runs from the process that
+    started it, in a thread, and hands each new note to `on_note` (the runner's progress display). The run
+    id is set once the runner names it (`run_id`); until then there is nothing to follow. Tests call
+    `poll()` directly instead of starting the thread."""
+
+    def __init__(
+        self,
+        outputs: Path,
+        on_note: Callable[[dict[str, Any]], None],
+        *,
+        run_id: str | None = None,
+        interval_s: float = 0.5,
+    ) -> None:
+        self.outputs, self.on_note, self.run_id, self.interval_s = outputs, on_note, run_id, interval_s
+        self.since = _dt.datetime.now(_dt.UTC).date()
+        self._stop = threading.Event()
+        self._last: tuple[str, str] | None = None
+        self._thread = threading.Thread(target=self._loop, name="apexops-progress-notes", daemon=True)
+
+    def poll(self) -> None:
+        """Read the latest note once; hand it on when it is new."""
+        if not self.run_id:
+            return
+        note = latest_progress_note(self.outputs, self.run_id, since=self.since)
+        if note is None:
+            return
+        key = (str(note.get("run_id")), str(note.get("text")))
+        if key != self._last:
+            self._last = key
+            with contextlib.suppress(Exception):  # a display problem never stops a run
+                self.on_note(note)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            self.poll()
+
+    def __enter__(self) -> NoteWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)

@@ -50,13 +50,24 @@ def connect(env: str = "local", *, settings: Settings | None = None) -> Environm
 
 
 def finish(proc: Finishable) -> None:
-    """Close a procedure: record its facts and verdict, show the verdict, raise its failure when it FAILs."""
+    """Close a procedure: record its facts and verdict, show the verdict, raise its failure when it FAILs.
+
+    A failed verdict is shown once, here, labelled with the kind of stop its error is (BLOCKED, ROLLED
+    BACK, ...); the kernel's stop handler then only ends the cell (`stops.mark_shown`).
+    """
+    from apexops import stops  # the stop kinds; its IPython handler is installed by `connect`
+
     verdict = proc.verdict()
     for key, value in proc.facts().items():
         kernel.record(key, value)
     kernel.record_verdict(verdict)
-    display.show_verdict(verdict)
-    verdict.raise_for_failure()
+    if not verdict.status.failed:
+        display.show_verdict(verdict)
+        return
+    failure = verdict.failure()
+    kind = stops.kind_of(failure)
+    display.show_verdict(verdict, label=kind.label, stop=kind)
+    raise stops.mark_shown(failure)
 
 
 def parameters(*, exclude: Iterable[str] = ("env", "approval")) -> dict[str, Any]:

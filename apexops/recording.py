@@ -186,6 +186,8 @@ def _record(rec: RunRecord, state: _Attempt) -> RunResult:
 
     final_dir = state.folder = _final_folder(rec, problems)
     nb, facts = (_relocate(x, str(rec.run_dir), str(final_dir)) for x in (nb, facts))
+    # images drawn from the final, scrubbed figures, and never themselves put through the text patterns
+    chartimages.add_static_images(nb, problems)
     started = datetime.fromisoformat(rec.seeded["started_at"])
     info = {
         **rec.seeded,
@@ -332,9 +334,8 @@ def _executed_notebook(rec: RunRecord, problems: list[str]) -> NotebookNode:
     except Exception as exc:
         problems.append(f"executed notebook unreadable ({exc}); recorded the seeded notebook")
         nb = rec.seeded_nb
+    stops.strip_papermill_error_cells(nb)  # first: papermill's banner cells shift the cell indices
     _fix_cell_states(nb, rec.cell_index, rec.outcome)
-    stops.strip_papermill_error_cells(nb)
-    chartimages.add_static_images(nb, problems)
     return nb
 
 

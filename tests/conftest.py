@@ -15,23 +15,36 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+#: Chromium, pages and JupyterLab servers for the browser tests (tests/browsers.py)
+pytest_plugins = ("browsers",)
+
 
 @pytest.fixture(autouse=True)
 def _own_outputs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     if "APEXOPS_OUTPUTS" not in os.environ:
         monkeypatch.setenv("APEXOPS_OUTPUTS", str(tmp_path_factory.mktemp("outputs")))
+    # the static PNGs of charts cost a Chromium start (~2-4 s here) in each of ~40 recorded runs with charts:
+    # only the tests of the images turn them on (tests/foundation/test_chart_images.py, test_shift_sandbox.py)
+    if "APEXOPS_CHART_IMAGES" not in os.environ:
+        monkeypatch.setenv("APEXOPS_CHART_IMAGES", "0")
 
 
 #: the files that wait longest on real processes (canary stages, whole releases), slowest first. Two
 #: xdist workers take files in collection order; these would otherwise be collected last (release, traffic)
 #: and leave one worker running them alone at the end. Started first, the short files fill in around them.
 SLOW_FIRST = (
-    "tests/traffic/test_shift_strata_sandbox.py",
+    "tests/release/test_rehearsal.py",
     "tests/release/test_rehearsal_canary.py",
     "tests/traffic/test_shift_sandbox.py",
-    "tests/release/test_rehearsal.py",
-    "tests/traffic/test_shift_affinity_sandbox.py",
     "tests/traffic/test_rollback_sandbox.py",
+    "tests/traffic/test_shift_strata_sandbox.py",
+    "tests/browser/test_lab_canary.py",
+    "tests/foundation/test_papermill_engine.py",
+    "tests/foundation/test_chart_images.py",
+    "tests/traffic/test_shift_affinity_sandbox.py",
+    "tests/browser/test_offline_html.py",
+    "tests/release/test_rehearsal_interrupt.py",
+    "tests/browser/test_lab_verdicts.py",
 )
 
 

@@ -25,13 +25,37 @@ from apexops.canary.judge import Decision
 from apexops.canary.observation import StratumSnapshot
 from apexops.canary.rollout import PollRecord
 from apexops.canary.strata import completeness
-from apexops.display import LiveChart
+from apexops.livechart import LiveChart
 
 __all__ = ["RolloutChart"]
 
 _PANELS = ("requests/s", "5xx %", "slow %", "evidence (e-value)")
 #: line style per stratum, so probes and users read apart at a glance
 _DASH = {"probes": "dot", "platform": "dashdot", "users": "solid"}
+#: one colour per series kind, the same in every panel: the canary is always orange and the baseline blue
+#: (strata differ by dash, above); limits are red, the canary's bound purple, the weight grey
+_ROLE_COLOUR = {"canary": "#ff7f0e", "baseline": "#1f77b4"}
+_LIMIT, _BOUND, _WEIGHT = "#d62728", "#9467bd", "#7f7f7f"
+_EVIDENCE_COLOUR = {"e 5xx": "#17becf", "e slow": "#8c564b"}
+#: the canary weight axis: the stage weights an operator thinks in, never 5.3 or 17.6
+WEIGHT_TICKS = (0, 10, 25, 50, 75, 100)
+#: label rows, as a fraction of a panel's height from its edge: consecutive labels alternate between
+#: them, so a short stage's label never sits on the next one's
+_LABEL_ROWS = (0.0, 0.13)
+
+
+def series_colour(name: str) -> str | None:
+    """The colour of a series by its name: by role (canary, baseline), limit, bound, evidence or weight."""
+    if name.startswith(("SLO ", "1/α")):
+        return _LIMIT
+    if " bound" in name:
+        return _BOUND
+    if name.startswith("canary weight"):
+        return _WEIGHT
+    for prefix, colour in _EVIDENCE_COLOUR.items():
+        if name.startswith(prefix):
+            return colour
+    return _ROLE_COLOUR.get(name.split(" ", 1)[0])
 
 
 class RolloutChart:
@@ -50,8 +74,18 @@ class RolloutChart:
         )
         fig.update_layout(title=title, height=860, legend={"orientation": "h"})
         self._title = title
-        fig.update_yaxes(type="log", row=4, col=1, secondary_y=False)
-        fig.update_yaxes(title_text="canary weight %", range=[0, 105], row=4, col=1, secondary_y=True)
+        # log axis ticked at the powers of ten only: plotly's "2" and "5" between them crowd the labels
+        fig.update_yaxes(type="log", dtick=1, row=4, col=1, secondary_y=False)
+        fig.update_yaxes(
+            title_text="canary weight %",
+            range=[0, 105],
+            tickmode="array",
+            tickvals=list(WEIGHT_TICKS),
+            showgrid=False,  # the e-value axis draws the grid; two grids would not line up
+            row=4,
+            col=1,
+            secondary_y=True,
+        )
         self.figure = fig
         self._live: Any = None
         if live:
@@ -62,14 +96,18 @@ class RolloutChart:
         self._top: dict[int, float] = {}
         #: per stratum, its previous point in this stage: (data complete until, cumulative canary/baseline)
         self._strata_last: dict[str, tuple[Any, tuple[int, int]]] = {}
+        self._stage_labels = 0
+        self._decision_labels = 0
 
     def _add(self, name: str, x: Any, y: Any, row: int, *, secondary: bool = False, **style: Any) -> None:
         trace = next((t for t in self.figure.data if t.name == name), None)
         if trace is None:
             import plotly.graph_objects as go  # lazy: as above
 
+            line = {"color": series_colour(name), **style.get("line", {})}
+            rest = {k: v for k, v in style.items() if k != "line"}  # the caller's dict serves other series
             self.figure.add_trace(
-                go.Scatter(name=name, x=[x], y=[y], mode="lines", **style),
+                go.Scatter(name=name, x=[x], y=[y], mode="lines", line=line, **rest),
                 row=row,
                 col=1,
                 secondary_y=secondary if row == 4 else None,
@@ -128,11 +166,11 @@ class RolloutChart:
                     dash = {"dash": _DASH.get(str(snap.stratum), "solid")}
                     self._add(f"{label} · {snap.stratum}", x, value, 4, line=dash)
         if "harm_errors_threshold" in n:  # both checks share the threshold (the budget is split evenly)
-            self._add("1/α", x, n["harm_errors_threshold"], 4, line={"dash": "dash", "color": "red"})
+            self._add("1/α", x, n["harm_errors_threshold"], 4, line={"dash": "dash"})
         for snap in record.strata:  # each stratum's e-values against its own share of the budget
             threshold = n.get(f"harm_errors_{snap.stratum}_threshold")
             if threshold is not None:
-                style = {"dash": _DASH.get(str(snap.stratum), "solid"), "color": "red", "width": 1}
+                style = {"dash": _DASH.get(str(snap.stratum), "solid"), "width": 1}
                 self._add(f"1/α · {snap.stratum}", x, threshold, 4, line=style)
 
     def _status_line(self, record: PollRecord) -> None:
@@ -141,6 +179,47 @@ class RolloutChart:
             return
         parts = [f"{s.stratum}: {completeness(s)}" for s in record.strata]
         self.figure.update_layout(title={"text": f"{self._title}<br><sup>{' · '.join(parts)}</sup>"})
+
+    def _markers(self, record: PollRecord, new_stage: bool) -> None:
+        """A line through every panel at each stage start and decision, each labelled ONCE: stages at the
+        top of the first panel (text after the line: the stage that starts), decisions at the bottom of the
+        evidence panel (text before the line: the stage it ends), so "PROMOTE" never sits on "stage 2"."""
+        if new_stage:  # after the traces: plotly leaves markers out of subplots that are still empty
+            start = record.at - timedelta(seconds=record.elapsed_s)
+            self.figure.add_vline(x=start, line_dash="dot", line_color=_WEIGHT)
+            row = _LABEL_ROWS[self._stage_labels % len(_LABEL_ROWS)]
+            self._stage_labels += 1
+            self.figure.add_annotation(
+                text=f"stage {record.stage_index + 1}: {record.weight}%",
+                x=start,
+                xref="x",
+                xanchor="left",
+                y=1 - row,
+                yref="y domain",
+                yanchor="top",
+                showarrow=False,
+                bgcolor="rgba(255,255,255,0.8)",
+            )
+        decision = Decision(record.verdict)
+        if decision is Decision.HOLD:
+            return
+        colour = "red" if decision.status.failed else "green"
+        self.figure.add_vline(x=record.at, line_color=colour)
+        row = _LABEL_ROWS[self._decision_labels % len(_LABEL_ROWS)]
+        self._decision_labels += 1
+        self.figure.add_annotation(
+            text=decision.value,
+            hovertext=record.reason,
+            x=record.at,
+            xref="x",
+            xanchor="right",
+            y=row,
+            yref="y4 domain",
+            yanchor="bottom",
+            showarrow=False,
+            font={"color": colour},
+            bgcolor="rgba(255,255,255,0.8)",
+        )
 
     def update(self, record: PollRecord) -> None:
         n, x = record.numbers, record.at
@@ -157,7 +236,7 @@ class RolloutChart:
             limit, upper = n.get(f"{check}_limit"), n.get(f"{check}_upper")
             if limit is None:
                 continue
-            self._add(f"SLO {kind} limit", x, 100 * limit, row, line={"dash": "dash", "color": "red"})
+            self._add(f"SLO {kind} limit", x, 100 * limit, row, line={"dash": "dash"})
             self._add(
                 f"canary {kind} bound",
                 x,
@@ -168,24 +247,15 @@ class RolloutChart:
             top = max(4 * 100 * limit, 1.15 * self._top.get(row, 0.0))
             self.figure.update_yaxes(range=[0, top], row=row, col=1)
         self._evidence(record)
-        self._add(
-            "canary weight %", x, record.weight, 4, secondary=True, line={"shape": "hv", "color": "gray"}
-        )
-        if new_stage:  # after the traces: plotly leaves markers out of subplots that are still empty
-            self.figure.add_vline(
-                x=x - timedelta(seconds=record.elapsed_s),
-                line_dash="dot",
-                annotation_text=f"stage {record.stage_index + 1}: {record.weight}%",
-            )
-        decision = Decision(record.verdict)
-        if decision is not Decision.HOLD:
-            self.figure.add_vline(
-                x=x,
-                line_color="red" if decision.status.failed else "green",
-                annotation_text=decision,
-                annotation_hovertext=record.reason,
-            )
+        self._add("canary weight %", x, record.weight, 4, secondary=True, line={"shape": "hv"})
+        self._markers(record, new_stage)
         self._status_line(record)
         self._last = record
         if self._live is not None:
             self._live.update()
+
+    def finish(self) -> None:
+        """The rollout ended (promoted, rolled back, interrupted): the live display becomes the final
+        figure, the one the saved notebook, its HTML and its image keep (see `LiveChart.finish`)."""
+        if self._live is not None:
+            self._live.finish()

@@ -20,11 +20,11 @@ from typing import Any
 
 from apexops.canary.rollout import NOT_IN_YET, PollRecord
 from apexops.canary.strata import completeness, counts_text
-from apexops.errors import RolloutError
+from apexops.errors import CanaryRolledBack, RolloutError
 from apexops.models import TrafficWeight
 from apexops.status import Status, Verdict
 
-__all__ = ["shift_verdict", "stage_rows", "strata_rows", "traffic_rows", "verdict_for"]
+__all__ = ["shift_verdict", "stage_rows", "stage_table", "strata_rows", "traffic_rows", "verdict_for"]
 
 #: the contract's verdict word -> the run's status: anything but a promotion or a dry run fails the run
 #: (an escalation too: traffic is back at the baseline and a person must pick it up)
@@ -75,6 +75,42 @@ def stage_rows(polls: Sequence[PollRecord]) -> list[dict[str, Any]]:
     ]
 
 
+def _counts(row: Mapping[str, Any], side: str) -> str:
+    """'1107 · 0 5xx · 31 slow' from a stage row's numbers (slow left out where nothing measured it)."""
+    requests, errors, slow = (row.get(f"{side}_{k}") for k in ("requests", "5xx", "slow"))
+    if requests is None:
+        return "-"
+    text = f"{requests} · {'?' if errors is None else errors} 5xx"
+    return text if slow is None else f"{text} · {slow} slow"
+
+
+def _e(value: Any) -> str:
+    return "-" if value is None else f"{float(value):.3g}"
+
+
+def stage_table(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The "Decision per stage" table a person reads: stage rows (`stage_rows`, the facts' shape) in seven
+    short columns, so the reason keeps room to be read on a 1280 px page (sixteen raw columns squeezed it to a
+    word per line). Counts as "requests · 5xx · slow" like the strata table; the SLO bounds are in the reason
+    already; the reason loses its "stage 1 (10%): " prefix, which the first column says."""
+    out = []
+    for r in rows:
+        reason = str(r.get("reason") or "")
+        prefix = f"stage {r.get('stage')} ({r.get('weight')}%): "
+        out.append(
+            {
+                "stage": f"{r.get('stage')} · {r.get('weight')}%",
+                "verdict": r.get("verdict"),
+                "time": f"{float(r.get('elapsed_s') or 0):.0f} s · {r.get('polls')} polls",
+                "canary": _counts(r, "canary"),
+                "baseline": _counts(r, "baseline"),
+                "e 5xx · slow": f"{_e(r.get('harm_errors_e_value'))} · {_e(r.get('harm_latency_e_value'))}",
+                "reason": reason.removeprefix(prefix),
+            }
+        )
+    return out
+
+
 def strata_rows(polls: Sequence[PollRecord]) -> list[dict[str, Any]]:
     """Per stage and stratum, at the stage's last poll: canary and baseline ("requests · 5xx · slow"),
     how far the data was complete, and the stratum's e-values where the judge reports them (None: not
@@ -110,9 +146,9 @@ def shift_verdict(word: str, reasons: Sequence[str]) -> Verdict:
     status = _STATUS.get(word, Status.FAIL)
     hint = _HINTS.get(word, "traffic was restored to the baseline (read back); see the evidence folder.")
     first = f"canary {word.replace('_', ' ')}" + (f": {reasons[0]}" if reasons else "")
-    return Verdict(
-        status, (first, *reasons[1:]), {"verdict": word}, hint if status.failed else "", error=RolloutError
-    )
+    error = CanaryRolledBack if word == "rolled_back" else RolloutError
+    hint = hint if status.failed else ""
+    return Verdict(status, (first, *reasons[1:]), {"verdict": word}, hint, error=error)
 
 
 def verdict_for(facts: Mapping[str, Any], extra: Sequence[str] = ()) -> Verdict:

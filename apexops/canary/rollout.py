@@ -42,7 +42,7 @@ from apexops.canary.lock import DeploymentLock, lock_for
 from apexops.canary.observation import HarmState, Stratum, StratumSnapshot, measure, restarts_since
 from apexops.canary.strata import completeness, counts_text, stratum_from_window, totals
 from apexops.canary.traffic import effective, split, write_traffic
-from apexops.errors import ApexopsError, ConfigError, RolloutError, TrafficError
+from apexops.errors import ApexopsError, CanaryRolledBack, ConfigError, RolloutError, TrafficError
 from apexops.kernel import outputs_root
 from apexops.models import CountsWindow, RequestStats, TrafficWeight
 from apexops.scrubbed import write_scrubbed
@@ -171,7 +171,7 @@ class RolloutResult:
 
     def raise_for_failure(self) -> None:
         if self.outcome == "rolled_back":
-            raise RolloutError(
+            raise CanaryRolledBack(
                 f"canary rolled back: {self.reason}",
                 hint="traffic is at the baseline; see the evidence folder, then run 60-rollback "
                 "for the database and the communication.",

@@ -33,8 +33,16 @@ from apexops.canary.checks import CheckResult
 from apexops.canary.escalation import EscalationDecision
 from apexops.canary.load import LoadSummary, load_duration_s, resolve_load_rps, synthetic_load
 from apexops.canary.lock import lock_for
+from apexops.canary.pollnote import poll_note
 from apexops.canary.preconditions import check_preconditions, require, smoke_run_in_ledger
-from apexops.canary.report import shift_verdict, stage_rows, strata_rows, traffic_rows, verdict_for
+from apexops.canary.report import (
+    shift_verdict,
+    stage_rows,
+    stage_table,
+    strata_rows,
+    traffic_rows,
+    verdict_for,
+)
 from apexops.canary.resolve import find_promotion, resolve_name, resolve_shift
 from apexops.canary.rollout import PROCEDURE, PollRecord, Rollout, RolloutResult, no_evidence
 from apexops.canary.stability import StabilityCheck, check_stability, deactivate
@@ -351,6 +359,7 @@ class TrafficShift:
         def on_poll(record: PollRecord) -> None:
             self.polls.append(record)
             chart.update(record)
+            kernel.note_progress(poll_note(record, self.policy))  # what the judge sees, for `apexops run`
 
         self._record_canary("running", "stages in progress")
         rollout = self._rollout(on_poll)
@@ -368,6 +377,8 @@ class TrafficShift:
             self._note_load(gen)
             self._after_exception(exc)
             raise
+        finally:
+            chart.finish()  # promoted, rolled back or interrupted: the notebook keeps the final figure
         self._note_load(gen)
         self.chart, self.result = chart, result
         if result.outcome == "promoted":
@@ -429,7 +440,8 @@ class TrafficShift:
         return [p.row() for p in self.polls]
 
     def decision_rows(self) -> list[dict[str, Any]]:
-        return stage_rows(self.polls)
+        """The decision per stage, seven readable columns (the full rows stay in the facts)."""
+        return stage_table(stage_rows(self.polls))
 
     def strata_rows(self) -> list[dict[str, Any]]:
         """Per stage and stratum: probes next to users, and how far each one's data was complete."""

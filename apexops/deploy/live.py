@@ -1,8 +1,9 @@
 """A table that updates in place while a cell runs; the saved notebook keeps exactly its final state.
 
-The revision watch of procedure 30 redraws one display (IPython `display_id` + `update`, the same
-mechanism as `apexops.display.LiveChart`): in JupyterLab the operator sees the status change live, and the
-executed notebook stores one table, the last one, rather than one per poll. Statuses are coloured with
+The revision watch of procedure 30 redraws one display (IPython `display_id` + `update`): JupyterLab's
+HTML renderer redraws on every update (unlike its plotly renderer, which is why `apexops.livechart.LiveChart`
+needs a widget), so the operator sees the status change live, and the executed notebook stores one table,
+the last one, rather than one per poll. Statuses are coloured with
 `apexops.status.style`. Outside IPython it prints the text rendering once per change.
 """
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from apexops.errors import MigrationError
+from apexops.errors import MigrationBlocked
 from apexops.migrations._alembic import (
     RunningStep,
     capture_running,
@@ -162,7 +162,7 @@ def apply(
 ) -> ExecutionResult:
     """Run the plan's upgrade or downgrade on `engine`; never raises for a migration failure (see result)."""
     if plan.blocked:
-        raise MigrationError(
+        raise MigrationBlocked(
             "the plan is blocked; nothing was run: " + "; ".join(plan.reasons()[:3]),
             hint="resolve the blocking findings (or acknowledge warnings: acknowledge=...), "
             "then re-run from the preview.",
@@ -174,7 +174,7 @@ def apply(
             plan.direction, True, True, plan.start, plan.target, (), before, before, lock_timeout_ms, 0.0
         )
     if before != plan.start:
-        raise MigrationError(
+        raise MigrationBlocked(
             f"the database moved since the plan: alembic_version is {', '.join(before) or '(empty)'}, "
             f"the plan started at {', '.join(plan.start) or 'base'}; nothing was run.",
             hint="re-run the procedure from the state step so the preview and lint match the database.",
@@ -320,14 +320,14 @@ def stamp(
     """
     if state.stamp_candidate != revision:
         found = state.stamp_candidate or "no revision"
-        raise MigrationError(
+        raise MigrationBlocked(
             f"refusing to stamp {revision}: the live schema matches {found}.",
             hint="stamp only the revision the schema matches (see the state step); "
             "reconcile by hand otherwise.",
         )
     before = _version_rows(engine)
     if before != state.version_rows:
-        raise MigrationError(
+        raise MigrationBlocked(
             "alembic_version changed since the state was read; nothing was stamped.",
             hint="re-run the procedure from the state step.",
         )

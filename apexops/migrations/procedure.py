@@ -24,7 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from apexops.errors import ConfigError, LockHeldError, MigrationError
+from apexops.errors import ConfigError, LockHeldError, MigrationBlocked, MigrationError
 from apexops.migrations._alembic import script_directory
 from apexops.migrations._sqlscan import parse_statement
 from apexops.migrations.connectivity import ConnectivityResult, check_from_app
@@ -391,7 +391,8 @@ class MigrationProcedure:
         failures = [f for f in (self._change_failure(), self._verify_failure(), self._app_failure()) if f]
         if failures:
             reasons = tuple(dict.fromkeys(r for f in failures for r in f.reasons))
-            return self._verdict(Status.FAIL, reasons, next((f.hint for f in failures if f.hint), ""))
+            hint = next((f.hint for f in failures if f.hint), "")
+            return self._verdict(Status.FAIL, reasons, hint, blocked=self._refused())
         plan = self._plan
         if self.result is None:
             if plan is not None and plan.nothing_to_do:
@@ -403,9 +404,17 @@ class MigrationProcedure:
             manual.append("SELECT 1 from the container app did not run here: run step 8's az command")
         return self._verdict(Status.PASS, (*self._done(), *manual))
 
+    def _refused(self) -> bool:
+        """Nothing ran: the change was refused or its plan is blocked (a stop to resolve, not a failure)."""
+        plan = self._plan
+        return isinstance(self.result, Refusal) or (self.result is None and plan is not None and plan.blocked)
+
     @staticmethod
-    def _verdict(status: Status, reasons: tuple[str, ...], hint: str = "") -> Verdict:
-        return Verdict(status, reasons, hint=hint, title="database migration failed", error=MigrationError)
+    def _verdict(
+        status: Status, reasons: tuple[str, ...], hint: str = "", *, blocked: bool = False
+    ) -> Verdict:
+        error = MigrationBlocked if blocked else MigrationError
+        return Verdict(status, reasons, hint=hint, title="database migration failed", error=error)
 
     def _change_failure(self) -> Failure | None:
         """Why this run's change was refused or failed (or would be, in a dry run)."""

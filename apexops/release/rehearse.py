@@ -21,9 +21,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from apexops.kernel import NoteWatch
 from apexops.ledger import Ledger
 from apexops.release.chain import ReleaseOutcome
 from apexops.release.orchestrator import EVENTS_ENV, read_traffic
@@ -156,6 +158,12 @@ def _events_file() -> Iterator[Path]:
         Path(name).unlink(missing_ok=True)
 
 
+def _progress_event(on_event: Callable[[dict[str, Any]], None], note: dict[str, Any]) -> None:
+    """A child's progress note (`apexops.kernel.note_progress`: what 50's judge sees during a stage) as a
+    `progress` event, for the display's spinner line."""
+    on_event({"kind": "progress", "procedure": str(note.get("procedure") or ""), "text": note.get("text")})
+
+
 # --------------------------------------------------------------------------- the rehearsal
 
 
@@ -197,7 +205,8 @@ def run_rehearsal(
     """Run 90-release approved for the scenario on `env` (at its baseline) and check how it ended.
 
     `on_step` gets the 90 run's steps, `on_event` each child's events (start / step / end / skip /
-    decision / done), `on_traffic` each change of the traffic weights. An interrupt is recorded and
+    decision / done, and `progress`: a child's latest progress note, e.g. what 50's judge sees),
+    `on_traffic` each change of the traffic weights. An interrupt is recorded and
     returned (exit code 130), not raised.
     """
     environment = env.settings.environment
@@ -211,9 +220,12 @@ def run_rehearsal(
         params["migrations_dir"] = str(REHEARSAL_MIGRATIONS)
     before = read_traffic(env.app)
     watch = TrafficWatch(env.app, on_traffic) if on_traffic else contextlib.nullcontext()
-    with _events_file() as events, EventTail(events, on_event or (lambda _e: None)) as tail, watch:
+    notes = NoteWatch(outputs, partial(_progress_event, on_event or (lambda _e: None)))
+    with _events_file() as events, EventTail(events, on_event or (lambda _e: None)) as tail, watch, notes:
 
         def step(message: str) -> None:
+            if notes.run_id is None and message.startswith("run ") and ":" in message:
+                notes.run_id = message[4:].split(":", 1)[0]  # the runner names the 90 run first
             tail.drain()  # the children's events first, so the lines come out in order
             if on_step is not None:
                 on_step(message)

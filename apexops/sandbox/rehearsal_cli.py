@@ -63,6 +63,7 @@ class _Progress:
         self.status: Any = None
         self.started = time.monotonic()
         self._last_step: dict[str, str] = {}
+        self._noted = 0.0
 
     def line(self, *parts: Any) -> None:
         """One line: the time since the start, then the parts (str, or (str, style))."""
@@ -102,6 +103,17 @@ class _Progress:
             self.line(f"  - {proc} {e.get('outcome')}: {text}")
         elif kind == "decision":
             self.line(f"  · {proc}: {text}")
+        elif kind == "progress":
+            self._note(proc, text)
+
+    def _note(self, proc: str, text: str) -> None:
+        """What the judge sees during a long stage: on the spinner line, or in a log every 15 s at most."""
+        if self.status is not None:
+            step = self._last_step.get(proc, "")
+            self.status.update(Text.assemble((proc, "bold"), f" · {step}\n    ", (text, "cyan")))
+        elif time.monotonic() - self._noted >= 15:
+            self._noted = time.monotonic()
+            self.line(f"      {proc[:2]} · {text}")
 
     def traffic(self, weights: dict[str, int]) -> None:
         """A change of the traffic weights (the canary's stages, a rollback), read from the sandbox."""

@@ -27,6 +27,25 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture
+def shown(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    """Every bundle a display helper shows or updates (what the frontend receives, the notebook stores)."""
+    from apexops import display
+
+    bundles: list[dict] = []
+
+    class Handle:
+        def update(self, bundle, raw=True):
+            bundles.append({"update": True, **bundle})
+
+    def fake_display(bundle, **kwargs):
+        bundles.append(dict(bundle))
+        return Handle() if kwargs.get("display_id") else None
+
+    monkeypatch.setattr(display, "_display", fake_display)
+    return bundles
+
+
+@pytest.fixture
 def fixtures() -> Path:
     return FIXTURES
 

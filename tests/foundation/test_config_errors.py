@@ -105,7 +105,7 @@ def test_procedures_resolve_by_id_name_or_full_name():
         str(FIXTURES / "01-succeeds.ipynb"),
     ):
         assert resolve(query, FIXTURES).slug == "01-succeeds"
-    assert [p.id for p in list_procedures(FIXTURES)] == [f"0{i}" for i in range(1, 10)]
+    assert [p.id for p in list_procedures(FIXTURES)] == [f"{i:02d}" for i in range(1, 11)]
 
 
 def test_the_cli_reports_an_unknown_procedure_with_exit_2():

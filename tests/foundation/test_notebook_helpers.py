@@ -8,27 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from apexops import display, gates, kernel
+from apexops import display, gates, kernel, livechart
 from apexops.errors import ApprovalRequired
 from apexops.tokens import AccessToken
-
-
-@pytest.fixture
-def shown(monkeypatch) -> list[dict]:
-    """Every bundle a helper displays (what the notebook would store)."""
-    bundles: list[dict] = []
-
-    class Handle:
-        def update(self, bundle, raw=True):
-            bundles.append({"update": True, **bundle})
-
-    def fake_display(bundle, **kwargs):
-        bundles.append(dict(bundle))
-        return Handle() if kwargs.get("display_id") else None
-
-    monkeypatch.setattr(display, "_display", fake_display)
-    return bundles
-
 
 # --------------------------------------------------------------------------- kernel
 
@@ -129,7 +111,7 @@ def test_verdicts_and_skips_read_as_text(shown):
 def test_live_chart_updates_one_display_in_place(shown):
     import plotly.graph_objects as go
 
-    chart = display.LiveChart(go.Figure(go.Scatter(name="errors", x=[], y=[]), layout={"title": "canary"}))
+    chart = livechart.LiveChart(go.Figure(go.Scatter(name="errors", x=[], y=[]), layout={"title": "canary"}))
     for i in range(3):
         chart.update(lambda f, i=i: f.update_traces(x=[*f.data[0].x, i], y=[*f.data[0].y, i * 2]))
     first, *updates = shown

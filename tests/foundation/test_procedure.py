@@ -59,7 +59,13 @@ def test_a_failed_verdict_is_recorded_shown_and_then_raised_with_its_hint(shown)
         apexops.finish(Proc(failed))
     assert err.value.hint == "run 80"
     assert kernel.facts()["verdict"] == {"status": "FAIL", "reasons": ["v2 never got healthy"]}
-    assert shown[0]["text/plain"].startswith("VERDICT: FAIL")
+    # shown once, here, as the kind of stop its error is; the kernel's stop handler will not show it again
+    (banner,) = shown
+    assert banner["text/plain"] == (
+        "VERDICT: FAILED\ndeployment failed\n  - v2 never got healthy\nHINT: run 80"
+    )
+    assert 'data-status="FAIL"' in banner["text/html"] and 'data-stop="failed"' in banner["text/html"]
+    assert getattr(err.value, "apexops_verdict_shown", False)
 
 
 def test_a_warning_does_not_stop_the_run(shown):

@@ -3,10 +3,12 @@ their affinity cookie (the sandbox ingress honours it while the canary receives 
 three times the baseline's share of a slow route. Both releases answer every route alike (the same 6% of
 project reads 2.5 s late), so the canary is as good as the baseline and inside the SLO: it must be promoted.
 
-A real sandbox with production-like lag (users' telemetry 10 s +- 3 s late, platform counters per minute),
-probes, and a first stage long enough (30 s) for the users' telemetry to cover part of it, so the judge sees
-the imbalance in the users' stratum. The users are the test's own load generators (the policy's synthetic
-load is off): most of them random over the weights, a few pinned to the canary.
+A real sandbox with production-like lag (users' telemetry 5 s +- 1.5 s late, platform counters per minute),
+probes (40 req/s, so the later stages need only seconds), and a first stage long enough (18 s) for the
+users' telemetry to cover most of it, so the judge sees the imbalance in the users' stratum. The users are
+the test's own load generators (the policy's synthetic load is off): most of them random over the weights,
+a few pinned to the canary; 42 requests a second in all, so the covered part of the first stage holds as
+many users' requests as a 30-s stage with twice the lag and two thirds of the users did.
 """
 
 from __future__ import annotations
@@ -22,18 +24,18 @@ from apexops.settings import project_root
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.notebook, pytest.mark.slow]
 
-LAG = {"lag_s": 10, "jitter_s": 3, "sampling_percentage": 100, "platform_grain_s": 60, "platform_lag_s": 10,
+LAG = {"lag_s": 5, "jitter_s": 1.5, "sampling_percentage": 100, "platform_grain_s": 60, "platform_lag_s": 10,
        "platform_jitter_s": 5}  # fmt: skip
 POLICY = {
     "stages": [
-        {"weight": 10, "min_duration_s": 30, "max_duration_s": 120},
-        {"weight": 50, "min_duration_s": 8, "max_duration_s": 60},
-        {"weight": 100, "min_duration_s": 4, "max_duration_s": 60},
+        {"weight": 10, "min_duration_s": 18, "max_duration_s": 120},
+        {"weight": 50, "min_duration_s": 4, "max_duration_s": 60},
+        {"weight": 100, "min_duration_s": 2, "max_duration_s": 60},
     ],
     "poll_interval_s": 1,
     "promote_confidence": 0.8,
     "synthetic_load_rps": 0,
-    "probes": {"rate_rps": 20, "warmup_s": 5, "routes": ["health", "list", "get"], "timeout_s": 5},
+    "probes": {"rate_rps": 40, "warmup_s": 2.5, "routes": ["health", "list", "get"], "timeout_s": 5},
     "strata": ["probes", "platform", "users"],
     "min_canary_requests": 20,
 }
@@ -97,10 +99,10 @@ def test_report_heavy_sessions_on_the_canary_are_not_harm_and_it_is_promoted(lag
     canary = tools.new_revision(env, settings, "v1.2.7-reportslow", "reportslow-canary")
     url = env.app.show().url
     everyone = for_sandbox(
-        settings, rate=24, duration_s=600, url=url, mix=EVERYONE, arrival="poisson", seed=1
+        settings, rate=36, duration_s=600, url=url, mix=EVERYONE, arrival="poisson", seed=1
     )
     reporters = for_sandbox(
-        settings, rate=4, duration_s=600, url=url, mix=REPORTS, arrival="poisson", seed=2, affinity=canary
+        settings, rate=6, duration_s=600, url=url, mix=REPORTS, arrival="poisson", seed=2, affinity=canary
     )
     everyone.start()
     reporters.start()

@@ -4,6 +4,7 @@ revision serves 100% after the previous one (a promotion changes the baseline)."
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -20,10 +21,23 @@ from apexops.runner import run_procedure
 pytestmark = [pytest.mark.sandbox, pytest.mark.notebook, pytest.mark.slow]
 
 
+
+@pytest.fixture(autouse=True)
+def _chart_images_on(monkeypatch):
+    """These tests are about the static images the rest of the suite leaves out (tests/conftest.py)."""
+    monkeypatch.setenv("APEXOPS_CHART_IMAGES", "1")
+
 def _baseline(env) -> str:
     serving = {t.revision_name: t.weight for t in env.app.get_traffic() if t.weight}
     assert len(serving) == 1 and next(iter(serving.values())) == 100, serving
     return next(iter(serving))
+
+
+def _png_per_chart(result) -> list[bool]:
+    """Per chart of the recorded notebook: does its output also carry a PNG (what GitHub shows)?"""
+    outputs = [o for c in json.loads(result.notebook_path.read_text())["cells"] for o in c.get("outputs", [])]
+    bundles = [o["data"] for o in outputs if "application/vnd.plotly.v1+json" in o.get("data", {})]
+    return [base64.b64decode(b.get("image/png", ""))[:8] == b"\x89PNG\r\n\x1a\n" for b in bundles]
 
 
 def test_a_good_revision_is_promoted_through_every_stage_then_the_old_one_is_deactivated(sandbox, tools):
@@ -66,6 +80,7 @@ def test_a_good_revision_is_promoted_through_every_stage_then_the_old_one_is_dea
     # one live chart, updated in place: the notebook keeps exactly its final state
     charts = tools.plotly_outputs(result)
     assert len(charts) == 1
+    assert _png_per_chart(result) == [True], result.ledger_line["problems"]  # GitHub shows the chart
     labels = [a.get("text") for a in charts[0]["layout"].get("annotations", [])]
     assert {"stage 1: 10%", "stage 2: 50%", "stage 3: 100%", "PROMOTE"} <= set(labels)
     names = {t["name"] for t in charts[0]["data"]}
@@ -129,8 +144,10 @@ def test_a_faulty_revision_is_rolled_back_with_the_reason_and_the_evidence(sandb
     assert traffic["after"] == {base: 100} and traffic["before"][bad] > 0
     assert (result.evidence_dir / "failed-revision-logs.txt").stat().st_size > 0
     text = tools.text(result)
-    assert words in text and "VERDICT: FAIL" in text and "canary rolled back: stage" in text
+    assert words in text and "VERDICT: ROLLED BACK" in text and "canary rolled back: stage" in text
     assert f"WARN    no passing smoke run for {bad}" in text  # the override is shown as a warning
+    pngs = _png_per_chart(result)  # every chart of the rolled-back run has its image for GitHub too
+    assert pngs and all(pngs), result.ledger_line["problems"]
 
 
 CHILD = """

@@ -1,5 +1,7 @@
 """Real browsers for the tests: Debian's Chromium driven by Playwright, and real JupyterLab servers to open.
 
+A pytest plugin (`pytest_plugins` in tests/conftest.py), so any test folder can use these fixtures.
+
 Chromium comes from the machine (`apt-get install chromium`, done by `scripts/setup`); Playwright never
 downloads a browser here, it is pointed at the executable. The flags are the ones this machine's closed
 network needs (without the background-networking ones Chromium keeps dialling Google's hosts).
@@ -31,7 +33,7 @@ from typing import Any
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",  # CI machines run as root
@@ -177,3 +179,38 @@ def lab_server(tmp_path: Path) -> Iterator[Callable[..., LabServer]]:
                     os.killpg(server.process.pid, signal.SIGKILL)
                     server.process.wait(10)
             log.close()
+
+
+# --------------------------------------------------------------------------- driving a JupyterLab page
+
+#: the status bar says "Python 3 (ipykernel) | Idle" once the kernel is connected and has nothing queued
+KERNEL_IDLE_JS = """() => [...document.querySelectorAll('.jp-StatusBar-TextItem')]
+    .some(e => /\\(ipykernel\\) \\| Idle$/.test(e.textContent.trim()))"""
+
+
+def wait_idle(page: Any, timeout_s: float, *, what: str = "the kernel is still busy") -> None:
+    """Until the kernel is connected and has stayed idle for a second (a starting kernel goes idle, busy,
+    idle again, and queued cells run back to back: keys pressed before that are lost)."""
+    deadline, idle_since = time.monotonic() + timeout_s, None
+    while True:
+        now = time.monotonic()
+        if page.evaluate(KERNEL_IDLE_JS):
+            idle_since = idle_since or now
+            if now - idle_since >= 1.0:
+                return
+        else:
+            idle_since = None
+        assert now < deadline, what
+        page.wait_for_timeout(100)
+
+
+def open_notebook(page: Any, url: str) -> None:
+    """Open a notebook in JupyterLab and wait until its kernel is ready for keys."""
+    page.goto(url)
+    wait_idle(page, 90, what="the notebook's kernel did not start")
+
+
+def menu(page: Any, name: str, item: str) -> None:
+    """Click a menu item as the operator does (e.g. Run > Run All Cells)."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=name).first.click()
+    page.locator(".lm-Menu-itemLabel", has_text=item).first.click()
