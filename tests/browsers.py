@@ -136,6 +136,12 @@ def lab_server(tmp_path: Path) -> Iterator[Callable[..., LabServer]]:
         }
         for var in _RUN_VARS:
             full_env.pop(var, None)
+        # no "get notified about official Jupyter news?" toast over the page (and no request for news)
+        settings = tmp_path / f"lab{n}-settings"
+        notification = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+        notification.parent.mkdir(parents=True, exist_ok=True)
+        notification.write_text('{"fetchNews": "false", "checkForUpdates": false}')
+        full_env["JUPYTERLAB_SETTINGS_DIR"] = str(settings)
         # the venv's own share/jupyter (labextensions: plotly, widgets) stays on the data path
         full_env["JUPYTER_PATH"] = str(Path(sys.prefix) / "share" / "jupyter")
         cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
