@@ -33,6 +33,7 @@ from apexops import atomic
 from apexops.errors import ConfigError
 from apexops.ledger import canonical_line, line_digest
 from apexops.status import Outcome, Status
+from apexops.stops import text_block
 
 __all__ = [
     "LEAD_FACTS",
@@ -42,7 +43,6 @@ __all__ = [
     "fact_lines",
     "junit_xml",
     "steps_of",
-    "stop_text",
     "summary_markdown",
     "write_reports",
 ]
@@ -108,14 +108,6 @@ def fact_lines(procedure: str, facts: Mapping[str, Any], *, run_id: str = "") ->
     for key in keys:
         lines.extend(_value_lines(key, facts[key], run_id))
     return lines
-
-
-def stop_text(stop: Mapping[str, Any]) -> str:
-    """The stop as text, complete: `VERDICT: BLOCKED`, the reason, `HINT: ...` (`apexops.stops.text_block`,
-    the text form of the notebook's verdict box)."""
-    from apexops.stops import text_block  # the kernel-side rendering module: only when a run stopped
-
-    return text_block(stop)
 
 
 # --------------------------------------------------------------------------- steps of the executed notebook
@@ -317,7 +309,7 @@ def _failure_text(report: RunReport, case: StepCase) -> tuple[str, str, str]:
     """(message, type, body) of a failed step: the stop's reason and hint when the kernel recorded one."""
     stop = report.stop
     if stop is not None:
-        body = stop_text(stop)
+        body = text_block(stop)
         return str(stop.get("reason") or case.message), str(stop.get("error") or stop.get("kind")), body
     error = report.error or case.message
     head = error.split(":", 1)[0]
@@ -450,7 +442,7 @@ def _what_happened(report: RunReport) -> list[str]:
     if status:
         lines += ["", f"### Verdict: {_md(status)}", "", *(f"- {_md(r)}" for r in reasons)]
     if report.stop is not None:
-        block = stop_text(report.stop)
+        block = text_block(report.stop)
     elif report.error:
         block = report.error.replace(" HINT: ", "\nHINT: ")
     else:

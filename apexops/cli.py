@@ -287,14 +287,15 @@ class _RunDisplay:
 def _print_result(result: RunResult, env: str) -> None:
     """The closing lines: outcome, the stop as a verdict (reason and hint, complete), where the record is,
     and the facts as `key: value` lines with the next step's inputs first; nothing is cut at the width."""
-    from apexops.cireport import fact_lines, stop_text
+    from apexops.cireport import fact_lines
+    from apexops.stops import text_block
 
     console.print(
         Text.assemble((result.outcome.upper(), _outcome_style(result.outcome)), f" run {result.run_id}")
     )
     stop = result.facts.get("stop")
     if isinstance(stop, dict):
-        block = stop_text(stop)
+        block = text_block(stop)
         head, _, rest = block.partition("\n")
         err_console.print(Text(head, style=_outcome_style(result.outcome)), soft_wrap=True)
         if rest:

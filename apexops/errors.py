@@ -54,6 +54,7 @@ __all__ = [
     "TrafficError",
     "UnknownProcedureError",
     "VerificationError",
+    "split_hint",
 ]
 
 
@@ -75,6 +76,14 @@ class ApexopsError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message} HINT: {self.hint}" if self.hint else self.message
+
+
+def split_hint(error: str) -> tuple[str, str]:
+    """An error line as `ApexopsError` writes it ("<Type>: <message> HINT: <hint>") → (message, hint), both
+    whole. The LAST "HINT:" is the run's own; an earlier one belongs to a child's error quoted in the message
+    (a release that stopped at 20 quotes 20's error, hint included)."""
+    message, sep, hint = error.rpartition(" HINT: ")
+    return (message, hint.strip()) if sep else (error, "")
 
 
 class ConfigError(ApexopsError):

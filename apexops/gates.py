@@ -19,13 +19,12 @@ given for one change can never approve another.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from typing import Any
 
 from apexops.display import show_message
 from apexops.errors import ApprovalRequired
-from apexops.kernel import operator_identity, record
+from apexops.kernel import operator_identity, record, unattended
 from apexops.status import Status
 
 __all__ = ["Gate", "operator_name", "require_approval"]
@@ -128,9 +127,7 @@ def require_approval(
     approves at once; otherwise a text box and an Approve button appear. Dry-run needs no approval.
     """
     if headless is None:
-        from apexops import unaudited  # plain papermill is headless too: no one can click a widget there
-
-        headless = os.environ.get("APEXOPS_HEADLESS") == "1" or unaudited.plain_papermill()
+        headless = unattended()
     gate = Gate(expected_phrase, dry_run=dry_run, headless=headless)
     if dry_run:
         show_message(f"dry run: the gate '{gate.phrase}' will not be needed", Status.SKIPPED)

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from apexops.errors import split_hint
 from apexops.status import style
 
 if TYPE_CHECKING:
@@ -125,13 +126,6 @@ def run_title(info: Mapping[str, Any]) -> str:
     return " · ".join(parts) or "apexops run"
 
 
-def _split_hint(error: str) -> tuple[str, str]:
-    """An error line as apexops writes it ("<Type>: <message> HINT: <hint>") → (message, hint). The LAST
-    "HINT:" is the run's own; an earlier one belongs to a child's error quoted in the message."""
-    message, sep, hint = error.rpartition(" HINT: ")
-    return (message, hint.strip()) if sep else (error, "")
-
-
 def _stop_line(facts: Any) -> str:
     """How an expected stop ended the run (the kernel's `stop` fact), as one line for the banner."""
     stop = facts.get("stop") if isinstance(facts, Mapping) else None
@@ -144,7 +138,7 @@ def _stop_line(facts: Any) -> str:
 def _error_html(error: Any) -> str:
     if not error:
         return ""
-    message, hint = _split_hint(str(error))
+    message, hint = split_hint(str(error))
     hint_html = (
         f'<div class="apexops-hint" style="margin-top:4px"><b>HINT:</b> {html.escape(hint)}</div>'
         if hint

@@ -28,6 +28,7 @@ import jinja2
 from markupsafe import Markup
 
 from apexops import atomic
+from apexops.errors import split_hint
 from apexops.ledger import Ledger
 from apexops.release.timeline import key_facts
 from apexops.status import badge_html
@@ -48,16 +49,6 @@ _TABLE_COLUMNS = 5
 
 #: evidence files listed in full view; more fold away under "N more"
 _EVIDENCE_SHOWN = 8
-
-
-def split_hint(error: str) -> tuple[str, str]:
-    """An error line as apexops writes it ("<Type>: <message> HINT: <hint>") → (message, hint), both whole.
-
-    The LAST "HINT:" is the run's own; an earlier one belongs to a child's error quoted in the message (a
-    release that stopped at 20 quotes 20's error, hint included).
-    """
-    message, sep, hint = error.rpartition(" HINT: ")
-    return (message, hint.strip()) if sep else (error, "")
 
 
 def _text(value: Any) -> str:

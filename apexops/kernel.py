@@ -157,6 +157,19 @@ def run_context() -> RunContext:
     )
 
 
+def unattended() -> bool:
+    """Nobody watches this kernel: the runner started it (APEXOPS_HEADLESS=1) or plain papermill did.
+
+    Then an approval can only come from the parameters, an escalation is decided by the policy, and a
+    chart needs no widget: nobody could click or see one.
+    """
+    if os.environ.get("APEXOPS_HEADLESS") == "1":
+        return True
+    from apexops import unaudited  # psutil on the parent process, only when asked
+
+    return unaudited.plain_papermill()
+
+
 def note_environment(env: str) -> None:
     """Remember the environment a notebook connected to, for interactive runs (the runner sets APEXOPS_ENV).
 

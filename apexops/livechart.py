@@ -6,12 +6,14 @@ ipywidgets fallback, the hook that finishes a chart when its cell ends); `displa
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from apexops import display  # its _display and _figure_bundle, looked up at call time (tests patch them)
+from apexops import (  # its _display and _figure_bundle, looked up at call time (tests patch them)
+    display,
+    kernel,
+)
 from apexops.htmlexport import PLOTLY_MIME
 
 if TYPE_CHECKING:
@@ -125,11 +127,11 @@ def _figure_height(fig: Any) -> int:
 def _live_output(height: int) -> Any:
     """The widget to redraw a live chart in, or None where the plain output serves.
 
-    None headless (APEXOPS_HEADLESS=1: the runner, papermill through it), outside a kernel (plain Python,
-    tests) and without ipywidgets. With anywidget, the plotly view (see LiveChart); else an Output widget.
-    Either keeps the figure's height, so the page does not jump while it is redrawn.
+    None when nobody watches (`kernel.unattended()`: the runner, plain papermill), outside a kernel (plain
+    Python, tests) and without ipywidgets. With anywidget, the plotly view (see LiveChart); else an Output
+    widget. Either keeps the figure's height, so the page does not jump while it is redrawn.
     """
-    if os.environ.get("APEXOPS_HEADLESS") == "1":
+    if kernel.unattended():
         return None
     try:
         # lazy: IPython and ipywidgets load only when a live chart is shown in a kernel

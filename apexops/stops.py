@@ -124,10 +124,7 @@ def text_block(stop: Mapping[str, Any]) -> str:
         kind = StopKind(str(stop.get("kind") or StopKind.ERROR))
     except ValueError:
         kind = StopKind.ERROR
-    reason = str(stop.get("reason") or "").strip()
-    error = str(stop.get("error") or "").strip()
-    if kind is StopKind.ERROR and error:
-        reason = f"{error}: {reason}" if reason else error
+    reason = _reason(kind, stop)
     lines = [f"VERDICT: {kind.label}"]
     lines += [reason] if reason else []
     hint = stop.get("hint")
@@ -135,10 +132,19 @@ def text_block(stop: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _reason(kind: StopKind, stop: Mapping[str, Any]) -> str:
+    """The stop's reason as shown; a bug's reason is named by its error class (`TypeError: ...`)."""
+    reason = str(stop.get("reason") or "").strip()
+    error = str(stop.get("error") or "").strip()
+    if kind is StopKind.ERROR and error:
+        return f"{error}: {reason}" if reason else error
+    return reason
+
+
 def _stop_bundle(error: BaseException, traceback_text: str = "") -> dict[str, str]:
     fact = stop_fact(error)
     kind = kind_of(error)
-    reason = fact["reason"] if kind is not StopKind.ERROR else f"{fact['error']}: {fact['reason']}"
+    reason = _reason(kind, fact)
     return display.verdict_bundle(
         kind.status,
         [reason] if reason else [],

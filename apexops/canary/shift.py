@@ -18,7 +18,6 @@ date as the run goes (so an interrupt or a kernel death still leaves them), and 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -478,7 +477,7 @@ class TrafficShift:
             return None
         assert self.result is not None
         if headless is None:
-            headless = os.environ.get("APEXOPS_HEADLESS") == "1"
+            headless = kernel.unattended()
         self.decision = EscalationDecision(
             stage_index=self.result.stage_index, reason=self.result.reason, headless=headless
         )
