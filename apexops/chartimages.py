@@ -21,7 +21,7 @@ import os
 import shutil
 import signal
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,9 +31,11 @@ __all__ = [
     "IMAGES_ENV",
     "PLOTLY_MIME",
     "PNG_MIME",
+    "Renderer",
     "add_static_images",
     "enabled",
     "find_browser",
+    "prewarm",
 ]
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,7 @@ def add_static_images(
     nb: Any,
     problems: list[str],
     *,
+    renderer: Renderer | None = None,
     start_timeout_s: float = START_TIMEOUT_S,
     render_timeout_s: float = RENDER_TIMEOUT_S,
 ) -> None:
@@ -76,17 +79,21 @@ def add_static_images(
     problem noted in `problems` (one line for the run), never an exception.
 
     Render from the notebook as it will be written (after secrets are scrubbed from it): pixels cannot be
-    scrubbed afterwards.
+    scrubbed afterwards. `renderer`: one `prewarm` started while the notebook ran (used or closed here).
     """
     bundles = _chart_bundles(nb)
     if not bundles or not enabled():
+        if renderer is not None:
+            renderer.close()
         return  # the common case: no browser, no import
     browser, why_not = find_browser()
     if browser is None:
         problems.append(f"{_charts(len(bundles))} recorded without a static image: {why_not}; {_FIX}")
         return
     figures = [_figure(b[PLOTLY_MIME]) for b in bundles]
-    outcome = _render(figures, browser, start_timeout_s=start_timeout_s, render_timeout_s=render_timeout_s)
+    if renderer is None:
+        renderer = Renderer(browser, start_timeout_s=start_timeout_s, render_timeout_s=render_timeout_s)
+    outcome = renderer.render(figures)
     missing = 0
     for bundle, image in zip(bundles, outcome.images, strict=False):
         if image is None:
@@ -114,6 +121,15 @@ def find_browser() -> tuple[str | None, str]:
         if found:
             return found, ""
     return None, "no Chromium on PATH"
+
+
+def prewarm(nb: Any) -> Renderer | None:
+    """Start the browser while the notebook runs, when the notebook says it draws charts
+    (`metadata.apexops.charts`): Chromium's start (~2 s) then overlaps the run instead of adding to its
+    recording. None when it would not be used (no charts declared, images off, no Chromium)."""
+    declared = bool((nb.metadata.get("apexops") or {}).get("charts")) if hasattr(nb, "metadata") else False
+    browser = find_browser()[0] if declared and enabled() else None
+    return Renderer(browser) if browser else None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -163,39 +179,74 @@ class _Outcome:
     browser: Any = None  # the kaleido browser, so a hung pass can still be killed from outside
 
 
-def _render(
-    figures: list[_Figure], browser: str, *, start_timeout_s: float, render_timeout_s: float
-) -> _Outcome:
-    """Render every figure with one browser, in a thread of its own (the caller may be inside a running
-    event loop: a kernel running 90's children records them), bounded in time as a whole."""
-    import threading  # with asyncio, loaded only when there is something to draw
+class Renderer:
+    """One browser for the charts of a run, opened at once in a thread of its own (the caller may be inside
+    a running event loop: a kernel running 90's children records them), given the figures later.
 
-    outcome = _Outcome()
-    budget = start_timeout_s + render_timeout_s * len(figures) + 2 * CLOSE_TIMEOUT_S
+    `render(figures)` hands them over and waits, bounded in time; `close()` hands over none (the browser
+    closes). Either way the browser never outlives the call: a hung renderer is killed.
+    """
 
-    def work() -> None:
+    def __init__(
+        self,
+        browser: str,
+        *,
+        start_timeout_s: float = START_TIMEOUT_S,
+        render_timeout_s: float = RENDER_TIMEOUT_S,
+    ) -> None:
+        import threading  # with asyncio, loaded only when there is something to draw
+
+        self._figures: list[_Figure] = []
+        self._handed_over = threading.Event()
+        self._outcome = _Outcome()
+        self._start_timeout_s, self._render_timeout_s = start_timeout_s, render_timeout_s
+        self._worker = threading.Thread(
+            target=self._work, args=(browser,), name="apexops-chart-images", daemon=True
+        )
+        self._worker.start()
+
+    def _work(self, browser: str) -> None:
         import asyncio
 
-        try:
-            asyncio.run(_render_async(figures, browser, outcome, start_timeout_s, render_timeout_s))
-        except BaseException as exc:  # everything becomes the problem line, never a crash
-            outcome.error = outcome.error or _describe(exc)
+        async def figures() -> list[_Figure]:
+            await asyncio.to_thread(self._handed_over.wait)
+            return self._figures
 
-    worker = threading.Thread(target=work, name="apexops-chart-images", daemon=True)
-    worker.start()
-    try:
-        worker.join(budget)
-        if worker.is_alive():
-            outcome.error = outcome.error or f"the renderer did not finish within {budget:.0f} s"
-    finally:  # a hung renderer or Ctrl-C while waiting: the browser must not outlive the run
-        _kill(outcome.browser)
-    if worker.is_alive():
-        worker.join(CLOSE_TIMEOUT_S)
-    return outcome
+        try:
+            asyncio.run(
+                _render_async(figures, browser, self._outcome, self._start_timeout_s, self._render_timeout_s)
+            )
+        except BaseException as exc:  # everything becomes the problem line, never a crash
+            self._outcome.error = self._outcome.error or _describe(exc)
+
+    def render(self, figures: list[_Figure]) -> _Outcome:
+        """Draw `figures` (bounded as a whole: the browser's start, each chart, closing)."""
+        budget = self._start_timeout_s + self._render_timeout_s * len(figures) + 2 * CLOSE_TIMEOUT_S
+        self._figures = figures
+        self._handed_over.set()
+        try:
+            self._worker.join(budget)
+            if self._worker.is_alive():
+                late = f"the renderer did not finish within {budget:.0f} s"
+                self._outcome.error = self._outcome.error or late
+        finally:  # a hung renderer or Ctrl-C while waiting: the browser must not outlive the run
+            _kill(self._outcome.browser)
+        if self._worker.is_alive():
+            self._worker.join(CLOSE_TIMEOUT_S)
+        return self._outcome
+
+    def close(self) -> None:
+        """Nothing to draw after all: close the browser (idempotent; also after `render`)."""
+        if not self._handed_over.is_set():
+            self.render([])
 
 
 async def _render_async(
-    figures: list[_Figure], browser: str, outcome: _Outcome, start_timeout_s: float, render_timeout_s: float
+    figures_later: Callable[[], Awaitable[list[_Figure]]],
+    browser: str,
+    outcome: _Outcome,
+    start_timeout_s: float,
+    render_timeout_s: float,
 ) -> None:
     import asyncio
 
@@ -215,7 +266,7 @@ async def _render_async(
                 raise TimeoutError from exc
             raise
         opened = True
-        for figure in figures:
+        for figure in await figures_later():
             try:
                 outcome.images.append(await k.calc_fig(figure.spec, opts=figure.opts))
             except Exception as exc:  # one chart's failure is not the others'

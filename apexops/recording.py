@@ -123,6 +123,8 @@ class RunRecord:
     references: tuple[str, ...]  # environment variables whose values are this run's secrets
     source_digest: str
     ended: datetime
+    #: the chart renderer started while the notebook ran (`chartimages.prewarm`), used or closed here
+    chart_renderer: chartimages.Renderer | None = None
 
 
 def secret_references(proc: Procedure, params: Mapping[str, Any], settings: Settings) -> tuple[str, ...]:
@@ -187,7 +189,7 @@ def _record(rec: RunRecord, state: _Attempt) -> RunResult:
     final_dir = state.folder = _final_folder(rec, problems)
     nb, facts = (_relocate(x, str(rec.run_dir), str(final_dir)) for x in (nb, facts))
     # images drawn from the final, scrubbed figures, and never themselves put through the text patterns
-    chartimages.add_static_images(nb, problems)
+    chartimages.add_static_images(nb, problems, renderer=rec.chart_renderer)
     started = datetime.fromisoformat(rec.seeded["started_at"])
     info = {
         **rec.seeded,

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from apexops import kernel
+from apexops import chartimages, kernel
 from apexops.catalog import Procedure, resolve
 from apexops.errors import ApexopsError
 from apexops.execution import Control, classify, execute
@@ -119,26 +119,32 @@ def run_procedure(
 
     _say(progress, f"run {seeded['run_id']}: {proc.slug} on {env} (cell timeout {timeout_s:g} s)")
     running_nb = run_dir / f"{run_dir.name}.ipynb"
-    exc, interrupted = execute(source_nb, running_nb, params, timeout_s, control, interrupt_grace_s)
-    outcome, error = classify(exc, interrupted, control, timeout_s)
-    _say(progress, f"recording: {outcome}")
-    result = record_run(
-        RunRecord(
-            proc=proc,
-            params=params,
-            seeded=seeded,
-            out_root=out_root,
-            run_dir=run_dir,
-            running_nb=running_nb,
-            seeded_nb=source_nb,
-            outcome=outcome,
-            error=error,
-            cell_index=control.cell_index,
-            references=secret_references(proc, params, settings),
-            source_digest=file_digest(proc.path),
-            ended=datetime.now(UTC),
+    renderer = chartimages.prewarm(source_nb)  # Chromium starts while the notebook runs, not after it
+    try:
+        exc, interrupted = execute(source_nb, running_nb, params, timeout_s, control, interrupt_grace_s)
+        outcome, error = classify(exc, interrupted, control, timeout_s)
+        _say(progress, f"recording: {outcome}")
+        result = record_run(
+            RunRecord(
+                proc=proc,
+                params=params,
+                seeded=seeded,
+                out_root=out_root,
+                run_dir=run_dir,
+                running_nb=running_nb,
+                seeded_nb=source_nb,
+                outcome=outcome,
+                error=error,
+                cell_index=control.cell_index,
+                references=secret_references(proc, params, settings),
+                source_digest=file_digest(proc.path),
+                ended=datetime.now(UTC),
+                chart_renderer=renderer,
+            )
         )
-    )
+    finally:
+        if renderer is not None:
+            renderer.close()  # used by the recording, or never needed (a dry run drew nothing)
     if outcome is Outcome.KERNEL_DIED:  # child runs inside the dead kernel lost their runner with it
         for child in recover_abandoned(out_root, parent_run_id=result.run_id):
             _say(progress, f"recorded child run {child.run_id} ({child.procedure}): {child.outcome}")

@@ -283,3 +283,22 @@ def test_a_pipeline_can_leave_the_images_out(monkeypatch):
     problems: list[str] = []
     chartimages.add_static_images(nb, problems)
     assert problems == [] and chartimages.PNG_MIME not in nb.cells[0].outputs[0]["data"]
+
+
+def test_a_prewarmed_renderer_that_draws_nothing_leaves_no_browser():
+    """A notebook that declares charts starts Chromium while it runs; a run that drew none (a dry run)
+    closes it: no process of the browser is left."""
+    import psutil
+
+    def browsers() -> set[int]:  # Chromium processes of this test process (Playwright's may be open)
+        return {p.pid for p in psutil.Process().children(recursive=True) if "chrom" in p.name().lower()}
+
+    before = browsers()
+    nb = nbformat.v4.new_notebook()
+    assert chartimages.prewarm(nb) is None  # no charts declared: nothing started
+    nb.metadata["apexops"] = {"charts": True}
+    renderer = chartimages.prewarm(nb)
+    assert renderer is not None
+    chartimages.add_static_images(nb, [], renderer=renderer)  # no plotly output: the browser is closed
+    renderer.close()  # idempotent
+    assert browsers() - before == set()
