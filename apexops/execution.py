@@ -18,7 +18,9 @@ import ast
 import contextlib
 import json
 import os
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -169,8 +171,10 @@ def _engine_class() -> type:
                 return original(cell, cell_index, **kw)
 
             nb_man.cell_start = cell_start
+            sockets = tempfile.mkdtemp(prefix="apexops-kernel-")  # short: a Unix socket path has <= 107 bytes
             client = PapermillNotebookClient(
                 nb_man,
+                km=_ipc_kernel_manager(kernel_name, sockets),
                 timeout=execution_timeout,
                 startup_timeout=start_timeout,
                 kernel_name=kernel_name,
@@ -183,9 +187,25 @@ def _engine_class() -> type:
             control.client = client
             log_file = control.kernel_log
             streams = {"stdout": log_file, "stderr": log_file} if log_file else {}
-            return client.execute(env=control.kernel_env, **streams)
+            try:
+                return client.execute(env=control.kernel_env, **streams)
+            finally:
+                shutil.rmtree(sockets, ignore_errors=True)
 
     return ApexopsEngine
+
+
+def _ipc_kernel_manager(kernel_name: str, sockets: str) -> Any:
+    """The run's kernel on Unix sockets in a folder of its own, not on loopback ports.
+
+    jupyter_client picks five free TCP ports, writes them down, and the kernel binds them a moment later;
+    another process on the machine (a second run, a CI job beside it) can take one in between, and the
+    kernel's heartbeat then dies with "Address already in use". Sockets in a private folder cannot be
+    taken; the absolute path matters, because the runner and the kernel have different working folders.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    return AsyncKernelManager(kernel_name=kernel_name, transport="ipc", ip=str(Path(sockets) / "k"))
 
 
 #: the redactor of each run in progress in this process, by its notebook's real path
